@@ -1,0 +1,145 @@
+"""What the numbers mean: speedups with CIs, the overhead fit, achieved FLOP/s. Pure.
+
+Input is a sequence of ``CaseResult`` (the latest per case id); output are small frozen values
+that the terminal summary and the HTML report both render.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from benchmarks.results import CaseResult, latest_by_case
+from benchmarks.stats import fit_overhead, ratio_ci
+
+COMPILED_MODES = ("graph", "xla")
+
+
+@dataclass(frozen=True)
+class Speedup:
+    """eager median / ``mode`` median for one workload x device x batch (> 1: mode is faster)."""
+
+    workload: str
+    device: str
+    batch_size: int
+    mode: str
+    ratio: float
+    ci_low: float
+    ci_high: float
+
+    @property
+    def significant(self) -> bool:
+        """The CI excludes 1 (no difference)."""
+        return self.ci_low > 1 or self.ci_high < 1
+
+
+@dataclass(frozen=True)
+class OverheadFit:
+    workload: str
+    mode: str
+    device: str
+    t0_s: float
+    c_s: float  # seconds per sample
+    n_half: float | None
+    r2: float
+    batch_sizes: tuple[int, ...]
+
+
+def _ok(results: Sequence[CaseResult]) -> list[CaseResult]:
+    return [
+        r
+        for r in latest_by_case(results).values()
+        if r.status == "ok" and r.median_s is not None and r.samples_s
+    ]
+
+
+def speedups(results: Sequence[CaseResult]) -> list[Speedup]:
+    cells = {(r.workload, r.device, r.batch_size, r.mode): r for r in _ok(results)}
+    out = []
+    for (w, d, b, m), r in sorted(cells.items()):
+        eager = cells.get((w, d, b, "eager"))
+        if m not in COMPILED_MODES or eager is None:
+            continue
+        ratio, lo, hi = ratio_ci(eager.samples_s, r.samples_s)
+        out.append(Speedup(w, d, b, m, ratio, lo, hi))
+    return out
+
+
+def overhead_fits(results: Sequence[CaseResult]) -> list[OverheadFit]:
+    groups: dict[tuple[str, str, str], list[CaseResult]] = defaultdict(list)
+    for r in _ok(results):
+        groups[(r.workload, r.mode, r.device)].append(r)
+    out = []
+    for (w, m, d), rows in sorted(groups.items()):
+        rows.sort(key=lambda r: r.batch_size)
+        fit = fit_overhead([r.batch_size for r in rows], [r.median_s or 0.0 for r in rows])
+        if fit is None:
+            continue
+        out.append(
+            OverheadFit(
+                w, m, d, fit.t0, fit.c, fit.n_half, fit.r2, tuple(r.batch_size for r in rows)
+            )
+        )
+    return out
+
+
+def flops_per_second(result: CaseResult) -> float | None:
+    if result.flops_per_sample is None or not result.median_s:
+        return None
+    return result.flops_per_sample * result.batch_size / result.median_s
+
+
+def format_seconds(s: float | None) -> str:
+    if s is None:
+        return "-"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if abs(s) >= scale:
+            return f"{s / scale:.3g} {unit}"
+    return f"{s / 1e-9:.3g} ns"
+
+
+def summary_table(results: Sequence[CaseResult]) -> str:
+    """A compact terminal table: medians per mode, speedups with CI, and the overhead fit."""
+    latest = latest_by_case(results)
+    by_key: dict[tuple[str, str, int], dict[str, CaseResult]] = defaultdict(dict)
+    for r in latest.values():
+        by_key[(r.workload, r.device, r.batch_size)][r.mode] = r
+    sp = {(s.workload, s.device, s.batch_size, s.mode): s for s in speedups(results)}
+    header = (
+        f"{'workload':<10} {'device':<6} {'batch':>6}  {'eager':>9} {'graph':>9} {'xla':>9}"
+        f"  {'eager/graph [95% CI]':<22} {'eager/xla [95% CI]':<22}"
+    )
+    lines = [header, "-" * len(header)]
+    for (w, d, b), modes in sorted(by_key.items()):
+        cells = []
+        for m in ("eager", "graph", "xla"):
+            r = modes.get(m)
+            if r is None:
+                cells.append("")
+            elif r.status != "ok":
+                cells.append(r.status)
+            else:
+                cells.append(format_seconds(r.median_s))
+        ratios = []
+        for m in COMPILED_MODES:
+            s = sp.get((w, d, b, m))
+            ratios.append(f"{s.ratio:.2f}x [{s.ci_low:.2f}, {s.ci_high:.2f}]" if s else "-")
+        lines.append(
+            f"{w:<10} {d:<6} {b:>6}  {cells[0]:>9} {cells[1]:>9} {cells[2]:>9}"
+            f"  {ratios[0]:<22} {ratios[1]:<22}"
+        )
+    fits = overhead_fits(results)
+    if fits:
+        lines += ["", "t(b) = t0 + c*b   (fixed per-call cost t0, per-sample cost c, n1/2 = t0/c)"]
+        for f in fits:
+            nh = f"{f.n_half:.0f}" if f.n_half is not None else "-"
+            lines.append(
+                f"  {f.workload:<10} {f.mode:<5} {f.device:<6} t0={format_seconds(f.t0_s):>9}"
+                f"  c={format_seconds(f.c_s):>9}/sample  n1/2={nh:>6}  R2={f.r2:.3f}"
+            )
+    bad = [r for r in latest.values() if r.status != "ok"]
+    if bad:
+        lines += ["", "cells without a value:"]
+        lines += [f"  {r.case_id}: {r.status} - {r.reason}" for r in bad]
+    return "\n".join(lines)

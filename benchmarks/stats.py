@@ -1,0 +1,163 @@
+"""Statistics on block timings: pure functions of their inputs, stdlib only.
+
+The unit of observation is a *block*: n calls closed by one device sync, giving one per-call time.
+Blocks within a cell are close to independent after warm-up, so medians, IQRs and percentile
+bootstrap CIs over blocks are what we report (pyperf and asv do the same with their "values").
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+COV_LIMIT = 0.10
+OUTLIER_LIMIT = 1.5
+DEFAULT_RESAMPLES = 2000
+
+
+@dataclass(frozen=True)
+class Summary:
+    n: int
+    median: float
+    ci_low: float
+    ci_high: float
+    iqr: float
+    min: float
+    max: float
+    mean: float
+    cov: float
+
+
+def quantile(sorted_values: Sequence[float], q: float) -> float:
+    """Linear-interpolation quantile (numpy's default) of already sorted values."""
+    if not sorted_values:
+        raise ValueError("quantile of no values")
+    pos = (len(sorted_values) - 1) * q
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
+
+
+def bootstrap_ci(
+    samples: Sequence[float],
+    stat: Callable[[Sequence[float]], float] = statistics.median,
+    *,
+    confidence: float = 0.95,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Percentile bootstrap CI of ``stat``; seeded, so the same data give the same interval."""
+    if len(samples) < 2:
+        v = stat(samples)
+        return v, v
+    rng = random.Random(seed)
+    n = len(samples)
+    values = sorted(stat(rng.choices(samples, k=n)) for _ in range(resamples))
+    alpha = (1 - confidence) / 2
+    return quantile(values, alpha), quantile(values, 1 - alpha)
+
+
+def summarize(samples: Sequence[float], *, seed: int = 0) -> Summary:
+    if not samples:
+        raise ValueError("no samples to summarize")
+    s = sorted(samples)
+    mean = statistics.fmean(s)
+    sd = statistics.stdev(s) if len(s) > 1 else 0.0
+    lo, hi = bootstrap_ci(s, seed=seed)
+    return Summary(
+        n=len(s),
+        median=statistics.median(s),
+        ci_low=lo,
+        ci_high=hi,
+        iqr=quantile(s, 0.75) - quantile(s, 0.25),
+        min=s[0],
+        max=s[-1],
+        mean=mean,
+        cov=sd / mean if mean > 0 else 0.0,
+    )
+
+
+def stability_warnings(summary: Summary) -> list[tuple[str, str]]:
+    """``(code, detail)`` for each noise guard that trips (thresholds from pyperf)."""
+    out = []
+    if summary.cov > COV_LIMIT:
+        out.append(("unstable_cov", f"CoV {summary.cov:.1%} > {COV_LIMIT:.0%}"))
+    if summary.median > 0 and summary.max > OUTLIER_LIMIT * summary.median:
+        out.append(
+            (
+                "unstable_outlier",
+                f"max {summary.max / summary.median:.2f} x median > {OUTLIER_LIMIT}",
+            )
+        )
+    return out
+
+
+def ratio_ci(
+    numerator: Sequence[float],
+    denominator: Sequence[float],
+    *,
+    confidence: float = 0.95,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """median(numerator) / median(denominator) with a bootstrap CI (both resampled independently).
+
+    Used for speedups (eager / graph) and for run-to-run change (new / baseline).
+    """
+    point = statistics.median(numerator) / statistics.median(denominator)
+    if len(numerator) < 2 or len(denominator) < 2:
+        return point, point, point
+    rng = random.Random(seed)
+    ratios = sorted(
+        statistics.median(rng.choices(numerator, k=len(numerator)))
+        / statistics.median(rng.choices(denominator, k=len(denominator)))
+        for _ in range(resamples)
+    )
+    alpha = (1 - confidence) / 2
+    return point, quantile(ratios, alpha), quantile(ratios, 1 - alpha)
+
+
+@dataclass(frozen=True)
+class LinearFit:
+    """t(b) = t0 + c*b: fixed per-call cost t0, per-sample cost c, n_half = t0 / c."""
+
+    t0: float
+    c: float
+    r2: float
+    n_points: int
+
+    @property
+    def n_half(self) -> float | None:
+        """Batch size at which per-sample work equals the fixed overhead (None if c <= 0)."""
+        return self.t0 / self.c if self.c > 0 else None
+
+
+def fit_overhead(batch_sizes: Sequence[float], times: Sequence[float]) -> LinearFit | None:
+    """Weighted least squares of t = t0 + c*b with weights 1/t^2 (relative residuals).
+
+    Batch sizes span decades (1..10^4); an unweighted fit lets the largest batch decide t0 and
+    often makes it negative. Minimising *relative* error treats every batch size alike.
+    Needs at least two distinct batch sizes; returns None otherwise.
+    """
+    pts = [(float(b), float(t)) for b, t in zip(batch_sizes, times, strict=True) if t > 0]
+    if len({b for b, _ in pts}) < 2:
+        return None
+    w = [1.0 / (t * t) for _, t in pts]
+    sw = sum(w)
+    sx = sum(wi * b for wi, (b, _) in zip(w, pts, strict=True))
+    sy = sum(wi * t for wi, (_, t) in zip(w, pts, strict=True))
+    sxx = sum(wi * b * b for wi, (b, _) in zip(w, pts, strict=True))
+    sxy = sum(wi * b * t for wi, (b, t) in zip(w, pts, strict=True))
+    det = sw * sxx - sx * sx
+    if det == 0:
+        return None
+    c = (sw * sxy - sx * sy) / det
+    t0 = (sy - c * sx) / sw
+    mean_y = sy / sw
+    ss_tot = sum(wi * (t - mean_y) ** 2 for wi, (_, t) in zip(w, pts, strict=True))
+    ss_res = sum(wi * (t - (t0 + c * b)) ** 2 for wi, (b, t) in zip(w, pts, strict=True))
+    r2 = 1 - ss_res / ss_tot if ss_tot > 0 else 1.0
+    return LinearFit(t0=t0, c=c, r2=r2, n_points=len(pts))
