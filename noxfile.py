@@ -55,3 +55,420 @@ def bench(session: nox.Session) -> None:
     if "--device" not in args:
         args = [*args, "--device", devices]
     session.run("python", "-m", "benchmarks", "run", *args)
+
+
+# ================================================================================================
+# Containers (docker/, docs/containers.md): build the CPU and CUDA images, run the matrix inside.
+# The docker command lines come from benchmarks/containers.py (pure, unit-tested); engine errors
+# become explanations (benchmarks/engine.py). These sessions drive docker from the host.
+# ================================================================================================
+
+import argparse  # noqa: E402
+import datetime as _dt  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))  # the sessions below import benchmarks.containers from the checkout
+
+# Lock files: resolver inputs are docker/requirements/*.in plus these fixed settings, so that
+# `nox -s lock` run twice (or on another day) writes identical files.
+LOCK_PYTHON = "3.11"  # Debian bookworm's python3 (the images' interpreter)
+LOCK_PLATFORM = "x86_64-manylinux_2_28"
+LOCK_EXCLUDE_NEWER = "2026-11-20T00:00:00Z"  # move forward on purpose, then re-lock
+
+
+def _container_options(session: nox.Session, *, bench: bool) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog=f"nox -s {session.name} --", add_help=True)
+    p.add_argument(
+        "--base-image",
+        default=os.environ.get("GRAPHBENCH_BASE_IMAGE"),
+        help="base image reference (default: the Dockerfile's pinned one; env "
+        "GRAPHBENCH_BASE_IMAGE)",
+    )
+    p.add_argument(
+        "--ca-bundle",
+        default=os.environ.get("GRAPHBENCH_CA_BUNDLE"),
+        help="CA bundle for pip inside the build, behind a TLS-intercepting proxy "
+        "(env GRAPHBENCH_CA_BUNDLE); never left in the image",
+    )
+    p.add_argument("--tag", help="image tag (default graphbench:cpu / graphbench:gpu)")
+    p.add_argument(
+        "--build-network",
+        help="network for RUN steps (default: host when the "
+        "engine has no bridge network, else the engine's default)",
+    )
+    if bench:
+        p.add_argument("--profile", default="default", help="matrix profile: smoke|default|full")
+        p.add_argument("--matrix", help="matrix TOML file on the host (mounted read-only)")
+        p.add_argument(
+            "--only",
+            action="append",
+            default=[],
+            metavar="GLOB",
+            help="run only matching cells (repeatable)",
+        )
+        p.add_argument("--baseline", help="run directory to compare against in the report")
+        p.add_argument(
+            "--gpus",
+            default=os.environ.get("GRAPHBENCH_GPUS", "all"),
+            help="GPUs for bench-gpu: all, 0, 0,1 or UUIDs (env GRAPHBENCH_GPUS)",
+        )
+        p.add_argument(
+            "--network", default="none", help="container network during the run (default none)"
+        )
+        p.add_argument("--reports", default="reports", help="host folder for run directories")
+        p.add_argument("--no-build", action="store_true", help="use the existing image as is")
+        p.add_argument("--no-report", action="store_true", help="skip the host-side report")
+    return p.parse_args(session.posargs)
+
+
+def _engine_or_error(session: nox.Session):  # type: ignore[no-untyped-def]
+    from benchmarks import engine
+
+    try:
+        return engine.probe()
+    except engine.EngineError as exc:
+        session.error(f"{exc.message}\nhint: {exc.hint}")
+    except Exception as exc:  # a HostError (e.g. a hung engine) carries a hint too
+        session.error(f"{exc}\nhint: {getattr(exc, 'hint', '')}")
+
+
+def _git(*args: str) -> str:
+    try:
+        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def _source_url() -> str:
+    """The repository URL for the OCI source label, without any credentials in it."""
+    if os.environ.get("GITHUB_REPOSITORY"):
+        server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
+        return f"{server}/{os.environ['GITHUB_REPOSITORY']}"
+    url = _git("config", "--get", "remote.origin.url")
+    if "://" in url and "@" in url.split("://", 1)[1].split("/", 1)[0]:
+        scheme, rest = url.split("://", 1)
+        url = f"{scheme}://{rest.split('@', 1)[1]}"
+    return url if url.startswith(("https://", "http://")) else ""
+
+
+def _build(session: nox.Session, flavor: str, opts: argparse.Namespace) -> str:
+    """Build one image (the layer cache makes an unchanged build take seconds); return its tag."""
+    from benchmarks import containers
+
+    info = _engine_or_error(session)
+    tag = opts.tag or containers.default_tag(flavor)
+    created = os.environ.get("SOURCE_DATE_EPOCH")
+    stamp = (
+        _dt.datetime.fromtimestamp(int(created), _dt.timezone.utc)
+        if created
+        else _dt.datetime.now(_dt.timezone.utc)
+    ).strftime("%Y-%m-%dT%H:%M:%SZ")
+    revision = _git("rev-parse", "HEAD") or "unknown"
+    if revision != "unknown" and _git("status", "--porcelain", "--untracked-files=no"):
+        revision += "-dirty"
+    spec = containers.BuildSpec(
+        flavor=flavor,
+        tag=tag,
+        context=".",
+        base_image=opts.base_image or None,
+        network=opts.build_network or (None if info.has_bridge_network else "host"),
+        revision=revision,
+        created=stamp,
+        source=_source_url(),
+    )
+    certs = ROOT / "docker" / "certs"
+    ca_copy = certs / "ca.pem"
+    if opts.ca_bundle:
+        bundle = Path(opts.ca_bundle)
+        if not bundle.is_file():
+            session.error(
+                f"--ca-bundle {bundle}: no such file\nhint: pass a PEM bundle, e.g. "
+                "/etc/ssl/certs/ca-certificates.crt"
+            )
+        certs.mkdir(exist_ok=True)
+        ca_copy.write_bytes(bundle.read_bytes())
+        session.log(f"CA bundle {bundle} handed to the build (builder stage only)")
+    argv = containers.build_argv(spec, docker=os.environ.get("GRAPHBENCH_DOCKER", "docker"))
+    started = time.monotonic()
+    try:
+        session.run(*argv, external=True)
+    finally:
+        ca_copy.unlink(missing_ok=True)
+    session.log(f"built {tag} in {time.monotonic() - started:.1f} s")
+    return tag
+
+
+@nox.session(name="build-cpu", python=False)
+def build_cpu(session: nox.Session) -> None:
+    """Build the CPU image graphbench:cpu (tensorflow-cpu, from docker/requirements/cpu.lock).
+
+    Options after --: --base-image REF, --ca-bundle FILE, --tag TAG, --build-network NET.
+    """
+    _build(session, "cpu", _container_options(session, bench=False))
+
+
+@nox.session(name="build-gpu", python=False)
+def build_gpu(session: nox.Session) -> None:
+    """Build the CUDA image graphbench:gpu (tensorflow[and-cuda], CUDA libraries as wheels).
+
+    Options after --: --base-image REF, --ca-bundle FILE, --tag TAG, --build-network NET.
+    """
+    _build(session, "gpu", _container_options(session, bench=False))
+
+
+def _run_dirs(reports: Path) -> set[Path]:
+    return {p for p in reports.iterdir() if p.is_dir()} if reports.is_dir() else set()
+
+
+def _bench_in_image(session: nox.Session, flavor: str) -> None:
+    from benchmarks import containers, engine
+
+    opts = _container_options(session, bench=True)
+    if opts.no_build:
+        _engine_or_error(session)
+        tag = opts.tag or containers.default_tag(flavor)
+    else:
+        tag = _build(session, flavor, opts)
+    digest = engine.image_id(tag)
+    if digest is None:
+        session.error(f"image {tag} not found\nhint: nox -s build-{flavor}")
+    reports = Path(opts.reports).resolve()
+    reports.mkdir(parents=True, exist_ok=True)  # ours, not root's: docker would create it as root
+    gpus: str | None = None
+    refused: engine.GpuHandover | None = None
+    if flavor == "gpu":
+        try:
+            containers.gpus_value(opts.gpus)
+        except ValueError as exc:
+            session.error(f"{exc}\nhint: --gpus all | 0 | 0,1 | GPU-<uuid>")
+        handover = engine.try_gpu(tag, opts.gpus)
+        if handover.problem is None:
+            gpus = opts.gpus
+        else:
+            refused = handover
+            session.warn(f"GPU not available in the container: {handover.problem.message}")
+            session.warn(f"hint: {handover.problem.hint}")
+            session.warn(
+                "running the CPU cells in the CUDA image; the GPU finding goes into the report"
+            )
+    matrix = str(Path(opts.matrix).resolve()) if opts.matrix else None
+    if matrix and not Path(matrix).is_file():
+        session.error(f"--matrix {opts.matrix}: no such file")
+    args = containers.bench_args(
+        profile=opts.profile,
+        devices="cpu,gpu" if flavor == "gpu" else "cpu",
+        only=opts.only,
+        matrix=matrix is not None,
+        allow_gpu_failure=refused is not None,
+    )
+    spec = containers.RunSpec(
+        image=tag,
+        args=args,
+        reports_dir=str(reports),
+        image_digest=digest,
+        user=(os.getuid(), os.getgid()),
+        gpus=gpus,
+        network=opts.network,
+        matrix_file=matrix,
+        env={
+            k: os.environ[k]
+            for k in (
+                "CI",
+                "GITHUB_RUN_ID",
+                "GITHUB_RUN_ATTEMPT",
+                "GITHUB_REPOSITORY",
+                "GITHUB_SERVER_URL",
+                "RUNNER_NAME",
+            )
+            if k in os.environ
+        },
+        name=f"graphbench-{flavor}-{os.getpid()}",
+    )
+    argv = containers.run_argv(spec, docker=os.environ.get("GRAPHBENCH_DOCKER", "docker"))
+    before = _run_dirs(reports)
+    session.log(" ".join(argv))
+    # Not session.run: the exit status matters (0 ok, 1 cells failed, 3 GPU unavailable) and the
+    # output must stream while the matrix runs.
+    rc = subprocess.call(argv)
+    new = sorted(_run_dirs(reports) - before, key=lambda p: p.stat().st_mtime)
+    run_dir = new[-1] if new else None
+    if rc == 125 and run_dir is None:  # the engine itself refused: explain, do not dump
+        problem = containers.explain_engine_error("", rc)
+        session.error(f"docker run failed before the benchmark started: {problem.message}")
+    if refused is not None and refused.problem is not None and run_dir is not None:
+        (run_dir / "engine.log").write_text(
+            containers.engine_log_text(refused.problem, refused.argv, refused.stderr)
+        )
+        diag_path = run_dir / "diagnosis.json"
+        old = json.loads(diag_path.read_text()) if diag_path.is_file() else None
+        finding = containers.engine_finding(refused.problem, refused.stderr)
+        diag_path.write_text(json.dumps(containers.merge_finding(old, finding), indent=2) + "\n")
+    if run_dir is not None and not opts.no_report:
+        _host_report(session, run_dir, opts.baseline)
+    if refused is not None and refused.problem is not None:
+        session.error(
+            f"GPU unavailable in the container ({refused.problem.code}): "
+            f"{refused.problem.message}. CPU results and the explanation are in {run_dir}"
+        )
+    if rc != 0:
+        meaning = {1: "some cells failed", 3: "the GPU was unavailable", 130: "interrupted"}
+        session.error(f"the benchmark exited {rc} ({meaning.get(rc, 'error')}); see {run_dir}")
+
+
+def _host_report(session: nox.Session, run_dir: Path, baseline: str | None) -> None:
+    """Render the report on the host where ``python -m benchmarks report`` exists."""
+    probe = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "report", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if probe.returncode != 0:
+        session.warn(
+            "python -m benchmarks report is not available on the host: skipped "
+            f"(render later with: nox -s report -- {run_dir})"
+        )
+        return
+    args = [str(run_dir)] + (["--baseline", baseline] if baseline else [])
+    rc = subprocess.call([sys.executable, "-m", "benchmarks", "report", *args], cwd=ROOT)
+    if rc != 0:
+        session.warn(f"the report exited {rc}")
+
+
+@nox.session(name="bench-cpu", python=False)
+def bench_cpu(session: nox.Session) -> None:
+    """Run the matrix inside the CPU image (built if needed), network off, results in reports/.
+
+    Options after --: --profile smoke|default|full, --matrix FILE, --only GLOB, --baseline DIR,
+    --network NET, --base-image REF, --ca-bundle FILE, --no-build, --reports DIR.
+    """
+    _bench_in_image(session, "cpu")
+
+
+@nox.session(name="bench-gpu", python=False)
+def bench_gpu(session: nox.Session) -> None:
+    """Run the matrix inside the CUDA image with the GPU passed through, then the report.
+
+    When the engine cannot pass a GPU, the CPU cells still run in the same image, the engine's
+    message is saved as engine.log and the finding tops diagnosis.json; the session then fails.
+    Options after --: as bench-cpu, plus --gpus all|0|0,1|GPU-<uuid>.
+    """
+    _bench_in_image(session, "gpu")
+
+
+@nox.session(python=False)
+def report(session: nox.Session) -> None:
+    """Render the report of a run directory (default: every run under reports/) on the host.
+
+    Pass-through: ``nox -s report -- reports/<run-id> --baseline reports/<older-run>``.
+    """
+    session.run(
+        sys.executable,
+        "-m",
+        "benchmarks",
+        "report",
+        *(session.posargs or ["reports"]),
+        external=True,
+    )
+
+
+@nox.session(python=PYTHON)
+def lock(session: nox.Session) -> None:
+    """Regenerate docker/requirements/{cpu,gpu}.lock (hashes; linux x86_64, CPython 3.11).
+
+    Deterministic: the inputs are the .in files, the platform, the Python version and a fixed
+    --exclude-newer date (LOCK_EXCLUDE_NEWER in noxfile.py), so two runs give identical files.
+    """
+    session.install("uv==0.13.9")
+    for flavor in ("cpu", "gpu"):
+        session.run(
+            "uv",
+            "pip",
+            "compile",
+            f"docker/requirements/{flavor}.in",
+            "--output-file",
+            f"docker/requirements/{flavor}.lock",
+            "--generate-hashes",
+            "--python-platform",
+            LOCK_PLATFORM,
+            "--python-version",
+            LOCK_PYTHON,
+            "--exclude-newer",
+            LOCK_EXCLUDE_NEWER,
+            "--custom-compile-command",
+            "nox -s lock",
+            "--quiet",
+        )
+
+
+@nox.session(name="refresh-digests", python=False)
+def refresh_digests(session: nox.Session) -> None:
+    """Ask the registry for the current base-image digests; update base-images.toml + Dockerfiles.
+
+    Without a reachable registry it says so and exits non-zero, changing nothing.
+    """
+    from benchmarks import baseimages
+
+    toml_path = ROOT / baseimages.BASE_IMAGES_FILE
+    text = toml_path.read_text()
+    images = baseimages.load(text)
+    fresh: dict[str, str] = {}
+    for image in images:
+        try:
+            fresh[image.flavor] = _registry_digest(image.reference)
+        except OSError as exc:
+            session.error(
+                f"registry unreachable for {image.reference}: {exc}\n"
+                f"hint: nothing was changed in {baseimages.BASE_IMAGES_FILE}; run this where "
+                "the registry is reachable"
+            )
+    new_text = text
+    for image in images:
+        new_text = baseimages.update_toml(new_text, image.flavor, fresh[image.flavor])
+        df = ROOT / image.dockerfile
+        df.write_text(
+            baseimages.update_dockerfile(df.read_text(), f"{image.reference}@{fresh[image.flavor]}")
+        )
+        session.log(f"{image.flavor}: {image.reference}@{fresh[image.flavor]}")
+    toml_path.write_text(new_text)
+
+
+def _registry_digest(reference: str, timeout: float = 15.0) -> str:
+    """The manifest-list digest of ``reference`` via the registry HTTP API (token auth)."""
+    import urllib.request
+
+    from benchmarks import baseimages
+
+    ref = baseimages.parse_reference(reference)
+    headers = {
+        "Accept": ", ".join(
+            (
+                "application/vnd.oci.image.index.v1+json",
+                "application/vnd.docker.distribution.manifest.list.v2+json",
+                "application/vnd.docker.distribution.manifest.v2+json",
+                "application/vnd.oci.image.manifest.v1+json",
+            )
+        )
+    }
+    if ref.registry == "registry-1.docker.io":
+        token_url = (
+            "https://auth.docker.io/token?service=registry.docker.io"
+            f"&scope=repository:{ref.repository}:pull"
+        )
+        with urllib.request.urlopen(token_url, timeout=timeout) as resp:
+            headers["Authorization"] = f"Bearer {json.load(resp)['token']}"
+    url = f"https://{ref.registry}/v2/{ref.repository}/manifests/{ref.tag}"
+    req = urllib.request.Request(url, method="HEAD", headers=headers)
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        digest = resp.headers.get("Docker-Content-Digest", "")
+    if not digest.startswith("sha256:"):
+        raise OSError(f"{url} answered without a Docker-Content-Digest header")
+    return str(digest)

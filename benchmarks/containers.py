@@ -179,7 +179,7 @@ def bench_args(
     extra: Sequence[str] = (),
 ) -> tuple[str, ...]:
     """``python -m benchmarks run ...`` arguments as seen from inside the container."""
-    args = ["run", "--profile", profile, "--device", devices, "--out", CONTAINER_REPORTS]
+    args = ["run", "--profile", profile, "--device", devices, "--reports-root", CONTAINER_REPORTS]
     for pattern in only:
         args += ["--only", pattern]
     if matrix:
@@ -299,3 +299,39 @@ def engine_error_line(stderr: str) -> str:
         if "Error response from daemon" in line or "nvidia-container-cli" in line:
             return line.strip()
     return next((ln.strip() for ln in stderr.splitlines() if ln.strip()), "")
+
+
+# --- evidence for the GPU doctor ---------------------------------------------------------------
+def engine_log_text(problem: EngineProblem, argv: Sequence[str], stderr: str) -> str:
+    """``engine.log``: what was asked of the engine and its exact answer (probe evidence)."""
+    return (
+        f"$ {' '.join(argv)}\n{stderr.rstrip()}\n\n"
+        f"graphbench: {problem.code}: {problem.message}\nhint: {problem.hint}\n"
+    )
+
+
+def engine_finding(problem: EngineProblem, stderr: str) -> dict[str, object]:
+    """A ``diagnosis.json`` finding for a GPU the engine refused to pass into the container."""
+    line = engine_error_line(stderr)
+    return {
+        "code": problem.gpu_class or "unexplained",
+        "title": "The container engine did not pass the GPU into the container",
+        "confidence": "high",
+        "evidence": [line, "docker run --gpus ... was refused before the benchmark started"],
+        "explanation": problem.message
+        + "; the CPU cells ran in the same image without a GPU (see engine.log).",
+        "fix": problem.hint,
+        "source": "engine",
+    }
+
+
+def merge_finding(
+    diagnosis: Mapping[str, object] | None, finding: dict[str, object]
+) -> dict[str, object]:
+    """Put the engine's finding first: it explains the failure before any in-container probe."""
+    findings = [] if diagnosis is None else list(diagnosis.get("findings") or [])  # type: ignore[call-overload]
+    kept = [f for f in findings if not (isinstance(f, dict) and f.get("source") == "engine")]
+    merged = dict(diagnosis or {})
+    merged.setdefault("schema_version", 1)
+    merged["findings"] = [finding, *kept]
+    return merged

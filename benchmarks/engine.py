@@ -92,7 +92,7 @@ def image_labels(tag: str, docker: str | None = None) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class GpuHandover:
-    """Outcome of asking the engine for a GPU: ``problem`` None means the GPU reached a container."""
+    """Outcome of asking the engine for a GPU; ``problem`` None: the GPU reached a container."""
 
     problem: EngineProblem | None
     stderr: str
