@@ -428,7 +428,7 @@ def refresh_digests(session: nox.Session) -> None:
     for image in images:
         try:
             fresh[image.flavor] = _registry_digest(image.reference)
-        except OSError as exc:
+        except (OSError, KeyError, ValueError) as exc:  # network, HTTP, or a bad answer
             session.error(
                 f"registry unreachable for {image.reference}: {exc}\n"
                 f"hint: nothing was changed in {baseimages.BASE_IMAGES_FILE}; run this where "
