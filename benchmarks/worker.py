@@ -15,6 +15,7 @@ import argparse
 import gc
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -153,7 +154,8 @@ def _eager_reference(case: dict[str, Any], seed: int) -> Any:
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
+    """First line of the exception, without TF's ``{{function_node ...}}`` wrapper noise."""
+    text = re.sub(r"\{\{[^}]*\}\}\s*", "", str(exc)).strip().splitlines()
     first = next((ln for ln in text if ln.strip()), "")
     return f"{type(exc).__name__}: {first[:400]}"
 
