@@ -281,7 +281,7 @@ def test_parse_reference() -> None:
 
 def test_lock_inputs_follow_pyproject() -> None:
     """The images must install what pyproject.toml declares (same names, TF pinned the same)."""
-    import tomllib
+    from benchmarks.baseimages import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
