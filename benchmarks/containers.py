@@ -329,8 +329,12 @@ def merge_finding(
     diagnosis: Mapping[str, object] | None, finding: dict[str, object]
 ) -> dict[str, object]:
     """Put the engine's finding first: it explains the failure before any in-container probe."""
-    findings = [] if diagnosis is None else list(diagnosis.get("findings") or [])  # type: ignore[call-overload]
-    kept = [f for f in findings if not (isinstance(f, dict) and f.get("source") == "engine")]
+    previous = (diagnosis or {}).get("findings")
+    kept = [
+        f
+        for f in (previous if isinstance(previous, list) else [])
+        if not (isinstance(f, dict) and f.get("source") == "engine")
+    ]
     merged = dict(diagnosis or {})
     merged.setdefault("schema_version", 1)
     merged["findings"] = [finding, *kept]
