@@ -314,3 +314,24 @@ def test_lock_files_are_hashed_and_pin_tensorflow() -> None:
         assert all("==" in p for p in pins)
         assert text.count("--hash=sha256:") >= len(pins)
     assert "nvidia-cudnn-cu12==" in (ROOT / "docker/requirements/gpu.lock").read_text()
+
+
+def test_every_copy_source_is_in_a_fresh_checkout() -> None:
+    """A build from a fresh clone must find what the Dockerfiles COPY (ignored files are absent)."""
+    import subprocess
+
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    if not tracked:
+        pytest.skip("not a git checkout")
+    for flavor in containers.FLAVORS:
+        for line in (ROOT / f"docker/Dockerfile.{flavor}").read_text().splitlines():
+            parts = line.split()
+            if not parts or parts[0] != "COPY" or any(p.startswith("--from") for p in parts):
+                continue
+            for source in parts[1:-1]:
+                prefix = source.rstrip("/")
+                assert any(f == prefix or f.startswith(prefix + "/") for f in tracked), (
+                    f"Dockerfile.{flavor}: COPY {source} is not in a fresh checkout"
+                )
