@@ -84,6 +84,8 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from nox.command import CommandFailed  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))  # the sessions below import benchmarks.containers from the checkout
 
@@ -205,6 +207,13 @@ def _build(session: nox.Session, flavor: str, opts: argparse.Namespace) -> str:
             session.run(*argv, external=True)
     except ConfigError as exc:
         session.error(f"{exc.message}\nhint: {exc.hint}")
+    except CommandFailed:
+        session.error(
+            f"docker build of {tag} failed (its output is above)\nhint: if pip reported "
+            "CERTIFICATE_VERIFY_FAILED you are behind a TLS-intercepting proxy: pass "
+            "--ca-bundle /etc/ssl/certs/ca-certificates.crt (or set GRAPHBENCH_CA_BUNDLE); "
+            "if the base image cannot be pulled, pass --base-image (docs/containers.md)"
+        )
     session.log(f"built {tag} in {time.monotonic() - started:.1f} s")
     return tag
 
