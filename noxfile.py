@@ -89,11 +89,7 @@ from nox.command import CommandFailed  # noqa: E402
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))  # the sessions below import benchmarks.containers from the checkout
 
-# Lock files: resolver inputs are docker/requirements/*.in plus these fixed settings, so that
-# `nox -s lock` run twice (or on another day) writes identical files.
-LOCK_PYTHON = "3.11"  # Debian bookworm's python3 (the images' interpreter)
-LOCK_PLATFORM = "x86_64-manylinux_2_28"
-LOCK_EXCLUDE_NEWER = "2026-11-20T00:00:00Z"  # move forward on purpose, then re-lock
+# Lock settings (platform, Python, --exclude-newer date) live in benchmarks/containers.py.
 
 
 def _container_options(session: nox.Session, *, bench: bool) -> argparse.Namespace:
@@ -387,28 +383,13 @@ def lock(session: nox.Session) -> None:
     """Regenerate docker/requirements/{cpu,gpu}.lock (hashes; linux x86_64, CPython 3.11).
 
     Deterministic: the inputs are the .in files, the platform, the Python version and a fixed
-    --exclude-newer date (LOCK_EXCLUDE_NEWER in noxfile.py), so two runs give identical files.
+    --exclude-newer date (benchmarks/containers.py), so two runs give identical files.
     """
-    session.install("uv==0.13.9")
-    for flavor in ("cpu", "gpu"):
-        session.run(
-            "uv",
-            "pip",
-            "compile",
-            f"docker/requirements/{flavor}.in",
-            "--output-file",
-            f"docker/requirements/{flavor}.lock",
-            "--generate-hashes",
-            "--python-platform",
-            LOCK_PLATFORM,
-            "--python-version",
-            LOCK_PYTHON,
-            "--exclude-newer",
-            LOCK_EXCLUDE_NEWER,
-            "--custom-compile-command",
-            "nox -s lock",
-            "--quiet",
-        )
+    from benchmarks import containers
+
+    session.install(f"uv=={containers.LOCK_UV_VERSION}")
+    for flavor in containers.FLAVORS:
+        session.run(*containers.lock_argv(flavor, f"docker/requirements/{flavor}.lock"))
 
 
 @nox.session(name="refresh-digests", python=False)
