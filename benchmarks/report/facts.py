@@ -121,6 +121,8 @@ def flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
             rows.append((prefix, "{}"))
         for key in sorted(data, key=str):
             rows += flatten(data[key], f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(data, list) and not data:
+        rows.append((public(prefix), "[]"))
     elif isinstance(data, list) and any(isinstance(v, (Mapping, list)) for v in data):
         for i, v in enumerate(data):
             rows += flatten(v, f"{prefix}[{i}]")

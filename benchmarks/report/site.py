@@ -15,6 +15,7 @@ from pathlib import Path
 
 from benchmarks.errors import ResultsError
 from benchmarks.report import facts
+from benchmarks.report.charts import MODE_COLORS
 from benchmarks.report.compare import DEFAULT_THRESHOLD, CellChange, Comparison, compare_runs
 from benchmarks.report.load import LoadedRun, load_run
 from benchmarks.report.model import _mode_rank
@@ -133,7 +134,7 @@ def _trend_charts(runs: Sequence[LoadedRun]) -> list[Chart]:
                 f"trend-{n}-{w}-{d.replace(':', '')}-b{b}", title,
                 f"Median time per call of {w} at batch {b} on {d}, one point per run of this "
                 f"machine class ({len(group)} run(s), oldest left), with 95 % CI bars.",
-                [Series(m, tuple(p)) for m, p in sorted(lines.items(), key=lambda kv: _mode_rank(kv[0]))],
+                [Series(m, tuple(p), MODE_COLORS.get(m, "")) for m, p in sorted(lines.items(), key=lambda kv: _mode_rank(kv[0]))],
                 x_label="run (start date)", y_label="time per call",
                 x_fmt=lambda x, dates=dates: _date_at(dates, x), y_fmt=fmt_seconds,
                 log_x=False, x_zero=False,
