@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from benchmarks.analysis import format_seconds
 from benchmarks.results import CaseResult, latest_by_case
-from benchmarks.stats import ratio_ci
+from benchmarks.report.fast import ratio_ci
 
 DEFAULT_THRESHOLD = 0.10
 
@@ -194,6 +195,4 @@ def format_table(cmp: Comparison) -> str:
 
 
 def _fmt(s: float | None) -> str:
-    from benchmarks.analysis import format_seconds
-
     return format_seconds(s)

@@ -19,11 +19,11 @@ from benchmarks.analysis import (
     flops_per_second,
     format_seconds,
     overhead_fits,
-    speedups,
 )
 from benchmarks.report import facts
 from benchmarks.report.compare import Comparison
 from benchmarks.report.facts import dig, text
+from benchmarks.report.fast import speedups
 from benchmarks.results import STATUSES, WARNINGS, CaseResult, RunRecord, latest_by_case
 
 MODES = ("eager", "graph", "xla")
