@@ -40,12 +40,15 @@ def main() -> None:
         t = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "benchmarks", "report", str(run_dir), "--no-site"],
-            cwd=ROOT, check=True, capture_output=True,
-        )  # fmt: skip
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         cold = time.perf_counter() - t
         size = page.stat().st_size
     print(
-        f"{args.cells} cells: render best {min(times):.3f} s, median {statistics.median(times):.3f} s"
+        f"{args.cells} cells: render best {min(times):.3f} s, "
+        f"median {statistics.median(times):.3f} s"
         f" (n={args.repeat}); cold CLI incl. imports {cold:.3f} s; page {size / 1024:.0f} KiB"
     )
 

@@ -49,8 +49,11 @@ def run_charts(view: RunView) -> tuple[Chart, ...]:
     workloads = list(dict.fromkeys(r.workload for r in view.ok_cases))
     charts: list[Chart] = []
     for w in workloads:
-        charts += [c for c in (_latency(view, w), _speedup(view, w), _overhead(view, w),
-                               _flops(view, w)) if c is not None]  # fmt: skip
+        charts += [
+            c
+            for c in (_latency(view, w), _speedup(view, w), _overhead(view, w), _flops(view, w))
+            if c is not None
+        ]
     return tuple(charts)
 
 
@@ -64,12 +67,16 @@ def _latency(view: RunView, w: str) -> Chart | None:
     if not groups:
         return None
     return xy_chart(
-        _slug("latency", w), f"{w}: time per call vs batch size",
+        _slug("latency", w),
+        f"{w}: time per call vs batch size",
         f"Median time per call of {w} for each mode and device, log-log, with 95 % bootstrap "
         "CI bars. Lower is better; a slope of 1 means time grows in proportion to the batch.",
         [_series(k, v) for k, v in groups.items()],
-        x_label="batch size", y_label="time per call", x_fmt=fmt_count, y_fmt=fmt_seconds,
-    )  # fmt: skip
+        x_label="batch size",
+        y_label="time per call",
+        x_fmt=fmt_count,
+        y_fmt=fmt_seconds,
+    )
 
 
 def _speedup(view: RunView, w: str) -> Chart | None:
@@ -82,13 +89,17 @@ def _speedup(view: RunView, w: str) -> Chart | None:
     if not groups:
         return None
     return xy_chart(
-        _slug("speedup", w), f"{w}: speedup over eager vs batch size",
+        _slug("speedup", w),
+        f"{w}: speedup over eager vs batch size",
         f"eager time / mode time for {w} (above 1x the compiled mode is faster), with 95 % "
         "bootstrap CI bars; the dashed line is 1x (no gain).",
         [_series(k, v) for k, v in groups.items()],
-        x_label="batch size", y_label="speedup over eager", x_fmt=fmt_count, y_fmt=fmt_ratio,
+        x_label="batch size",
+        y_label="speedup over eager",
+        x_fmt=fmt_count,
+        y_fmt=fmt_ratio,
         hlines=[HLine(1.0, "1x: no gain")],
-    )  # fmt: skip
+    )
 
 
 def _overhead(view: RunView, w: str) -> Chart | None:
@@ -102,14 +113,20 @@ def _overhead(view: RunView, w: str) -> Chart | None:
     if not series:
         return None
     return xy_chart(
-        _slug("overhead", w), f"{w}: fixed overhead share of each call",
-        f"From the fit t(b) = t0 + c·b per mode and device: the share t0 / t(b) of a call spent "
+        _slug("overhead", w),
+        f"{w}: fixed overhead share of each call",
+        "From the fit t(b) = t0 + c·b per mode and device: the share t0 / t(b) of a call spent "
         "on fixed per-call cost rather than per-sample work. It falls through 50 % (dashed) at "
         "n½ = t0 / c; compiled modes pay off most where this share is high.",
-        series, x_label="batch size", y_label="fixed share of call time",
-        x_fmt=fmt_count, y_fmt=fmt_pct, log_y=False, y_max=100.0,
+        series,
+        x_label="batch size",
+        y_label="fixed share of call time",
+        x_fmt=fmt_count,
+        y_fmt=fmt_pct,
+        log_y=False,
+        y_max=100.0,
         hlines=[HLine(50.0, "50 %: batch = n½")],
-    )  # fmt: skip
+    )
 
 
 def _flops(view: RunView, w: str) -> Chart | None:
@@ -134,10 +151,14 @@ def _flops(view: RunView, w: str) -> Chart | None:
         "and vector units we do not record)."
     )
     return xy_chart(
-        _slug("flops", w), f"{w}: achieved FLOP/s vs batch size",
+        _slug("flops", w),
+        f"{w}: achieved FLOP/s vs batch size",
         f"Achieved floating-point throughput of {w} (FLOPs per sample x batch / time per call). "
         + note,
         [_series(k, v) for k, v in groups.items()],
-        x_label="batch size", y_label="achieved FLOP/s (k, M, G, T)", x_fmt=fmt_count, y_fmt=fmt_flops,
+        x_label="batch size",
+        y_label="achieved FLOP/s (k, M, G, T)",
+        x_fmt=fmt_count,
+        y_fmt=fmt_flops,
         hlines=peaks,
-    )  # fmt: skip
+    )

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from benchmarks.analysis import format_seconds
-from benchmarks.results import CaseResult, latest_by_case
 from benchmarks.report.fast import ratio_ci
+from benchmarks.results import CaseResult, latest_by_case
 
 DEFAULT_THRESHOLD = 0.10
 
@@ -110,9 +110,19 @@ def _change(
         ratio, lo, hi = ratio_ci(n.samples_s, b.samples_s)
         verdict = classify(ratio, lo, hi, threshold) if comparable else NOT_COMPARABLE
         return CellChange(
-            case_id, n.workload, n.mode, n.batch_size, n.device,
-            b.median_s, n.median_s, ratio, lo, hi, verdict, "",
-        )  # fmt: skip
+            case_id,
+            n.workload,
+            n.mode,
+            n.batch_size,
+            n.device,
+            b.median_s,
+            n.median_s,
+            ratio,
+            lo,
+            hi,
+            verdict,
+            "",
+        )
     note = f"baseline {b.status}, new {n.status}"
     if _has_value(b):
         verdict = BROKE
@@ -123,9 +133,19 @@ def _change(
     if not comparable and verdict != NO_VALUE:
         verdict = NOT_COMPARABLE
     return CellChange(
-        case_id, n.workload, n.mode, n.batch_size, n.device,
-        b.median_s, n.median_s, None, None, None, verdict, note,
-    )  # fmt: skip
+        case_id,
+        n.workload,
+        n.mode,
+        n.batch_size,
+        n.device,
+        b.median_s,
+        n.median_s,
+        None,
+        None,
+        None,
+        verdict,
+        note,
+    )
 
 
 def compare_runs(
@@ -184,7 +204,10 @@ def format_table(cmp: Comparison) -> str:
             f"{c.case_id:<28} {_fmt(c.baseline_s):>10} {_fmt(c.new_s):>10} {pct:>8}  {ci:<17} "
             f"{c.verdict}{'  (' + c.note + ')' if c.note else ''}"
         )
-    for label, ids in (("only in baseline", cmp.only_in_baseline), ("only in new", cmp.only_in_new)):
+    for label, ids in (
+        ("only in baseline", cmp.only_in_baseline),
+        ("only in new", cmp.only_in_new),
+    ):
         if ids:
             lines.append(f"{label}: {', '.join(ids)}")
     lines.append(

@@ -213,7 +213,9 @@ def _ratio(s: Speedup | None) -> Ratio | None:
     if s is None:
         return None
     css = "faster" if s.ci_low > 1 else "slower" if s.ci_high < 1 else "same"
-    return Ratio(s.ratio, s.ci_low, s.ci_high, f"{s.ratio:.2f}x [{s.ci_low:.2f}, {s.ci_high:.2f}]", css)
+    return Ratio(
+        s.ratio, s.ci_low, s.ci_high, f"{s.ratio:.2f}x [{s.ci_low:.2f}, {s.ci_high:.2f}]", css
+    )
 
 
 def gpu_peak(fp: Mapping[str, Any], device: str) -> tuple[float, str] | None:
@@ -236,8 +238,9 @@ def _flops(r: CaseResult) -> str:
 
 def _cell(case_id: str, mode: str, r: CaseResult | None) -> GridCell:
     if r is None:
-        return GridCell(case_id, mode, NOT_RUN, "", "", "planned, but the run ended before it",
-                        (), "", "")  # fmt: skip
+        return GridCell(
+            case_id, mode, NOT_RUN, "", "", "planned, but the run ended before it", (), "", ""
+        )
     ok = r.status == "ok"
     ci = (
         f"[{format_seconds(r.ci_low_s)}, {format_seconds(r.ci_high_s)}]"
@@ -308,18 +311,24 @@ def _speedup_rows(values: Sequence[Speedup]) -> tuple[SpeedupRow, ...]:
         by.setdefault((s.workload, s.device, s.batch_size), {})[s.mode] = s
     return tuple(
         SpeedupRow(w, d, b, _ratio(m.get("graph")), _ratio(m.get("xla")))
-        for (w, d, b), m in sorted(by.items(), key=lambda kv: (kv[0][0], kv[0][1] != "cpu", kv[0][1], kv[0][2]))
+        for (w, d, b), m in sorted(
+            by.items(), key=lambda kv: (kv[0][0], kv[0][1] != "cpu", kv[0][1], kv[0][2])
+        )
     )
 
 
 def _fit_rows(values: Sequence[OverheadFit]) -> tuple[FitRow, ...]:
     return tuple(
         FitRow(
-            f.workload, f.mode, f.device, format_seconds(f.t0_s),
+            f.workload,
+            f.mode,
+            f.device,
+            format_seconds(f.t0_s),
             f"{format_seconds(f.c_s)}/sample",
             f"{f.n_half:.0f}" if f.n_half is not None and f.n_half >= 0 else "-",
-            f"{f.r2:.3f}", ", ".join(str(b) for b in f.batch_sizes),
-        )  # fmt: skip
+            f"{f.r2:.3f}",
+            ", ".join(str(b) for b in f.batch_sizes),
+        )
         for f in values
     )
 
@@ -413,9 +422,11 @@ def _duration(record: RunRecord) -> str:
 
 
 def _gpu_verdict(
-    record: RunRecord, latest: Mapping[str, CaseResult], fp: Mapping[str, Any],
+    record: RunRecord,
+    latest: Mapping[str, CaseResult],
+    fp: Mapping[str, Any],
     findings: Sequence[Finding],
-) -> tuple[bool, bool, str]:  # fmt: skip
+) -> tuple[bool, bool, str]:
     requested = any(d.startswith("gpu") for d in record.devices)
     if not requested:
         return False, False, "not requested (CPU-only run)"
@@ -423,7 +434,11 @@ def _gpu_verdict(
     worked = any(r.status == "ok" for r in gpu_cells)
     if worked and record.status != "gpu_unavailable":
         drv = facts.driver(fp)
-        return True, False, f"ok: {facts.gpu_names(fp) or 'GPU'}" + (f", driver {drv}" if drv else "")
+        return (
+            True,
+            False,
+            f"ok: {facts.gpu_names(fp) or 'GPU'}" + (f", driver {drv}" if drv else ""),
+        )
     cause = next((f.title or f.code for f in findings if f.code != "healthy"), "")
     return True, True, "unavailable" + (f": {cause}" if cause else " (no diagnosis recorded)")
 
@@ -452,7 +467,9 @@ def build_run_view(
     ok_cases = tuple(r for r in latest.values() if r.status == "ok")
     sp = tuple(speedups(list(latest.values())))
     fits = tuple(overhead_fits(list(latest.values())))
-    status_css = {"complete": "ok", "cells_failed": "warn", "running": "warn"}.get(record.status, "bad")
+    status_css = {"complete": "ok", "cells_failed": "warn", "running": "warn"}.get(
+        record.status, "bad"
+    )
     if failed and record.status == "complete":
         status_css = "warn"
     ref, digest = facts.image(fp, record.image)
@@ -494,7 +511,9 @@ def build_run_view(
         speedups=_speedup_rows(sp),
         grid=grid,
         fits=_fit_rows(fits),
-        first_calls=tuple(t for t in grid if any(c and c.first_call for r in t.rows for c in r.cells)),
+        first_calls=tuple(
+            t for t in grid if any(c and c.first_call for r in t.rows for c in r.cells)
+        ),
         gpu_states=_gpu_states(latest),
         environment=_environment(fp),
         reproduce=Reproduce(

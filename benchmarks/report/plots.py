@@ -60,9 +60,15 @@ def _f(v: float) -> str:
 
 class _Axis:
     def __init__(
-        self, lo: float, hi: float, log: bool, start: float, length: float, flip: bool,
+        self,
+        lo: float,
+        hi: float,
+        log: bool,
+        start: float,
+        length: float,
+        flip: bool,
         zero: bool = True,
-    ) -> None:  # fmt: skip
+    ) -> None:
         if log:
             lo, hi = math.log10(lo), math.log10(hi)
             lo, hi = math.floor(lo), math.ceil(hi)
@@ -89,7 +95,7 @@ class _Axis:
             return sorted(out)
         step = _nice_step((self.hi - self.lo) / 5)
         first = math.ceil(self.lo / step)
-        return [i * step for i in range(first, int(math.floor(self.hi / step)) + 1)]
+        return [i * step for i in range(first, math.floor(self.hi / step) + 1)]
 
 
 def _nice_step(raw: float) -> float:
@@ -154,7 +160,9 @@ def xy_chart(
     for t in ya.ticks():
         y = _f(ya(t))
         out.append(f'<line x1="{LEFT}" y1="{y}" x2="{W - RIGHT}" y2="{y}" class="grid"/>')
-        out.append(f'<text x="{LEFT - 6}" y="{y}" text-anchor="end" dy="4">{escape(y_fmt(t))}</text>')
+        out.append(
+            f'<text x="{LEFT - 6}" y="{y}" text-anchor="end" dy="4">{escape(y_fmt(t))}</text>'
+        )
     out.append(
         f'<text x="{LEFT + (W - LEFT - RIGHT) // 2}" y="{TOP + PLOT_H + 34}" '
         f'text-anchor="middle">{escape(x_label)}</text>'
@@ -195,22 +203,28 @@ def xy_chart(
     entries += [(h.label, "#555", "4 4") for h in hlines]
     col_w = (W - LEFT) // LEGEND_COLS
     for i, (label, color, dash) in enumerate(entries):
-        x = LEFT + (i % LEGEND_COLS) * col_w
-        y = TOP + PLOT_H + BOTTOM + (i // LEGEND_COLS) * LEGEND_ROW + 8
+        lx = LEFT + (i % LEGEND_COLS) * col_w
+        ly = TOP + PLOT_H + BOTTOM + (i // LEGEND_COLS) * LEGEND_ROW + 8
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(
-            f'<line x1="{x}" y1="{y - 4}" x2="{x + 22}" y2="{y - 4}" stroke="{color}" '
+            f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 22}" y2="{ly - 4}" stroke="{color}" '
             f'stroke-width="2"{dash_attr}/>'
-            f'<text x="{x + 28}" y="{y}">{escape(label)}</text>'
+            f'<text x="{lx + 28}" y="{ly}">{escape(label)}</text>'
         )
     out.append("</svg>")
     rows = tuple(
-        (s.label, x_fmt(p.x), y_fmt(p.y),
-         y_fmt(p.lo) if p.lo is not None else "", y_fmt(p.hi) if p.hi is not None else "")
-        for s in series for p in sorted(s.points, key=lambda p: p.x)
-    )  # fmt: skip
+        (
+            s.label,
+            x_fmt(p.x),
+            y_fmt(p.y),
+            y_fmt(p.lo) if p.lo is not None else "",
+            y_fmt(p.hi) if p.hi is not None else "",
+        )
+        for s in series
+        for p in sorted(s.points, key=lambda p: p.x)
+    )
     rows += tuple((h.label, "all", y_fmt(h.y), "", "") for h in hlines)
-    head = (f"series", x_label, y_label, "CI low", "CI high")
+    head = ("series", x_label, y_label, "CI low", "CI high")
     return Chart(chart_id, title, desc, "\n".join(out), head, rows)
 
 

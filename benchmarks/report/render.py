@@ -53,8 +53,10 @@ def now_utc() -> str:
 
 def page_html(view: RunView, downloads: Sequence[tuple[str, str]]) -> str:
     """The run page for a view (pure apart from reading the templates)."""
-    return environment().get_template("run.html.j2").render(
-        v=view, charts=run_charts(view), downloads=downloads, version=__version__
+    return (
+        environment()
+        .get_template("run.html.j2")
+        .render(v=view, charts=run_charts(view), downloads=downloads, version=__version__)
     )
 
 

@@ -8,6 +8,7 @@ latest run is compared with the previous one, and its regressions are listed.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ def find_run_dirs(root: Path) -> list[Path]:
     found: list[Path] = []
     level = [root]
     for _ in range(MAX_DEPTH):
-        nxt = []
+        nxt: list[Path] = []
         for d in level:
             for child in sorted(p for p in d.iterdir() if p.is_dir() and not p.is_symlink()):
                 (found if (child / RUN_FILE).is_file() else nxt).append(child)
@@ -103,8 +104,13 @@ def _headline_batch(runs: Sequence[LoadedRun], workload: str, device: str) -> in
     """The batch size measured by most runs (the smallest on a tie): the trend's headline."""
     counts: Counter[int] = Counter()
     for run in runs:
-        counts.update({r.batch_size for r in run.cases if r.workload == workload
-                       and r.device == device and r.status == "ok"})  # fmt: skip
+        counts.update(
+            {
+                r.batch_size
+                for r in run.cases
+                if r.workload == workload and r.device == device and r.status == "ok"
+            }
+        )
     if not counts:
         return None
     return min(counts, key=lambda b: (-counts[b], b))
@@ -127,18 +133,32 @@ def _trend_charts(runs: Sequence[LoadedRun]) -> list[Chart]:
             lines: dict[str, list[Point]] = defaultdict(list)
             for i, run in enumerate(group):
                 for r in latest_by_case(run.cases).values():
-                    if (r.workload, r.device, r.batch_size, r.status) == (w, d, b, "ok") and r.median_s:
+                    if (r.workload, r.device, r.batch_size, r.status) == (
+                        w,
+                        d,
+                        b,
+                        "ok",
+                    ) and r.median_s:
                         lines[r.mode].append(Point(i, r.median_s, r.ci_low_s, r.ci_high_s))
             title = f"{w} · {d} · batch {b} on {machine}"
-            charts.append(xy_chart(
-                f"trend-{n}-{w}-{d.replace(':', '')}-b{b}", title,
-                f"Median time per call of {w} at batch {b} on {d}, one point per run of this "
-                f"machine class ({len(group)} run(s), oldest left), with 95 % CI bars.",
-                [Series(m, tuple(p), MODE_COLORS.get(m, "")) for m, p in sorted(lines.items(), key=lambda kv: _mode_rank(kv[0]))],
-                x_label="run (start date)", y_label="time per call",
-                x_fmt=lambda x, dates=dates: _date_at(dates, x), y_fmt=fmt_seconds,
-                log_x=False, x_zero=False,
-            ))  # fmt: skip
+            charts.append(
+                xy_chart(
+                    f"trend-{n}-{w}-{d.replace(':', '')}-b{b}",
+                    title,
+                    f"Median time per call of {w} at batch {b} on {d}, one point per run of this "
+                    f"machine class ({len(group)} run(s), oldest left), with 95 % CI bars.",
+                    [
+                        Series(m, tuple(p), MODE_COLORS.get(m, ""))
+                        for m, p in sorted(lines.items(), key=lambda kv: _mode_rank(kv[0]))
+                    ],
+                    x_label="run (start date)",
+                    y_label="time per call",
+                    x_fmt=functools.partial(_date_at, dates),
+                    y_fmt=fmt_seconds,
+                    log_x=False,
+                    x_zero=False,
+                )
+            )
     return charts
 
 
@@ -157,12 +177,14 @@ def _regressions(runs: Sequence[LoadedRun], threshold: float) -> list[MachineReg
             continue
         prev, last = sorted(group, key=lambda r: (r.record.started_at, r.record.run_id))[-2:]
         cmp = compare_runs(
-            prev.cases, last.cases,
+            prev.cases,
+            last.cases,
             baseline_env=facts.environment(prev.fingerprint, prev.record.image),
             new_env=facts.environment(last.fingerprint, last.record.image),
-            baseline_id=facts.public(prev.record.run_id), new_id=facts.public(last.record.run_id),
+            baseline_id=facts.public(prev.record.run_id),
+            new_id=facts.public(last.record.run_id),
             threshold=threshold,
-        )  # fmt: skip
+        )
         out.append(MachineRegressions(machine, cmp, cmp.regressions))
     return out
 
@@ -198,9 +220,12 @@ def render_site(
         except ResultsError as exc:
             skipped.append(f"{d.relative_to(root).as_posix()}: {facts.public(exc.message)}")
     view = build_site_view(
-        root, runs, skipped=skipped, threshold=threshold,
+        root,
+        runs,
+        skipped=skipped,
+        threshold=threshold,
         generated_at=now_utc() if generated_at is None else generated_at,
-    )  # fmt: skip
+    )
     from benchmarks import __version__
 
     html = environment().get_template("site.html.j2").render(s=view, version=__version__)

@@ -79,8 +79,17 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_gpu_failed_page_in_chromium(browser: Any, pages: Path, tmp_path: Path) -> None:
     w = Watched(browser)
     w.page.goto((pages / "gpu-failed" / "index.html").as_uri())
-    for section in ("#headline", "#gpu", "#speedups", "#charts", "#matrix", "#first-call",
-                    "#overhead", "#environment", "#reproduce"):  # fmt: skip
+    for section in (
+        "#headline",
+        "#gpu",
+        "#speedups",
+        "#charts",
+        "#matrix",
+        "#first-call",
+        "#overhead",
+        "#environment",
+        "#reproduce",
+    ):
         assert w.page.locator(section).is_visible(), section
     assert "No NVIDIA kernel driver" in w.page.locator("#gpu h2").inner_text()
     assert "unavailable" in w.page.locator("#gpu-status").inner_text()
@@ -117,7 +126,9 @@ def test_all_pages_load_without_errors_or_requests(browser: Any, pages: Path) ->
         w.clean()
     w = Watched(browser)
     w.page.goto((pages / "cpu-all-statuses" / "index.html").as_uri())
-    assert w.page.locator("#compare").is_visible() and w.page.locator("#not-comparable").count() == 0
+    assert (
+        w.page.locator("#compare").is_visible() and w.page.locator("#not-comparable").count() == 0
+    )
     # links to the downloads resolve to files that exist next to the page
     for href in w.page.eval_on_selector_all("#reproduce a[download]", "a => a.map(x => x.href)"):
         assert Path(href.removeprefix("file://")).exists(), href

@@ -72,14 +72,25 @@ def test_different_environments_are_not_comparable_and_name_the_facts():
 
 def test_broke_fixed_and_one_sided_cells():
     b, n = run("compare-base"), run("compare-new")
-    new = [dataclasses.replace(r, status="failed", reason="boom", median_s=None, samples_s=[])
-           if r.case_id == "mlp-xla-b1-cpu" else r for r in n.cases]  # fmt: skip
-    base = [dataclasses.replace(r, status="oom", median_s=None, samples_s=[])
-            if r.case_id == "mlp-eager-b1000-cpu" else r for r in b.cases]  # fmt: skip
+    new = [
+        dataclasses.replace(r, status="failed", reason="boom", median_s=None, samples_s=[])
+        if r.case_id == "mlp-xla-b1-cpu"
+        else r
+        for r in n.cases
+    ]
+    base = [
+        dataclasses.replace(r, status="oom", median_s=None, samples_s=[])
+        if r.case_id == "mlp-eager-b1000-cpu"
+        else r
+        for r in b.cases
+    ]
     base.append(dataclasses.replace(b.cases[0], case_id="gone-eager-b1-cpu"))
     cmp = _cmp(base_cases=base, new_cases=new)
     by = {x.case_id: x for x in cmp.changes}
-    assert by["mlp-xla-b1-cpu"].verdict == c.BROKE and by["mlp-xla-b1-cpu"].note == "baseline ok, new failed"
+    assert (
+        by["mlp-xla-b1-cpu"].verdict == c.BROKE
+        and by["mlp-xla-b1-cpu"].note == "baseline ok, new failed"
+    )
     assert by["mlp-eager-b1000-cpu"].verdict == c.FIXED
     assert "mlp-xla-b1-cpu" in [x.case_id for x in cmp.regressions]
     assert cmp.only_in_baseline == ("gone-eager-b1-cpu",) and cmp.only_in_new == ()

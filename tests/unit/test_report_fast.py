@@ -25,4 +25,6 @@ def test_ratio_ci_is_bit_identical(nn: int, nd: int, seed: int) -> None:
 def test_speedups_match_analysis() -> None:
     cases = run("cpu-all-statuses").cases
     assert fast.speedups(cases) == analysis.speedups(cases)
-    assert len(fast.speedups(cases)) == 12  # 2 workloads x 4 batches x 2 modes, less 4 without a pair
+    assert (
+        len(fast.speedups(cases)) == 12
+    )  # 2 workloads x 4 batches x 2 modes, less 4 without a pair

@@ -42,13 +42,21 @@ def render(name: str) -> str:
         from benchmarks.report.compare import compare_runs
 
         comparison = compare_runs(
-            baseline.cases, run.cases,
+            baseline.cases,
+            run.cases,
             baseline_env=facts.environment(baseline.fingerprint, baseline.record.image),
             new_env=facts.environment(run.fingerprint, run.record.image),
-            baseline_id=baseline.record.run_id, new_id=run.record.run_id,
-        )  # fmt: skip
-    view = build_run_view(run.record, run.cases, run.fingerprint, run.diagnosis,
-                          comparison=comparison, generated_at="2026-11-25T12:00:00Z")  # fmt: skip
+            baseline_id=baseline.record.run_id,
+            new_id=run.record.run_id,
+        )
+    view = build_run_view(
+        run.record,
+        run.cases,
+        run.fingerprint,
+        run.diagnosis,
+        comparison=comparison,
+        generated_at="2026-11-25T12:00:00Z",
+    )
     return scrub(page_html(view, DOWNLOADS), run.fingerprint)
 
 

@@ -72,7 +72,11 @@ def test_speedups_fits_and_significance():
     assert b1.graph is not None and b1.xla is not None
     assert b1.xla.ratio > b1.graph.ratio > 1 and b1.graph.css == "faster"
     assert b1.graph.text.endswith("]") and "x [" in b1.graph.text
-    assert {(f.mode, f.device) for f in v.fits} == {("eager", "cpu"), ("graph", "cpu"), ("xla", "cpu")}
+    assert {(f.mode, f.device) for f in v.fits} == {
+        ("eager", "cpu"),
+        ("graph", "cpu"),
+        ("xla", "cpu"),
+    }
     eager = next(f for f in v.fit_values if f.mode == "eager")
     assert 2e-4 < eager.t0_s < 4e-4  # fixture: t0 = 310 us
     assert v.first_calls and v.peaks == ()  # no known CPU peak

@@ -40,8 +40,10 @@ def test_corrupt_lines_render_the_rest_with_a_visible_warning(tmp_path, capsys):
     d = copy_run("cpu-all-statuses", tmp_path)
     lines = (d / "cases.jsonl").read_text().splitlines(keepends=True)
     lines[4] = '{"case_id": "mlp-graph-b10-cpu", "status": \n'  # line 5: truncated JSON
-    lines[9] = '{"schema_version": 1, "case_id": "x", "workload": "mlp", "mode": "eager", ' \
-               '"batch_size": 1, "device": "cpu", "status": "exploded"}\n'  # line 10
+    lines[9] = (
+        '{"schema_version": 1, "case_id": "x", "workload": "mlp", "mode": "eager", '
+        '"batch_size": 1, "device": "cpu", "status": "exploded"}\n'
+    )  # line 10
     (d / "cases.jsonl").write_text("".join(lines) + '{"case_id": "partial')  # line 25, no \n
     page = render_run(d).read_text()
     assert 'id="problems"' in page and "3 line(s) not shown" in page
@@ -66,14 +68,21 @@ def test_corrupt_lines_render_the_rest_with_a_visible_warning(tmp_path, capsys):
 
 def test_injection_strings_are_text_in_the_page():
     page = html("gpu-h100-injection")
-    assert "<script" not in page and "<img" not in page and "onerror=" not in page.replace(
-        "onerror=&#34;", ""
+    assert (
+        "<script" not in page
+        and "<img" not in page
+        and "onerror=" not in page.replace("onerror=&#34;", "")
     )
     assert htmllib.escape(SCRIPT, quote=True).replace("&#x27;", "&#39;") in page
     esc_img = IMG.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;")
     assert esc_img in page
     # every place it came from: GPU process name, env value, reason, warning, diagnosis
-    for where in ("gpu-procs", "TF_XLA_FLAGS", "ValueError: &lt;img", "foreign_gpu_process: pid 777"):
+    for where in (
+        "gpu-procs",
+        "TF_XLA_FLAGS",
+        "ValueError: &lt;img",
+        "foreign_gpu_process: pid 777",
+    ):
         assert where in page
     # the page also forbids scripts and fetches outright (defence in depth)
     assert "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:;" in page
@@ -91,7 +100,7 @@ def test_page_has_no_external_references():
 
 def test_csv_has_every_case_and_defuses_formulas():
     r = run("cpu-all-statuses")
-    cases = [dataclasses.replace(r.cases[0], reason="=HYPERLINK(\"http://x\")"), *r.cases[1:]]
+    cases = [dataclasses.replace(r.cases[0], reason='=HYPERLINK("http://x")'), *r.cases[1:]]
     rows = list(csv.reader(cases_csv(cases).splitlines()))
     assert rows[0][:3] == ["case_id", "workload", "mode"] and len(rows) == 25
     assert rows[1][6].startswith("'=HYPERLINK")
@@ -102,8 +111,14 @@ def test_csv_has_every_case_and_defuses_formulas():
 def test_out_dir_gets_the_downloads(tmp_path):
     page = render_run(RUNS / "gpu-failed", out_dir=tmp_path / "o")
     names = sorted(p.name for p in page.parent.iterdir())
-    assert names == ["cases.csv", "cases.jsonl", "diagnosis.json", "fingerprint.json",
-                     "index.html", "run.json"]  # fmt: skip
+    assert names == [
+        "cases.csv",
+        "cases.jsonl",
+        "diagnosis.json",
+        "fingerprint.json",
+        "index.html",
+        "run.json",
+    ]
     text = page.read_text()
     for n in ("cases.jsonl", "cases.csv", "fingerprint.json", "diagnosis.json"):
         assert f'href="{n}" download' in text
@@ -143,7 +158,11 @@ def test_site_merges_machines_and_lists_regressions(tmp_path):
     (root / "broken").mkdir()
     (root / "broken" / "run.json").write_text("{")
     assert [p.name for p in find_run_dirs(root)] == [
-        "broken", "compare-base", "compare-new", "gpu-failed", "gpu-h100-injection"
+        "broken",
+        "compare-base",
+        "compare-new",
+        "gpu-failed",
+        "gpu-h100-injection",
     ]
     page = render_site(root, generated_at="").read_text()
     assert page.count('<tr class="run">') == 4  # four readable runs
