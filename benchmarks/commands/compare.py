@@ -49,8 +49,8 @@ def main(args: argparse.Namespace) -> int:
     cmp = compare_runs(
         base.cases,
         new.cases,
-        baseline_env=facts.environment(base.fingerprint, base.record.image),
-        new_env=facts.environment(new.fingerprint, new.record.image),
+        baseline_env=facts.environment(base.fingerprint, base.record),
+        new_env=facts.environment(new.fingerprint, new.record),
         baseline_id=base.record.run_id,
         new_id=new.record.run_id,
         threshold=args.threshold,

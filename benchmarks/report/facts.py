@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from benchmarks.results import RunRecord
+
 _HOME = re.compile(r"(?:/home|/Users|/var/home)/[^/\s'\"]+|/root(?=/|\b)")
 # TensorFlow's CUDA diagnostics name the host: "... running on this host (runner-7): ..."
 _HOST = re.compile(r"(this host) \([^)\s]+\)")
@@ -70,10 +72,22 @@ def driver(fp: Mapping[str, Any]) -> str:
     return text(dig(fp, "nvidia", "driver_version"))
 
 
-def tf_version(fp: Mapping[str, Any]) -> str:
-    return text(dig(fp, "tensorflow", "version")) or text(
+def tf_version(fp: Mapping[str, Any], record: RunRecord | None = None) -> str:
+    """From the fingerprint, else from what the run's workers reported at start-up."""
+    found = text(dig(fp, "tensorflow", "version")) or text(
         dig(fp, "python", "packages", "tensorflow")
     )
+    if not found and record is not None:
+        found = ", ".join(
+            sorted(
+                {
+                    text(w.get("tensorflow"))
+                    for w in record.workers
+                    if isinstance(w, Mapping) and w.get("tensorflow")
+                }
+            )
+        )
+    return found
 
 
 def image(fp: Mapping[str, Any], run_image: Mapping[str, str]) -> tuple[str, str]:
@@ -102,14 +116,14 @@ def machine_class(fp: Mapping[str, Any]) -> str:
     return f"{cpu_model(fp)} + {names}" if names else cpu_model(fp)
 
 
-def environment(fp: Mapping[str, Any], run_image: Mapping[str, str]) -> dict[str, str]:
+def environment(fp: Mapping[str, Any], record: RunRecord) -> dict[str, str]:
     """The facts that must match for two runs' timings to be comparable."""
     return {
         "CPU model": cpu_model(fp),
         "GPU model": gpu_names(fp) or "none",
         "NVIDIA driver": driver(fp) or "none",
-        "TensorFlow version": tf_version(fp) or "unknown",
-        "image digest": image(fp, run_image)[1] or "none",
+        "TensorFlow version": tf_version(fp, record) or "unknown",
+        "image digest": image(fp, record.image)[1] or "none",
     }
 
 

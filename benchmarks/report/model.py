@@ -268,10 +268,8 @@ def _cell(case_id: str, mode: str, r: CaseResult | None) -> GridCell:
 def _grid(record: RunRecord, latest: Mapping[str, CaseResult]) -> tuple[GridTable, ...]:
     """One table per workload x device; planned cells with no line show as ``not run``."""
     keyed: dict[tuple[str, str, int, str], tuple[str, CaseResult | None]] = {}
-    for cid in record.cases:
-        parsed = parse_case_id(cid)
-        if parsed is not None:
-            keyed[parsed] = (cid, latest.get(cid))
+    for cid, parsed in _planned(record):
+        keyed[parsed] = (cid, latest.get(cid))
     for cid, r in latest.items():
         keyed[(r.workload, r.mode, r.batch_size, r.device)] = (cid, r)
     workloads = _unique(k[0] for k in keyed)
@@ -292,6 +290,21 @@ def _grid(record: RunRecord, latest: Mapping[str, CaseResult]) -> tuple[GridTabl
                 rows.append(GridRow(b, tuple(cells)))
             tables.append(GridTable(w, d, modes, tuple(rows)))
     return tuple(tables)
+
+
+def _planned(record: RunRecord) -> list[tuple[str, tuple[str, str, int, str]]]:
+    """Planned cells: run.json's ``plan`` (with ``cases`` in the same order) when present, else
+    the case ids parsed (runs written before ``plan`` existed)."""
+    plan = record.plan if isinstance(record.plan, list) else []
+    if len(plan) == len(record.cases) and all(isinstance(p, Mapping) for p in plan):
+        try:
+            return [
+                (cid, (str(p["workload"]), str(p["mode"]), int(p["batch_size"]), str(p["device"])))
+                for cid, p in zip(record.cases, plan, strict=True)
+            ]
+        except (KeyError, TypeError, ValueError):
+            pass
+    return [(cid, parsed) for cid in record.cases if (parsed := parse_case_id(cid)) is not None]
 
 
 def _mode_rank(m: str) -> tuple[int, str]:
@@ -414,6 +427,16 @@ def _environment(fp: Mapping[str, Any]) -> tuple[Section, ...]:
     return tuple(out)
 
 
+def _timing(record: RunRecord) -> str:
+    t = record.timing if isinstance(record.timing, Mapping) else {}
+    parts = [
+        f"{t['blocks']} blocks" if "blocks" in t else "",
+        f">= {t['min_block_s']} s each" if "min_block_s" in t else "",
+        f"timeout {t['timeout_s']} s" if "timeout_s" in t else "",
+    ]
+    return ", ".join(p for p in parts if p) or "not recorded"
+
+
 def _duration(record: RunRecord) -> str:
     total = record.wall_s.get("total") if isinstance(record.wall_s, Mapping) else None
     if isinstance(total, (int, float)):
@@ -483,12 +506,14 @@ def build_run_view(
             Fact("batch sizes", ", ".join(str(b) for b in batches)),
             Fact("devices", ", ".join(record.devices)),
             Fact("cells", f"{len(set(record.cases) | set(latest))}"),
+            Fact("timing", _timing(record)),
+            Fact("threads / seed", f"{record.threads or 'default'} / {record.seed}"),
         ),
         where=(
             Fact("CPU", facts.cpu_model(fp)),
             Fact("GPU", facts.gpu_names(fp) or "none found"),
             Fact("NVIDIA driver", facts.driver(fp) or "none"),
-            Fact("TensorFlow", facts.tf_version(fp) or "unknown"),
+            Fact("TensorFlow", facts.tf_version(fp, record) or "unknown"),
             Fact("image", f"{ref} {digest}".strip() or "none (ran on the host)"),
         ),
         started_at=text(record.started_at),

@@ -93,8 +93,8 @@ def _comparison(run: LoadedRun, baseline: Path | None, threshold: float) -> Comp
     return compare_runs(
         base.cases,
         run.cases,
-        baseline_env=facts.environment(base.fingerprint, base.record.image),
-        new_env=facts.environment(run.fingerprint, run.record.image),
+        baseline_env=facts.environment(base.fingerprint, base.record),
+        new_env=facts.environment(run.fingerprint, run.record),
         baseline_id=facts.public(base.record.run_id),
         new_id=facts.public(run.record.run_id),
         threshold=threshold,

@@ -245,7 +245,6 @@ def record(
     started: str = "2026-11-20T09:00:00Z",
     finished: str = "2026-11-20T09:08:31Z",
     total: float = 511.0,
-    planned_extra: list[str] | None = None,
 ) -> RunRecord:
     argv = [
         "python",
@@ -265,7 +264,7 @@ def record(
         profile=profile,
         matrix_source="benchmarks/matrix.toml",
         matrix_digest="sha256:5f1c0e",
-        cases=[c.case_id for c in cases] + (planned_extra or []),
+        cases=[c.case_id for c in cases],
         devices=devices,
         timing={
             "blocks": 11,
@@ -281,6 +280,22 @@ def record(
         wall_s={"total": total, "import": 2.1, "measure": total - 30},
         image={"reference": "graphbench:cpu", "digest": "sha256:" + "ab" * 32},
         suite_version="0.1.0",
+        plan=[
+            {"workload": c.workload, "mode": c.mode, "batch_size": c.batch_size, "device": c.device}
+            for c in cases
+        ],
+        seed=1234,
+        threads=2,
+        workers=[
+            {
+                "kind": "cpu",
+                "pid": 4100,
+                "tensorflow": "2.21.0",
+                "keras": "3.15.1",
+                "import_s": 2.1,
+                "end": "exited with code 0",
+            }
+        ],
     )
 
 
@@ -351,7 +366,7 @@ PROBE_LOG = """\
 2026-11-20 09:00:05.412774: E external/local_xla/xla/stream_executor/cuda/cuda_platform.cc:51] failed call to cuInit: INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR (303)
 2026-11-20 09:00:05.412851: I external/local_xla/xla/stream_executor/cuda/cuda_diagnostics.cc:160] env: CUDA_VISIBLE_DEVICES="0"
 2026-11-20 09:00:05.412902: I external/local_xla/xla/stream_executor/cuda/cuda_diagnostics.cc:171] kernel driver does not appear to be running on this host (runner-7): /proc/driver/nvidia/version does not exist
-"""  # noqa: E501
+"""
 
 DIAG_DRIVER = {
     "schema_version": 1,

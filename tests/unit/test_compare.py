@@ -18,8 +18,8 @@ def _cmp(threshold=0.10, new_fp=None, base_cases=None, new_cases=None):
     return c.compare_runs(
         base_cases if base_cases is not None else b.cases,
         new_cases if new_cases is not None else n.cases,
-        baseline_env=facts.environment(b.fingerprint, b.record.image),
-        new_env=facts.environment(new_fp if new_fp is not None else n.fingerprint, n.record.image),
+        baseline_env=facts.environment(b.fingerprint, b.record),
+        new_env=facts.environment(new_fp if new_fp is not None else n.fingerprint, n.record),
         threshold=threshold,
     )
 

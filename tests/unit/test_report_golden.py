@@ -44,8 +44,8 @@ def render(name: str) -> str:
         comparison = compare_runs(
             baseline.cases,
             run.cases,
-            baseline_env=facts.environment(baseline.fingerprint, baseline.record.image),
-            new_env=facts.environment(run.fingerprint, run.record.image),
+            baseline_env=facts.environment(baseline.fingerprint, baseline.record),
+            new_env=facts.environment(run.fingerprint, run.record),
             baseline_id=baseline.record.run_id,
             new_id=run.record.run_id,
         )

@@ -114,7 +114,8 @@ def test_missing_and_malformed_fingerprint_do_not_break_the_view():
     for fp in ({}, {"nvidia": "garbage", "host": ["x"], "tensorflow": {"status": "unavailable"}}):
         v = build_run_view(r.record, r.cases, fp, {"findings": "nonsense"})
         where = {f.label: f.value for f in v.headline.where}
-        assert where["CPU"] == "unknown CPU" and where["TensorFlow"] == "unknown"
+        assert where["CPU"] == "unknown CPU"
+        assert where["TensorFlow"] == "2.21.0"  # from run.json's workers, without a fingerprint
         assert v.findings == () and v.headline.gpu_status == "unavailable (no diagnosis recorded)"
 
 
@@ -125,3 +126,15 @@ def test_parse_case_id_and_peaks():
     fp = {"nvidia": {"gpus": [{"index": 0, "name": "NVIDIA H100 PCIe"}]}}
     assert gpu_peak(fp, "gpu:0") == (51.2e12, "NVIDIA H100 PCIe FP32 peak (datasheet)")
     assert gpu_peak(fp, "cpu") is None and gpu_peak({}, "gpu:0") is None
+
+
+def test_plan_in_run_json_decides_the_grid():
+    r = run("compare-base")
+    plan = [*r.record.plan, {"workload": "mlp", "mode": "xla", "batch_size": 7, "device": "cpu"}]
+    rec = dataclasses.replace(r.record, cases=[*r.record.cases, "odd id"], plan=plan)
+    cell = _cells(build_run_view(rec, r.cases, r.fingerprint, None))["odd id"]
+    assert cell.status == NOT_RUN and cell.mode == "xla"
+    no_workers = dataclasses.replace(r.record, workers=[])
+    v = build_run_view(no_workers, r.cases, {}, None)
+    assert {f.label: f.value for f in v.headline.where}["TensorFlow"] == "unknown"
+    assert {f.label: f.value for f in v.headline.what}["threads / seed"] == "2 / 1234"
