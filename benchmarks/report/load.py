@@ -19,6 +19,8 @@ from benchmarks.results import CASES_FILE, CaseResult, RunRecord, read_json, rea
 
 FINGERPRINT_FILE = "fingerprint.json"
 DIAGNOSIS_FILE = "diagnosis.json"
+PROBE_LOG = "probe.log"
+PROBE_LOG_LINES = 200
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class LoadedRun:
     fingerprint: dict[str, Any]  # {} when absent
     diagnosis: dict[str, Any] | None  # None when no GPU was asked for (file absent)
     problems: tuple[str, ...]  # "file:line: what is wrong", shown on the page
+    probe_log: tuple[str, ...] = ()  # the last lines of the GPU probe's output
 
 
 def read_cases_tolerant(run_dir: Path) -> tuple[list[CaseResult], list[str]]:
@@ -87,4 +90,8 @@ def load_run(run_dir: Path) -> LoadedRun:
     cases, problems = read_cases_tolerant(run_dir)
     fingerprint = _optional_json(run_dir / FINGERPRINT_FILE, problems) or {}
     diagnosis = _optional_json(run_dir / DIAGNOSIS_FILE, problems)
-    return LoadedRun(run_dir, record, tuple(cases), fingerprint, diagnosis, tuple(problems))
+    probe: tuple[str, ...] = ()
+    if (run_dir / PROBE_LOG).is_file():
+        text = (run_dir / PROBE_LOG).read_bytes().decode("utf-8", errors="replace")
+        probe = tuple(text.splitlines()[-PROBE_LOG_LINES:])
+    return LoadedRun(run_dir, record, tuple(cases), fingerprint, diagnosis, tuple(problems), probe)

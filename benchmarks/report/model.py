@@ -8,6 +8,7 @@ significant — is unit-tested on literal data without Jinja or a browser.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -123,6 +124,8 @@ class Headline:
 class RunView:
     headline: Headline
     problems: tuple[str, ...]
+    gpu_reasons: tuple[tuple[str, int], ...]  # (reason, cells) when the GPU failed
+    probe_log: tuple[str, ...]
     findings: tuple[Finding, ...]
     speedups: tuple[SpeedupRow, ...]
     grid: tuple[GridTable, ...]
@@ -311,7 +314,22 @@ def _gpu_verdict(
             f"ok: {facts.gpu_names(fp) or 'GPU'}" + (f", driver {drv}" if drv else ""),
         )
     cause = next((f.title or f.code for f in findings if f.code != "healthy"), "")
-    return True, True, "unavailable" + (f": {cause}" if cause else " (no diagnosis recorded)")
+    if cause:
+        return True, True, f"unavailable: {cause}"
+    reasons = _gpu_reasons(latest)
+    if reasons:
+        return True, True, f"unavailable: {reasons[0][0]} (no diagnosis recorded)"
+    return True, True, "unavailable (no diagnosis recorded)"
+
+
+def _gpu_reasons(latest: Mapping[str, CaseResult]) -> tuple[tuple[str, int], ...]:
+    """Why GPU cells have no value, most frequent first: the explanation when no doctor ran."""
+    counts = Counter(
+        text(r.reason) or r.status
+        for r in latest.values()
+        if r.device.startswith("gpu") and r.status != "ok"
+    )
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def build_run_view(
@@ -321,6 +339,7 @@ def build_run_view(
     diagnosis: Mapping[str, Any] | None,
     *,
     problems: Sequence[str] = (),
+    probe_log: Sequence[str] = (),
     comparison: Comparison | None = None,
     generated_at: str = "",
 ) -> RunView:
@@ -380,6 +399,8 @@ def build_run_view(
     return RunView(
         headline=headline,
         problems=tuple(facts.public(p) for p in problems),
+        gpu_reasons=_gpu_reasons(latest) if failed else (),
+        probe_log=tuple(facts.public(line) for line in probe_log),
         findings=findings,
         speedups=_speedup_rows(sp),
         grid=grid,

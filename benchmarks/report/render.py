@@ -126,6 +126,7 @@ def render_run(
         run.fingerprint,
         run.diagnosis,
         problems=run.problems,
+        probe_log=run.probe_log,
         comparison=_comparison(run, baseline, threshold),
         generated_at=now_utc() if generated_at is None else generated_at,
     )

@@ -19,7 +19,9 @@ def run(name: str) -> LoadedRun:
 
 def view(name: str) -> RunView:
     r = run(name)
-    return build_run_view(r.record, r.cases, r.fingerprint, r.diagnosis, problems=r.problems)
+    return build_run_view(
+        r.record, r.cases, r.fingerprint, r.diagnosis, problems=r.problems, probe_log=r.probe_log
+    )
 
 
 def html(name: str) -> str:

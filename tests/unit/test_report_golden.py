@@ -25,7 +25,7 @@ CASES = ("cpu-all-statuses", "gpu-failed", "gpu-h100-injection", "compare-new")
 
 def scrub(html: str, fp: dict) -> str:
     """Replace what differs between machines and days by fixed tokens."""
-    html = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z?", "<TIME>", html)
+    html = re.sub(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z?", "<TIME>", html)
     html = re.sub(r"\d{4}-\d\d-\d\dT\d{4}Z", "<TIME>", html)  # run ids
     for value in (fp.get("host", {}).get("cpu_model"), fp.get("host", {}).get("kernel")):
         if value:
@@ -54,6 +54,7 @@ def render(name: str) -> str:
         run.cases,
         run.fingerprint,
         run.diagnosis,
+        probe_log=run.probe_log,
         comparison=comparison,
         generated_at="2026-11-25T12:00:00Z",
     )

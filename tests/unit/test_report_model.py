@@ -116,7 +116,14 @@ def test_missing_and_malformed_fingerprint_do_not_break_the_view():
         where = {f.label: f.value for f in v.headline.where}
         assert where["CPU"] == "unknown CPU"
         assert where["TensorFlow"] == "2.21.0"  # from run.json's workers, without a fingerprint
-        assert v.findings == () and v.headline.gpu_status == "unavailable (no diagnosis recorded)"
+        assert v.findings == ()
+        assert v.headline.gpu_status == (
+            "unavailable: GPU unavailable: no GPU device initialised (see diagnosis)"
+            " (no diagnosis recorded)"
+        )
+        assert v.gpu_reasons == (
+            ("GPU unavailable: no GPU device initialised (see diagnosis)", 9),
+        )
 
 
 def test_parse_case_id_and_peaks():

@@ -174,3 +174,14 @@ def test_site_merges_machines_and_lists_regressions(tmp_path):
     # the CPU trend has one point per CPU run (3 runs, oldest first)
     assert "one point per run of this machine class (3 run(s)" in page
     assert load_run(root / "compare-new").record.status == "complete"
+
+
+def test_gpu_failure_without_a_diagnosis_still_explains(tmp_path):
+    d = copy_run("gpu-failed", tmp_path)
+    (d / "diagnosis.json").unlink()
+    page = render_run(d, generated_at="").read_text()
+    assert '<section id="gpu" class="callout bad">' in page
+    assert "No <code>diagnosis.json</code>" in page
+    assert "GPU unavailable: no GPU device initialised (see diagnosis)</code> — 9 cell(s)" in page
+    assert "failed call to cuInit" in page  # the probe log, shown open
+    assert "runner-7" not in page and "this host (&lt;host&gt;)" in page  # host name scrubbed
