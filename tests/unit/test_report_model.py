@@ -121,9 +121,7 @@ def test_missing_and_malformed_fingerprint_do_not_break_the_view():
             "unavailable: GPU unavailable: no GPU device initialised (see diagnosis)"
             " (no diagnosis recorded)"
         )
-        assert v.gpu_reasons == (
-            ("GPU unavailable: no GPU device initialised (see diagnosis)", 9),
-        )
+        assert v.gpu_reasons == (("GPU unavailable: no GPU device initialised (see diagnosis)", 9),)
 
 
 def test_parse_case_id_and_peaks():
