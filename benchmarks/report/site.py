@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +30,7 @@ MAX_DEPTH = 3
 @dataclass(frozen=True)
 class SiteRun:
     run_id: str
-    href: str  # relative link to the run page
+    href: str  # relative link to the run page ("" when the page was not rendered)
     date: str
     machine_class: str
     devices: str
@@ -81,11 +81,13 @@ def _gpu_status(run: LoadedRun) -> str:
     return "ok" if ok and run.record.status != "gpu_unavailable" else "failed"
 
 
-def _site_run(root: Path, run: LoadedRun) -> SiteRun:
+def _site_run(root: Path, run: LoadedRun, rendered: Collection[Path]) -> SiteRun:
     latest = latest_by_case(run.cases)
     total = len(set(run.record.cases) | set(latest))
     ok = sum(1 for r in latest.values() if r.status == "ok")
     href = run.run_dir.relative_to(root).as_posix() + "/" + SITE_PAGE
+    if run.run_dir not in rendered:
+        href = ""
     return SiteRun(
         run_id=facts.public(run.record.run_id),
         href=href,
@@ -194,12 +196,15 @@ def build_site_view(
     runs: Sequence[LoadedRun],
     *,
     skipped: Sequence[str] = (),
+    rendered: Collection[Path] | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     generated_at: str = "",
 ) -> SiteView:
+    """``rendered``: the run directories that have a page (None: all of them)."""
+    have = {r.run_dir for r in runs} if rendered is None else rendered
     ordered = sorted(runs, key=lambda r: (r.record.started_at, r.record.run_id), reverse=True)
     return SiteView(
-        runs=tuple(_site_run(root, r) for r in ordered),
+        runs=tuple(_site_run(root, r, have) for r in ordered),
         trends=tuple(_trend_charts(runs)),
         regressions=tuple(_regressions(runs, threshold)),
         skipped=tuple(skipped),
@@ -223,6 +228,7 @@ def render_site(
         root,
         runs,
         skipped=skipped,
+        rendered={r.run_dir for r in runs if (r.run_dir / SITE_PAGE).is_file()},
         threshold=threshold,
         generated_at=now_utc() if generated_at is None else generated_at,
     )

@@ -149,6 +149,10 @@ def test_phone_width_is_readable(browser: Any, pages: Path, tmp_path: Path) -> N
     assert box_w <= 390
     w.page.screenshot(path=str(tmp_path / "phone.png"), full_page=False)
     w.clean()
+    site = Watched(browser, width=390, height=844)
+    site.page.goto((pages / "index.html").as_uri())
+    assert site.page.evaluate("document.documentElement.scrollWidth") <= 392
+    site.clean()
 
 
 def test_print_layout_keeps_content(browser: Any, pages: Path, tmp_path: Path) -> None:

@@ -164,9 +164,11 @@ def test_site_merges_machines_and_lists_regressions(tmp_path):
         "gpu-failed",
         "gpu-h100-injection",
     ]
+    render_run(root / "gpu-runner-1" / "gpu-h100-injection")
     page = render_site(root, generated_at="").read_text()
     assert page.count('<tr class="run">') == 4  # four readable runs
     assert 'href="gpu-runner-1/gpu-h100-injection/index.html"' in page
+    assert '2026-11-21T0900Z-cpu <span class="sub">(page not rendered' in page  # no link
     assert "broken: " in page and "cannot be read as JSON" in page
     assert "mlp-graph-b1-cpu" in page and "+24.9 %" in page  # latest regression, CPU class
     assert "AMD EPYC 9R14 96-Core Processor + NVIDIA H100 80GB HBM3" in page
