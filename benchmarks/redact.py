@@ -149,7 +149,7 @@ def secret_values(env: Mapping[str, str]) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------------------- free text
 
-_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s/?#@'\"]*@(?=[^\s@])")
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s/?#'\"]*@(?=[^\s@/])")
 _QUERY_SECRET = re.compile(
     r"(?i)([?&;](?:[\w.\-]*?(?:token|secret|key|pass|pwd|sig|signature|auth|credential|session"
     r"|cookie))[\w.\-]*=)[^&\s#'\"]+"
