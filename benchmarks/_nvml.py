@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -115,10 +115,8 @@ def own_pids(pid: int | None = None) -> frozenset[int]:
 
     root = os.getpid() if pid is None else pid
     pids = {root}
-    try:
+    with suppress(psutil.Error):  # the process ended meanwhile: it has no children either
         pids.update(p.pid for p in psutil.Process(root).children(recursive=True))
-    except psutil.Error:
-        pass
     return frozenset(pids)
 
 
@@ -142,10 +140,8 @@ def session(nv: Any) -> Iterator[None]:
     try:
         yield
     finally:
-        try:
+        with suppress(nv.NVMLError):
             nv.nvmlShutdown()
-        except nv.NVMLError:
-            pass
 
 
 def read(

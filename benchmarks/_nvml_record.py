@@ -16,6 +16,7 @@ import json
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from benchmarks import _nvml
@@ -84,7 +85,7 @@ def to_json(value: Any) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, ctypes.Structure):
-        return {f[0]: to_json(getattr(value, f[0])) for f in value._fields_}  # type: ignore[attr-defined]
+        return {f[0]: to_json(getattr(value, f[0])) for f in value._fields_}
     if isinstance(value, (list, tuple, ctypes.Array)):
         return [to_json(v) for v in value]
     if hasattr(value, "__dict__"):
@@ -145,9 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--description", default="", help="what machine this is")
     args = parser.parse_args(argv)
     fixture = record(description=args.description)
-    with open(args.output, "w", encoding="utf-8") as fh:
-        json.dump(fixture, fh, indent=1, sort_keys=True)
-        fh.write("\n")
+    Path(args.output).write_text(json.dumps(fixture, indent=1, sort_keys=True) + "\n", "utf-8")
     print(f"wrote {args.output}: {len(fixture['devices'])} device(s)", file=sys.stderr)
     return 0
 

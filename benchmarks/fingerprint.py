@@ -131,7 +131,9 @@ def _git_state(env: Mapping[str, str]) -> tuple[str | None, bool | None, str | N
 def ci_metadata(env: Mapping[str, str]) -> dict[str, Any] | None:
     """Public facts about the CI job, from the variables each CI system documents."""
     if env.get("GITHUB_ACTIONS") == "true":
-        server, repo, run_id = (env.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
+        server, repo, run_id = (
+            env.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
+        )
         url = f"{server}/{repo}/actions/runs/{run_id}" if server and repo and run_id else None
         if url and env.get("GITHUB_RUN_ATTEMPT"):
             url += f"/attempts/{env['GITHUB_RUN_ATTEMPT']}"
@@ -187,7 +189,10 @@ def collect_host(
     except (AttributeError, OSError):
         usable = None
     if image is None and (env.get("GRAPHBENCH_IMAGE") or env.get("GRAPHBENCH_IMAGE_DIGEST")):
-        image = {"reference": env.get("GRAPHBENCH_IMAGE", ""), "digest": env.get("GRAPHBENCH_IMAGE_DIGEST", "")}
+        image = {
+            "reference": env.get("GRAPHBENCH_IMAGE", ""),
+            "digest": env.get("GRAPHBENCH_IMAGE_DIGEST", ""),
+        }
     return {
         "hostname": platform.node(),  # replaced by <host> unless --include-private
         "os": hostinfo.os_name() or platform.platform(),
@@ -205,14 +210,16 @@ def collect_host(
         "turbo": hostinfo.turbo(),
         "loadavg": [round(x, 2) for x in os.getloadavg()],
         "container": hostinfo.detect_container(env),
-        "image": None if image is None else {"reference": image.get("reference") or None, "digest": image.get("digest") or None},
+        "image": None
+        if image is None
+        else {"reference": image.get("reference") or None, "digest": image.get("digest") or None},
     }
 
 
 def collect_python() -> dict[str, Any]:
     packages: dict[str, str] = {}
     for dist in metadata.distributions():
-        name = (dist.metadata.get("Name") or "").lower()
+        name = (dist.metadata["Name"] or "").lower()
         if name in PACKAGES or name.startswith("nvidia-"):
             packages[name] = dist.version
     return {
@@ -233,14 +240,20 @@ def collect_tensorflow() -> dict[str, Any]:
     )
     tail = done.stderr.strip().splitlines()[-20:]
     if done.timed_out:
-        return {"status": "unavailable", "error": f"tfinfo timed out after {TF_TIMEOUT_S:.0f} s", "stderr_tail": tail}
+        return {
+            "status": "unavailable",
+            "error": f"tfinfo timed out after {TF_TIMEOUT_S:.0f} s",
+            "stderr_tail": tail,
+        }
     try:
         out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
         reason = tail[-1] if tail else f"exit status {done.returncode}, no output"
         return {"status": "unavailable", "error": reason, "stderr_tail": tail}
     if isinstance(out.get("onednn"), dict):
-        out["onednn"]["log_says_on"] = any("oneDNN custom operations are on" in line for line in tail)
+        out["onednn"]["log_says_on"] = any(
+            "oneDNN custom operations are on" in line for line in tail
+        )
     out["elapsed_s"] = round(done.elapsed_s, 3)
     out["stderr_tail"] = tail
     return out
@@ -262,7 +275,9 @@ def collect_nvidia() -> dict[str, Any]:
     return {**base, **reading, **files, "gpus": reading.get("gpus", [])}
 
 
-def collect_env(*, env: Mapping[str, str] | None = None, ctx: redact.PrivacyContext | None = None) -> dict[str, Any]:
+def collect_env(
+    *, env: Mapping[str, str] | None = None, ctx: redact.PrivacyContext | None = None
+) -> dict[str, Any]:
     return redact.scrub_env(os.environ if env is None else env, ctx)
 
 
@@ -283,7 +298,9 @@ def stable_view(fp: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(gpu, dict):
             for key in GPU_VOLATILE:
                 if key == "clocks" and isinstance(gpu.get("clocks"), dict):
-                    gpu["clocks"] = {k: v for k, v in gpu["clocks"].items() if k.endswith("_max_mhz")}
+                    gpu["clocks"] = {
+                        k: v for k, v in gpu["clocks"].items() if k.endswith("_max_mhz")
+                    }
                 elif key != "clocks":
                     gpu.pop(key, None)
     return view
@@ -291,7 +308,9 @@ def stable_view(fp: Mapping[str, Any]) -> dict[str, Any]:
 
 def digest(fp: Mapping[str, Any]) -> str:
     """sha256 of the canonical JSON of :func:`stable_view` (same machine, same digest)."""
-    canonical = json.dumps(stable_view(fp), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    canonical = json.dumps(
+        stable_view(fp), sort_keys=True, separators=(",", ":"), ensure_ascii=True
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

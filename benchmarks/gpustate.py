@@ -65,7 +65,9 @@ def assess(
     return warnings
 
 
-def _throttled(index: Any, prev: Mapping[str, Any], gpu: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _throttled(
+    index: Any, prev: Mapping[str, Any], gpu: Mapping[str, Any]
+) -> list[tuple[str, str]]:
     seen = {
         when: sorted(set(g.get("throttle_reasons") or []) & THROTTLING)
         for when, g in (("before", prev), ("after", gpu))
@@ -92,12 +94,16 @@ def _foreign(
     earlier, later = foreign(prev), foreign(gpu)
     out = []
     for pid, p in sorted({**earlier, **later}.items()):
-        when = "before and after" if pid in earlier and pid in later else (
-            "appeared during the cell" if pid in later else "before, gone after"
+        when = (
+            "before and after"
+            if pid in earlier and pid in later
+            else ("appeared during the cell" if pid in later else "before, gone after")
         )
         used = p.get("used_memory_bytes")
         mem = f", {used / 2**30:.1f} GiB" if isinstance(used, (int, float)) else ""
-        out.append(("foreign_gpu_process", f"GPU {index}: pid {pid} ({p.get('name') or '?'}{mem}) {when}"))
+        out.append(
+            ("foreign_gpu_process", f"GPU {index}: pid {pid} ({p.get('name') or '?'}{mem}) {when}")
+        )
     return out
 
 

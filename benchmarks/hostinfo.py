@@ -109,7 +109,9 @@ def cpu_governor(root: Path = ROOT) -> str | None:
     """The scaling governor(s) in use: one name, or ``a,b`` when CPUs differ."""
     found = {
         t.strip()
-        for p in sorted((root / "sys/devices/system/cpu").glob("cpu[0-9]*/cpufreq/scaling_governor"))
+        for p in sorted(
+            (root / "sys/devices/system/cpu").glob("cpu[0-9]*/cpufreq/scaling_governor")
+        )
         if (t := read_text(p))
     }
     return ",".join(sorted(found)) or None
@@ -160,7 +162,10 @@ def detect_container(env: Mapping[str, str], root: Path = ROOT) -> dict[str, Any
         evidence.append(f"container={env['container']} in the environment")
         if env["container"] in {"podman", "docker", "lxc"}:
             kinds.append(env["container"])
-    for label, path in (("/proc/1/cgroup", "proc/1/cgroup"), ("/proc/self/cgroup", "proc/self/cgroup")):
+    for label, path in (
+        ("/proc/1/cgroup", "proc/1/cgroup"),
+        ("/proc/self/cgroup", "proc/self/cgroup"),
+    ):
         text = read_text(root / path) or ""
         for kind, pattern in _CGROUP_HINTS:
             if pattern.search(text):
@@ -195,7 +200,11 @@ def _proc_gpus(root: Path) -> list[dict[str, str]]:
         text = read_text(info) or ""
         fields = dict(re.findall(r"^([A-Za-z][A-Za-z .]*?):\s*(.*)$", text, re.MULTILINE))
         out.append(
-            {"bus_id": info.parent.name, "model": fields.get("Model", ""), "irq": fields.get("IRQ", "")}
+            {
+                "bus_id": info.parent.name,
+                "model": fields.get("Model", ""),
+                "irq": fields.get("IRQ", ""),
+            }
         )
     return out
 

@@ -25,6 +25,7 @@ import socket
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 REDACTED = "<redacted>"
@@ -117,7 +118,7 @@ def _current(keep_private: bool) -> PrivacyContext:
         os.environ,
         hostname=socket.gethostname(),
         user=user,
-        home=os.path.expanduser("~"),
+        home=str(Path.home()),
         keep_private=keep_private,
     )
 

@@ -18,7 +18,6 @@ import time
 from typing import Any
 
 
-
 def gather() -> dict[str, Any]:
     """The ``tensorflow`` section (see docs/fingerprint.md). Imports TensorFlow."""
     start = time.monotonic()
@@ -36,7 +35,8 @@ def gather() -> dict[str, Any]:
     out["build_info"] = _build_info(tf)
     try:
         out["physical_devices"] = [
-            {"name": d.name, "device_type": d.device_type} for d in tf.config.list_physical_devices()
+            {"name": d.name, "device_type": d.device_type}
+            for d in tf.config.list_physical_devices()
         ]
     except Exception as exc:
         out["physical_devices"] = None
@@ -74,13 +74,12 @@ def _onednn() -> dict[str, Any]:
     TensorFlow >= 2.9 turns them on by default on x86 Linux; ``TF_ENABLE_ONEDNN_OPTS=0`` turns
     them off. The parent also records TF's own "oneDNN custom operations are on" log line.
     """
-    built = None
     try:
         from tensorflow.python.util import _pywrap_util_port as port
 
-        built = bool(port.IsMklEnabled())
-    except Exception:
-        pass
+        built: bool | None = bool(port.IsMklEnabled())
+    except Exception:  # a private module: absent in some builds, then we do not know
+        built = None
     env = os.environ.get("TF_ENABLE_ONEDNN_OPTS")
     enabled = None
     if built is not None:

@@ -19,7 +19,7 @@ import pynvml
 DATA = Path(__file__).parent / "data" / "nvml"
 
 
-class NotRecorded(AssertionError):
+class NotRecordedError(AssertionError):
     pass
 
 
@@ -56,28 +56,30 @@ class FakeNvml:
         return cls(json.loads((DATA / f"{name}.json").read_text()))
 
     # --- lifecycle and enumeration
-    def nvmlInit(self) -> None:
+    def nvmlInit(self) -> None:  # noqa: N802 (pynvml names)
         self.calls.append("nvmlInit")
         _check(self.fixture.get("init"))
         self.initialised += 1
 
-    def nvmlShutdown(self) -> None:
+    def nvmlShutdown(self) -> None:  # noqa: N802 (pynvml names)
         self.calls.append("nvmlShutdown")
         self.initialised -= 1
 
-    def nvmlDeviceGetCount(self) -> int:
+    def nvmlDeviceGetCount(self) -> int:  # noqa: N802 (pynvml names)
         self._require_init("nvmlDeviceGetCount")
         system = self.fixture.get("system", {})
         return int(_check(system.get("nvmlDeviceGetCount", len(self.fixture["devices"]))))
 
-    def nvmlDeviceGetHandleByIndex(self, index: int) -> _Handle:
+    def nvmlDeviceGetHandleByIndex(self, index: int) -> _Handle:  # noqa: N802 (pynvml names)
         self._require_init("nvmlDeviceGetHandleByIndex")
         return _Handle(_check(self.fixture["devices"][index]), f"device {index}")
 
-    def nvmlDeviceGetMigDeviceHandleByIndex(self, handle: _Handle, slot: int) -> _Handle:
+    def nvmlDeviceGetMigDeviceHandleByIndex(  # noqa: N802 (pynvml names)
+        self, handle: _Handle, slot: int
+    ) -> _Handle:
         mig = handle.record.get("mig", {})
         if str(slot) not in mig:
-            raise NotRecorded(f"{handle.where}: MIG slot {slot} not recorded")
+            raise NotRecordedError(f"{handle.where}: MIG slot {slot} not recorded")
         return _Handle(_check(mig[str(slot)]), f"{handle.where} MIG {slot}")
 
     # --- every other call is replayed from the recording
@@ -93,12 +95,12 @@ class FakeNvml:
             else:
                 record, where, extra = self.fixture.get("system", {}), "system", args
             if name not in record:
-                raise NotRecorded(f"{where}: {name} not recorded")
+                raise NotRecordedError(f"{where}: {name} not recorded")
             value = _check(record[name])
             if extra:
                 key = ",".join(str(a) for a in extra)
                 if key not in value:
-                    raise NotRecorded(f"{where}: {name}({key}) not recorded")
+                    raise NotRecordedError(f"{where}: {name}({key}) not recorded")
                 value = _check(value[key])
             return _obj(value)
 

@@ -52,16 +52,18 @@ def summary(fp: dict[str, Any], digest: str) -> str:
     tf, nv = fp.get("tensorflow") or {}, fp.get("nvidia") or {}
     lines = [f"fingerprint {digest[:12]}  (schema {fp.get('schema_version')})"]
     dirty = " (dirty)" if run.get("git_dirty") else ""
-    lines.append(f"suite    graphbench {run.get('suite_version')}  git {run.get('git_sha') or '?'}{dirty}")
+    lines.append(
+        f"suite    graphbench {run.get('suite_version')}  git {run.get('git_sha') or '?'}{dirty}"
+    )
     ci = run.get("ci")
     if ci:
-        lines.append(f"ci       {ci.get('provider')} run {ci.get('run_id')}  {ci.get('run_url') or ''}")
+        lines.append(
+            f"ci       {ci.get('provider')} run {ci.get('run_id')}  {ci.get('run_url') or ''}"
+        )
     cg = host.get("cgroup") or {}
     quota = cg.get("cpu_quota_cores")
     limit = cg.get("memory_limit_bytes")
-    lines.append(
-        f"host     {host.get('os')}, kernel {host.get('kernel')}, {host.get('libc')}"
-    )
+    lines.append(f"host     {host.get('os')}, kernel {host.get('kernel')}, {host.get('libc')}")
     lines.append(
         f"cpu      {host.get('cpu_model')}: {host.get('cores_physical')} physical / "
         f"{host.get('cores_logical')} logical cores"
@@ -70,13 +72,15 @@ def summary(fp: dict[str, Any], digest: str) -> str:
     )
     mem = host.get("memory_total_bytes")
     lines.append(
-        f"memory   {_gib(mem)}" + (f", cgroup limit {_gib(limit)}" if limit else "")
+        f"memory   {_gib(mem)}"
+        + (f", cgroup limit {_gib(limit)}" if limit else "")
         + f"; load {host.get('loadavg')}"
     )
     box = host.get("container") or {}
     image = host.get("image") or {}
     lines.append(
-        f"container {box.get('kind')}" + (f" ({'; '.join(box.get('evidence') or [])})" if box.get("in_container") else "")
+        f"container {box.get('kind')}"
+        + (f" ({'; '.join(box.get('evidence') or [])})" if box.get("in_container") else "")
         + (f"  image {image.get('reference')} {image.get('digest') or ''}" if image else "")
     )
     pkgs = ", ".join(f"{k} {v}" for k, v in (py.get("packages") or {}).items())
@@ -95,20 +99,26 @@ def summary(fp: dict[str, Any], digest: str) -> str:
         lines.append(f"tensorflow unavailable: {tf.get('error')}")
     if nv.get("status") == "ok":
         lines.append(
-            f"nvidia   driver {nv.get('driver_version')}, CUDA driver {nv.get('cuda_driver_version')}, "
-            f"{len(nv.get('gpus') or [])} GPU(s)"
+            f"nvidia   driver {nv.get('driver_version')}, "
+            f"CUDA driver {nv.get('cuda_driver_version')}, {len(nv.get('gpus') or [])} GPU(s)"
         )
         for g in nv.get("gpus") or []:
             lines.append("  " + _gpu_line(g))
     else:
         lines.append(f"nvidia   unavailable ({nv.get('error_kind')}): {nv.get('error')}")
-        lines.append(
-            f"         /proc/driver/nvidia/version: {'present' if nv.get('proc_driver_version') else 'absent'}; "
-            f"device nodes: {', '.join(n['path'] for n in nv.get('device_nodes') or []) or 'none'}"
-        )
+        proc = "present" if nv.get("proc_driver_version") else "absent"
+        nodes = ", ".join(n["path"] for n in nv.get("device_nodes") or []) or "none"
+        lines.append(f"         /proc/driver/nvidia/version: {proc}; device nodes: {nodes}")
     env = fp.get("env") or {}
-    shown = {k: v for k, v in env.items() if k not in {"PATH", "LD_LIBRARY_PATH"}} if isinstance(env, dict) else {}
-    lines.append("env      " + (", ".join(f"{k}={v}" for k, v in shown.items()) or "(no allow-listed variables set)"))
+    shown = (
+        {k: v for k, v in env.items() if k not in {"PATH", "LD_LIBRARY_PATH"}}
+        if isinstance(env, dict)
+        else {}
+    )
+    lines.append(
+        "env      "
+        + (", ".join(f"{k}={v}" for k, v in shown.items()) or "(no allow-listed variables set)")
+    )
     return "\n".join(lines)
 
 
@@ -125,7 +135,11 @@ def _gpu_line(g: dict[str, Any]) -> str:
         f"{g.get('temperature_c')} C, SM {clocks.get('sm_mhz')}/{clocks.get('sm_max_mhz')} MHz, "
         f"{g.get('pstate')}, mode {g.get('compute_mode')}"
         + (", MIG on" if mig.get("current") else "")
-        + (f", throttle: {','.join(g.get('throttle_reasons') or [])}" if g.get("throttle_reasons") else "")
+        + (
+            f", throttle: {','.join(g.get('throttle_reasons') or [])}"
+            if g.get("throttle_reasons")
+            else ""
+        )
         + (f", {len(foreign)} foreign process(es)" if foreign else "")
     )
 

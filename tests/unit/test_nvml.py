@@ -11,7 +11,7 @@ import pynvml
 import pytest
 
 from benchmarks import _nvml, _nvml_record
-from tests.nvml_fake import DATA, FakeNvml, NotRecorded
+from tests.nvml_fake import DATA, FakeNvml, NotRecordedError
 
 OURS = frozenset({31337})
 
@@ -72,13 +72,23 @@ def test_healthy_multi_gpu() -> None:
     assert g0["pci_bus_id"] == "00000000:18:00.0"
     assert g0["memory_total_bytes"] == 85520809984
     assert g0["power_limit_w"] == 700.0 and g0["power_draw_w"] == pytest.approx(412.345)
-    assert g0["clocks"] == {"sm_mhz": 1980, "sm_max_mhz": 1980, "mem_mhz": 2619, "mem_max_mhz": 2619}
+    assert g0["clocks"] == {
+        "sm_mhz": 1980,
+        "sm_max_mhz": 1980,
+        "mem_mhz": 2619,
+        "mem_max_mhz": 2619,
+    }
     assert g0["pstate"] == "P0"
     assert g0["throttle_reasons"] == []
     assert g0["persistence_mode"] is True
     assert g0["compute_mode"] == "Default"
     assert g0["mig_mode"] == {"current": False, "pending": False} and g0["mig_devices"] == []
-    assert g0["ecc"] == {"enabled": True, "pending": True, "uncorrected_volatile": 0, "corrected_volatile": 0}
+    assert g0["ecc"] == {
+        "enabled": True,
+        "pending": True,
+        "uncorrected_volatile": 0,
+        "corrected_volatile": 0,
+    }
     assert g0["virtualization_mode"] == "None" and g0["vgpu_license"] is None
     assert g0["processes"] == [
         {"pid": 31337, "name": "python3.11", "used_memory_bytes": 2 * 2**30, "ours": True}
@@ -101,8 +111,18 @@ def test_uuids_are_hashed_never_published() -> None:
 @pytest.mark.parametrize(
     ("name", "error", "kind", "cls"),
     [
-        ("driver_not_loaded", "Driver Not Loaded", "driver_not_loaded", "NVMLError_DriverNotLoaded"),
-        ("library_not_found", "NVML Shared Library Not Found", "library_not_found", "NVMLError_LibraryNotFound"),
+        (
+            "driver_not_loaded",
+            "Driver Not Loaded",
+            "driver_not_loaded",
+            "NVMLError_DriverNotLoaded",
+        ),
+        (
+            "library_not_found",
+            "NVML Shared Library Not Found",
+            "library_not_found",
+            "NVMLError_LibraryNotFound",
+        ),
         (
             "driver_library_mismatch",
             "RM has detected an NVML/RM version mismatch.",
@@ -163,7 +183,9 @@ def test_vgpu_unlicensed() -> None:
 
 def test_a_failing_field_is_noted_not_fatal() -> None:
     fake = FakeNvml.load("healthy_multi_gpu")
-    fake.fixture["devices"][1]["nvmlDeviceGetTemperature"] = {"nvml_error": pynvml.NVML_ERROR_GPU_IS_LOST}
+    fake.fixture["devices"][1]["nvmlDeviceGetTemperature"] = {
+        "nvml_error": pynvml.NVML_ERROR_GPU_IS_LOST
+    }
     fake.fixture["devices"][0] = {"nvml_error": pynvml.NVML_ERROR_GPU_IS_LOST}
     r = _nvml.read(fake, own=OURS)
     assert r["status"] == "ok"
@@ -175,8 +197,12 @@ def test_a_failing_field_is_noted_not_fatal() -> None:
 def test_older_drivers_fall_back_to_throttle_reasons() -> None:
     fake = FakeNvml.load("throttling")
     dev = fake.fixture["devices"][0]
-    dev["nvmlDeviceGetCurrentClocksThrottleReasons"] = dev.pop("nvmlDeviceGetCurrentClocksEventReasons")
-    dev["nvmlDeviceGetCurrentClocksEventReasons"] = {"nvml_error": pynvml.NVML_ERROR_FUNCTION_NOT_FOUND}
+    dev["nvmlDeviceGetCurrentClocksThrottleReasons"] = dev.pop(
+        "nvmlDeviceGetCurrentClocksEventReasons"
+    )
+    dev["nvmlDeviceGetCurrentClocksEventReasons"] = {
+        "nvml_error": pynvml.NVML_ERROR_FUNCTION_NOT_FOUND
+    }
     g = _nvml.read(fake, own=OURS)["gpus"][0]
     assert g["throttle_reasons"] == ["hw_slowdown", "sw_thermal_slowdown", "hw_thermal_slowdown"]
     assert "errors" not in g
@@ -194,7 +220,7 @@ def test_dynamic_only_reads_the_snapshot_fields_and_indices() -> None:
 def test_fake_refuses_calls_that_were_not_recorded() -> None:
     fake = FakeNvml.load("healthy_multi_gpu")
     del fake.fixture["devices"][0]["nvmlDeviceGetComputeMode"]
-    with pytest.raises(NotRecorded):
+    with pytest.raises(NotRecordedError):
         _nvml.read(fake, own=OURS)
 
 
@@ -226,7 +252,10 @@ def test_recorder_round_trip_reproduces_the_reading() -> None:
 
 
 def test_recorder_scrubs_uuids() -> None:
-    fixture = {"a": "GPU-12345678-1234-1234-1234-123456789abc", "b": ["MIG-12345678-1234-1234-1234-123456789abc"]}
+    fixture = {
+        "a": "GPU-12345678-1234-1234-1234-123456789abc",
+        "b": ["MIG-12345678-1234-1234-1234-123456789abc"],
+    }
     out = _nvml_record.scrub_uuids(fixture)
     assert out == {
         "a": "GPU-00000000-0000-0000-0000-000000000000",

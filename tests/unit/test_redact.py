@@ -76,7 +76,10 @@ def test_url_credentials_and_home_paths_in_values(ctx: PrivacyContext) -> None:
         (f"token {GH} used", f"token {REDACTED} used"),
         ("AKIAIOSFODNN7EXAMPLE is an id", f"{REDACTED} is an id"),
         ("cache at /home/alice/.cache and /home/bob/x", "cache at ~/.cache and ~/x"),
-        ("kernel driver on this host (gpu-node-07): missing", "kernel driver on this host (<host>): missing"),
+        (
+            "kernel driver on this host (gpu-node-07): missing",
+            "kernel driver on this host (<host>): missing",
+        ),
         ("fqdn gpu-node-07.corp.example ok", "fqdn <host> ok"),
         ("owner alice, not alicesmith", "owner <user>, not alicesmith"),
         ("/root/.keras and /sys/fs/cgroup/root", "~/.keras and /sys/fs/cgroup/root"),
@@ -151,7 +154,11 @@ def test_scrub_argv(ctx: PrivacyContext) -> None:
 
 def test_scrub_tree_reaches_nested_strings_and_keys(ctx: PrivacyContext) -> None:
     tree = {"a": [{"/home/alice/x": "https://u:p@h/"}], "n": 3, "b": None}
-    assert redact.scrub_tree(tree, ctx) == {"a": [{"~/x": f"https://{REDACTED}@h/"}], "n": 3, "b": None}
+    assert redact.scrub_tree(tree, ctx) == {
+        "a": [{"~/x": f"https://{REDACTED}@h/"}],
+        "n": 3,
+        "b": None,
+    }
 
 
 def test_generic_user_root_is_not_treated_as_private() -> None:
