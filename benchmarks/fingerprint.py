@@ -54,7 +54,7 @@ def collect(
     """Collect every section (TensorFlow's child process runs while the rest is read)."""
     start = time.monotonic()
     env = dict(os.environ)
-    ctx = redact.PrivacyContext.current(keep_private=include_private)
+    ctx = redact.PrivacyContext.current(keep_private=include_private, fresh=True)
     with ThreadPoolExecutor(max_workers=1) as pool:
         tf_future = pool.submit(_soft, collect_tensorflow)
         fp: dict[str, Any] = {

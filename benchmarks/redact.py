@@ -83,7 +83,10 @@ class PrivacyContext:
     keep_private: bool = False  # the opt-in: keep host, user and home paths (never secrets)
 
     @staticmethod
-    def current(*, keep_private: bool = False) -> PrivacyContext:
+    def current(*, keep_private: bool = False, fresh: bool = False) -> PrivacyContext:
+        """This machine's context (cached; ``fresh`` re-reads the environment)."""
+        if fresh:
+            _current.cache_clear()
         return _current(keep_private)
 
     @staticmethod

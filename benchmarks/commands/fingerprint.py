@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.errors import EXIT_OK, HostError
+from benchmarks.errors import EXIT_OK, ConfigError
 
 HELP = "show the environment fingerprint (host, TensorFlow build, NVIDIA driver/GPU state)"
 
@@ -28,6 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from benchmarks import fingerprint  # imported here: `--help` must stay cheap
 
+    if args.output is not None:
+        _check_output(args.output)  # fail before spending seconds on the collection
     command = ["python", "-m", "benchmarks", *sys.argv[1:]]
     fp = fingerprint.collect(command=command, include_private=args.include_private)
     digest = fingerprint.digest(fp)
@@ -36,7 +39,7 @@ def main(args: argparse.Namespace) -> int:
             args.output.parent.mkdir(parents=True, exist_ok=True)
             args.output.write_text(json.dumps(fp, indent=2, sort_keys=True) + "\n", "utf-8")
         except OSError as exc:
-            raise HostError(
+            raise ConfigError(
                 f"cannot write {args.output}: {exc.strerror}", "choose a writable path for -o"
             ) from None
     if args.json:
@@ -44,6 +47,18 @@ def main(args: argparse.Namespace) -> int:
     else:
         print(summary(fp, digest))
     return EXIT_OK
+
+
+def _check_output(path: Path) -> None:
+    if path.is_dir():
+        raise ConfigError(
+            f"-o {path}: is a directory", "give a file name, e.g. -o fingerprint.json"
+        )
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not os.access(parent, os.W_OK):
+        raise ConfigError(f"-o {path}: {parent} is not writable", "choose a writable path for -o")
 
 
 def summary(fp: dict[str, Any], digest: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import fingerprint, hostinfo
+from benchmarks import cli, fingerprint, hostinfo
 
 
 def put(root: Path, rel: str, text: str = "") -> None:
@@ -367,3 +367,22 @@ def test_write(tmp_path: Path) -> None:
     assert d == fingerprint.digest(fp)
     assert json.loads((tmp_path / "run-1" / "fingerprint.json").read_text()) == fp
     assert not list((tmp_path / "run-1").glob("*.tmp"))
+
+
+# ---------------------------------------------------------------------------- CLI arguments
+
+
+def test_output_directory_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["fingerprint", "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: -o ") and "is a directory" in err
+    assert "hint: " in err and "Traceback" not in err
+
+
+def test_fingerprint_is_listed_in_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["fingerprint", "--help"])
+    out = capsys.readouterr().out
+    assert "--json" in out and "--include-private" in out

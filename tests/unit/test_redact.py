@@ -170,3 +170,11 @@ def test_generic_user_root_is_not_treated_as_private() -> None:
 def test_private_key_blocks_are_removed(ctx: PrivacyContext) -> None:
     pem = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----"
     assert redact.scrub_text(f"key:\n{pem}\nend", ctx) == f"key:\n{REDACTED}\nend"
+
+
+def test_fresh_context_sees_secrets_set_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    redact.PrivacyContext.current()  # cached before the variable exists
+    monkeypatch.setenv("LATE_API_TOKEN", "late-secret-value-123")
+    ctx = redact.PrivacyContext.current(fresh=True)
+    assert "late-secret-value-123" in ctx.secret_values
+    assert redact.scrub_text("x late-secret-value-123 y", ctx) == f"x {REDACTED} y"
