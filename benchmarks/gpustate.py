@@ -9,7 +9,7 @@ tested on literal snapshots.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -49,11 +49,12 @@ def snapshot(
 def assess(
     before: Mapping[str, Any],
     after: Mapping[str, Any],
-    own_pids: Collection[int],
+    own_pids: Iterable[int],
     *,
     clock_drop_fraction: float = CLOCK_DROP_FRACTION,
 ) -> list[tuple[str, str]]:
     """Warnings ``(code, detail)`` for a cell measured between two snapshots."""
+    own_pids = frozenset(own_pids)
     warnings: list[tuple[str, str]] = []
     before_by_index = {g.get("index"): g for g in before.get("gpus") or []}
     for gpu in after.get("gpus") or []:
@@ -119,3 +120,19 @@ def _clock_drop(
         return []
     drop = 1 - sm_after / sm_before
     return [("clock_drop", f"GPU {index}: SM clock {sm_before} -> {sm_after} MHz (-{drop:.0%})")]
+
+
+class Monitor:
+    """The runner's ``GpuMonitor``: NVML snapshots of ``indices`` (None = every GPU)."""
+
+    def __init__(self, indices: Sequence[int] | None = None, backend: Any = None) -> None:
+        self.indices = indices
+        self.backend = backend
+
+    def snapshot(self) -> dict[str, Any] | None:
+        return snapshot(self.indices, self.backend)
+
+    def assess(
+        self, before: Mapping[str, Any], after: Mapping[str, Any], own_pids: Iterable[int]
+    ) -> list[tuple[str, str]]:
+        return assess(before, after, own_pids)

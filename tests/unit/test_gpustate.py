@@ -122,3 +122,12 @@ def test_own_pids_argument_overrides_a_stale_ours_flag() -> None:
 def test_gpu_missing_from_before_is_still_assessed() -> None:
     after = {"gpus": [gpu(index=1, throttle_reasons=["hw_slowdown"])]}
     assert [c for c, _ in gpustate.assess({"gpus": []}, after, OURS)] == ["throttled"]
+
+
+def test_monitor_fits_the_runner_protocol() -> None:
+    from benchmarks.runner import GpuMonitor
+
+    monitor: GpuMonitor = gpustate.Monitor([0], FakeNvml.load("throttling"))
+    before = monitor.snapshot()
+    assert before is not None and [g["index"] for g in before["gpus"]] == [0]
+    assert [c for c, _ in monitor.assess(before, before, [31337])] == ["throttled"]
