@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -219,7 +220,8 @@ def collect_host(
 def collect_python() -> dict[str, Any]:
     packages: dict[str, str] = {}
     for dist in metadata.distributions():
-        name = (dist.metadata["Name"] or "").lower()
+        # PEP 503 normalisation: the wheel of tensorflow-cpu names itself "tensorflow_cpu"
+        name = re.sub(r"[-_.]+", "-", dist.metadata["Name"] or "").lower()
         if name in PACKAGES or name.startswith("nvidia-"):
             packages[name] = dist.version
     return {

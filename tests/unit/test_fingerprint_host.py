@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -292,6 +293,8 @@ def test_collect_host_and_python_on_this_machine() -> None:
     assert host["container"]["kind"] in {"docker", "podman", "kubernetes", "lxc", "none", "unknown"}
     py = fingerprint.collect_python()
     assert "numpy" in py["packages"] and "nvidia-ml-py" in py["packages"]
+    if importlib.util.find_spec("tensorflow") is not None:  # as tensorflow or tensorflow-cpu
+        assert {"tensorflow", "tensorflow-cpu"} & set(py["packages"])
 
 
 def test_a_failing_section_is_a_value() -> None:
