@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from benchmarks.analysis import format_seconds
-from benchmarks.report.fast import ratio_ci
 from benchmarks.results import CaseResult, latest_by_case
+from benchmarks.stats import ratio_ci
 
 DEFAULT_THRESHOLD = 0.10
 

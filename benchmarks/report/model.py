@@ -19,11 +19,11 @@ from benchmarks.analysis import (
     flops_per_second,
     format_seconds,
     overhead_fits,
+    speedups,
 )
 from benchmarks.report import facts, sections
 from benchmarks.report.compare import Comparison
 from benchmarks.report.facts import text
-from benchmarks.report.fast import speedups
 from benchmarks.report.sections import (
     Fact,
     Finding,
