@@ -23,7 +23,7 @@ from benchmarks.analysis import (
 )
 from benchmarks.report import facts, sections
 from benchmarks.report.compare import Comparison
-from benchmarks.report.facts import text
+from benchmarks.report.facts import dig, text
 from benchmarks.report.sections import (
     Fact,
     Finding,
@@ -278,6 +278,11 @@ def _fit_rows(values: Sequence[OverheadFit]) -> tuple[FitRow, ...]:
     )
 
 
+def _no_gpu(fp: Mapping[str, Any]) -> str:
+    error = text(dig(fp, "nvidia", "error"))
+    return f"none found (NVML: {error})" if error else "none found"
+
+
 def _timing(record: RunRecord) -> str:
     t = record.timing if isinstance(record.timing, Mapping) else {}
     parts = [
@@ -378,7 +383,7 @@ def build_run_view(
         ),
         where=(
             Fact("CPU", facts.cpu_model(fp)),
-            Fact("GPU", facts.gpu_names(fp) or "none found"),
+            Fact("GPU", facts.gpu_names(fp) or _no_gpu(fp)),
             Fact("NVIDIA driver", facts.driver(fp) or "none"),
             Fact("TensorFlow", facts.tf_version(fp, record) or "unknown"),
             Fact("image", f"{ref} {digest}".strip() or "none (ran on the host)"),

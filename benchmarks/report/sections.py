@@ -114,6 +114,10 @@ def findings(diagnosis: Mapping[str, Any] | None) -> tuple[Finding, ...]:
 
 def _snapshot_rows(case_id: str, when: str, snap: Any) -> list[GpuStateRow]:
     rows = []
+    if isinstance(snap, Mapping) and snap.get("status") == "unavailable":
+        why = text(snap.get("error"), "no reason recorded")
+        return [GpuStateRow(case_id, when, "-", "", "", "", "", "", "", "",
+                            f"snapshot unavailable: {why}")]  # fmt: skip
     for g in dig(snap, "gpus") or []:
         if not isinstance(g, Mapping):
             continue

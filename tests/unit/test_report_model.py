@@ -143,3 +143,12 @@ def test_plan_in_run_json_decides_the_grid():
     v = build_run_view(no_workers, r.cases, {}, None)
     assert {f.label: f.value for f in v.headline.where}["TensorFlow"] == "unknown"
     assert {f.label: f.value for f in v.headline.what}["threads / seed"] == "2 / 1234"
+
+
+def test_unavailable_gpu_snapshot_says_why():
+    r = run("gpu-failed")
+    snap = {"status": "unavailable", "error": "NVML Shared Library Not Found", "gpus": []}
+    cases = [dataclasses.replace(c, gpu_state={"before": snap, "after": snap}) for c in r.cases]
+    rows = build_run_view(r.record, cases, r.fingerprint, r.diagnosis).gpu_states
+    assert len(rows) == 2 * len(cases)
+    assert rows[0].processes == "snapshot unavailable: NVML Shared Library Not Found"
