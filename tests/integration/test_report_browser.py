@@ -7,7 +7,6 @@ no injected script or dialog, and a phone-width layout without horizontal page s
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -164,21 +163,4 @@ def test_print_layout_keeps_content(browser: Any, pages: Path, tmp_path: Path) -
     pdf = tmp_path / "page.pdf"
     w.page.pdf(path=str(pdf))
     assert pdf.stat().st_size > 10_000
-    w.clean()
-
-
-def test_screenshot_for_docs(browser: Any, pages: Path) -> None:
-    """Writes docs/report.png only when asked (GRAPHBENCH_DOCS_SHOT=<run dir>)."""
-    import os
-
-    target = os.environ.get("GRAPHBENCH_DOCS_SHOT")
-    if not target:
-        pytest.skip("set GRAPHBENCH_DOCS_SHOT=<run dir> to refresh docs/report.png")
-    out = Path(__file__).resolve().parents[2] / "docs" / "report.png"
-    tmp = pages / "docs-shot"
-    shutil.copytree(target, tmp)
-    render_run(tmp, generated_at="")
-    w = Watched(browser, width=1200, height=1600)
-    w.page.goto((tmp / "index.html").as_uri())
-    w.page.screenshot(path=str(out), full_page=False)
     w.clean()
