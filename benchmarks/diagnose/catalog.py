@@ -153,8 +153,7 @@ CATALOG: dict[str, Entry] = {
     ),
     "compute_capability_below_minimum": Entry(
         "GPU too old for this TensorFlow build",
-        "TensorFlow skips GPUs whose compute capability is below the minimum it was compiled "
-        "for.",
+        "TensorFlow skips GPUs whose compute capability is below the minimum it was compiled for.",
         "Use a newer GPU, an older TensorFlow that supported this architecture, or build "
         "TensorFlow from source with TF_CUDA_COMPUTE_CAPABILITIES including it.",
     ),

@@ -105,7 +105,7 @@ class Facts:
         return kind if isinstance(kind, str) else None
 
     def device_nodes(self) -> list[Mapping[str, Any]] | None:
-        nodes = self.nvidia().get("device_nodes")
+        nodes = self.nvidia().get("device_nodes", self.ctx.get("device_nodes"))
         if not isinstance(nodes, list):
             return None
         return [n for n in nodes if isinstance(n, Mapping)]
@@ -123,11 +123,22 @@ class Facts:
         return any(str(n.get("path", "")).rstrip("0123456789") == "/dev/nvidia" for n in nodes)
 
     def proc_driver_version(self) -> str | None:
-        text = self.nvidia().get("proc_driver_version")
+        text = self.nvidia().get("proc_driver_version", self.ctx.get("proc_driver_version"))
         return text if isinstance(text, str) and text.strip() else None
 
     def proc_driver_known(self) -> bool:
-        return "proc_driver_version" in self.nvidia()
+        return "proc_driver_version" in self.nvidia() or "proc_driver_version" in self.ctx
+
+    def gpu_intended(self) -> bool:
+        """Signs that this environment was set up for a GPU (a CUDA build, NVIDIA env vars):
+        in a container they separate 'GPU not passed in' from 'no GPU anywhere'."""
+        if self.is_cuda_build():
+            return True
+        for var in ("NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES"):
+            value = self.env(var)
+            if value is not None and value.strip().lower() not in ("", "none", "void"):
+                return True
+        return False
 
     def driver_version(self) -> str | None:
         v = self.nvidia().get("driver_version")
@@ -149,6 +160,8 @@ class Facts:
     # -- tensorflow -----------------------------------------------------------------------
     def is_cuda_build(self) -> bool | None:
         v = _get(self.fp, "tensorflow", "build_info", "is_cuda_build")
+        if v is None:
+            v = self.ctx.get("is_cuda_build")
         return v if isinstance(v, bool) else None
 
     def build_cuda_version(self) -> tuple[int, ...] | None:

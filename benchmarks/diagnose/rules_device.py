@@ -33,8 +33,10 @@ def _foreign(gpu: Gpu) -> list[str]:
 
 def _is_vgpu(gpu: Gpu) -> bool:
     name = str(gpu.get("name") or "")
-    return gpu.get("virtualization_mode") == "VGPU" or name.startswith("GRID") or bool(
-        re.search(r"-\d+[QC]\b", name)
+    return (
+        gpu.get("virtualization_mode") == "VGPU"
+        or name.startswith("GRID")
+        or bool(re.search(r"-\d+[QC]\b", name))
     )
 
 
@@ -93,8 +95,10 @@ def busy_or_unavailable(log: ScannedLog, facts: Facts) -> list[Candidate]:
                 ex_ev += foreign
             else:
                 ex_score = max(ex_score, 78)
-                ex_ev.append(f"{gpu.path('processes')}: none visible (another context in this "
-                             "process, or a PID namespace hiding the owner)")
+                ex_ev.append(
+                    f"{gpu.path('processes')}: none visible (another context in this "
+                    "process, or a PID namespace hiding the owner)"
+                )
         elif mode == "Default":
             ex_ev.append(fact(gpu.path("compute_mode"), "Default"))
         if e216:
@@ -106,9 +110,7 @@ def busy_or_unavailable(log: ScannedLog, facts: Facts) -> list[Candidate]:
             vg_score = max(vg_score, 95 if "unlicensed" in lic.lower() else 30)
         frac = gpu.memory_fraction_used()
         if frac is not None and frac >= 0.9:
-            mem_ev.append(
-                f"{gpu.path('memory_used_bytes')} / memory_total_bytes = {frac:.0%} used"
-            )
+            mem_ev.append(f"{gpu.path('memory_used_bytes')} / memory_total_bytes = {frac:.0%} used")
             mem_score = max(mem_score, 92 if foreign else 70)
             mem_ev += foreign
     out += [
@@ -172,7 +174,8 @@ def memory_held(log: ScannedLog, facts: Facts) -> list[Candidate]:
 
 def allocator_handles(log: ScannedLog, facts: Facts) -> list[Candidate]:
     lines = log.find(
-        r"Could not create cudnn handle: CUDNN_STATUS_(INTERNAL_ERROR|NOT_INITIALIZED|ALLOC_FAILED)",
+        r"Could not create cudnn handle: "
+        r"CUDNN_STATUS_(INTERNAL_ERROR|NOT_INITIALIZED|ALLOC_FAILED)",
         r"failed to create cublas handle",
         r"Failed to get convolution algorithm",
         r"DNN library initialization failed",
@@ -299,7 +302,9 @@ def xla_toolchain(log: ScannedLog, facts: Facts) -> list[Candidate]:
 
 
 def uvm_or_suspend(log: ScannedLog, facts: Facts) -> list[Candidate]:
-    init_unknown = [ln for ln in cuinit_lines(log) if re.search(r"CUDA_ERROR_UNKNOWN|-> 999 ", ln.text)]
+    init_unknown = [
+        ln for ln in cuinit_lines(log) if re.search(r"CUDA_ERROR_UNKNOWN|-> 999 ", ln.text)
+    ]
     other = log.find(r"\(30 vs\. 0\)", r"error code: 30\b", r"/dev/nvidia-uvm")
     if not (init_unknown or other):
         return []

@@ -8,7 +8,7 @@ when several classes share a message), then lets fingerprint facts confirm (rais
 from __future__ import annotations
 
 from benchmarks.diagnose.facts import Facts, fact
-from benchmarks.diagnose.logscan import ScannedLog, quote
+from benchmarks.diagnose.logscan import LogLine, ScannedLog, quote
 from benchmarks.diagnose.model import Candidate
 from benchmarks.diagnose.signals import (
     PROBE_PREFIX,
@@ -32,7 +32,9 @@ def cpu_only_build(log: ScannedLog, facts: Facts) -> list[Candidate]:
     if build is True:
         return []
     if build is False:
-        score = 88
+        # With no GPU device node at all, the missing driver/GPU is the root cause; the
+        # CPU-only build is the second thing to fix.
+        score = 70 if facts.has_gpu_nodes() is False else 88
         ev.append(fact("tensorflow.build_info.is_cuda_build", False))
         if facts.package("tensorflow-cpu"):
             ev.append(fact("python.packages.tensorflow-cpu", facts.package("tensorflow-cpu")))
@@ -41,7 +43,9 @@ def cpu_only_build(log: ScannedLog, facts: Facts) -> list[Candidate]:
 
 def visible_devices_hidden(log: ScannedLog, facts: Facts) -> list[Candidate]:
     score, ev = 0, []
-    explicit = log.find(r"CUDA_VISIBLE_DEVICES=(-1|none|\"\"|''|\s*$)", r"NVIDIA_VISIBLE_DEVICES=(none|void)")
+    explicit = log.find(
+        r"CUDA_VISIBLE_DEVICES=(-1|none|\"\"|''|\s*$)", r"NVIDIA_VISIBLE_DEVICES=(none|void)"
+    )
     if explicit:
         score, ev = 85, list(quote(explicit))
     no_dev = code_lines(log, 100)
@@ -52,7 +56,8 @@ def visible_devices_hidden(log: ScannedLog, facts: Facts) -> list[Candidate]:
         score, ev = max(score, 40), ev + list(quote(no_dev, 2))
     ordinal = log.find(
         r"Invalid device ordinal",
-        r"Could not satisfy explicit device specification '/(job:localhost/replica:0/task:0/)?device:GPU",
+        r"Could not satisfy explicit device specification "
+        r"'/(job:localhost/replica:0/task:0/)?device:GPU",
     )
     if ordinal:
         score, ev = max(score, 55), ev + list(quote(ordinal, 2))
@@ -76,7 +81,7 @@ def visible_devices_hidden(log: ScannedLog, facts: Facts) -> list[Candidate]:
     return [Candidate("cuda_visible_devices_hidden", score, tuple(ev))] if score else []
 
 
-def _docker_messages(log: ScannedLog) -> tuple[list, list]:  # type: ignore[type-arg]
+def _docker_messages(log: ScannedLog) -> tuple[list[LogLine], list[LogLine]]:
     explicit = log.find(
         r'could not select device driver "[^"]*" with capabilities: \[\[gpu\]\]',
         r"unknown or invalid runtime name: nvidia",
@@ -104,9 +109,20 @@ def container_not_exposed(log: ScannedLog, facts: Facts) -> list[Candidate]:
     if hint:
         score, ev = max(score, 50), [*ev, hint.text]
     in_c, nodes = facts.in_container(), facts.has_gpu_nodes()
-    failing = bool(score) or bool(code_lines(log, 303) or code_lines(log, 100))
+    failing = bool(score) or bool(
+        code_lines(log, 303)
+        or code_lines(log, 100)
+        or log.find(r"libcuda\.so\.1: cannot open", r"kernel driver does not appear to be running")
+    )
+    note = ""
     if in_c and nodes is False and failing:
-        score = max(score, 92)
+        intended = facts.gpu_intended() or bool(explicit or other_cli)
+        score = max(score, 92 if intended else 55)
+        if not intended:
+            note = (
+                "Nothing in this container was set up for a GPU, so check first whether the "
+                "host has one: `nvidia-smi` on the host settles it."
+            )
         ev.append(fact("host.container.in_container", True))
         ev.append("nvidia.device_nodes: no /dev/nvidia[0-9]* node")
         if facts.env("NVIDIA_VISIBLE_DEVICES") is None and facts.env_known():
@@ -117,7 +133,7 @@ def container_not_exposed(log: ScannedLog, facts: Facts) -> list[Candidate]:
     elif nodes is True and not (explicit or other_cli) and score:
         score = 20
         ev.append("nvidia.device_nodes: /dev/nvidia0 present")
-    return [Candidate("container_gpu_not_exposed", score, tuple(ev))] if score else []
+    return [Candidate("container_gpu_not_exposed", score, tuple(ev), note)] if score else []
 
 
 def driver_missing(log: ScannedLog, facts: Facts) -> list[Candidate]:
@@ -132,6 +148,7 @@ def driver_missing(log: ScannedLog, facts: Facts) -> list[Candidate]:
     )
     weak = code_lines(log, 303)
     score = 62 if strong else (55 if weak else 0)
+    note = ""
     ev = list(quote(strong + weak))
     hint = container_hostname_hint(log)
     if score and (hint or _docker_messages(log)[0]):
@@ -139,22 +156,37 @@ def driver_missing(log: ScannedLog, facts: Facts) -> list[Candidate]:
     in_c, nodes = facts.in_container(), facts.has_gpu_nodes()
     proc = facts.proc_driver_version()
     kind = facts.nvidia_error_kind()
-    if nodes is False and not in_c and (score or kind in ("driver_not_loaded", "library_not_found")):
+    kind_says_missing = kind in ("driver_not_loaded", "library_not_found")
+    if nodes is False and not in_c and (score or kind_says_missing):
         score = 95
         ev.append("nvidia.device_nodes: no /dev/nvidia* node")
         if facts.proc_driver_known() and proc is None:
-            ev.append(fact("nvidia.proc_driver_version", None) + " (no /proc/driver/nvidia/version)")
+            ev.append("nvidia.proc_driver_version = None (no /proc/driver/nvidia/version)")
         if in_c is False:
             ev.append(fact("host.container.in_container", False))
         if facts.nvidia_error():
             ev.append(fact("nvidia.error", facts.nvidia_error()))
+    elif nodes is None and in_c is False and strong:
+        score = 80  # libcuda/kernel module absent on a bare host
+        ev.append(fact("in_container", False))
     elif in_c and nodes is False and score:
-        score = 30  # in a container the missing nodes mean the container was not given the GPU
         ev.append(fact("host.container.in_container", True))
+        ev.append("nvidia.device_nodes: no /dev/nvidia* node")
+        if facts.gpu_intended() or _docker_messages(log)[0]:
+            score = 30  # a GPU setup whose container was not given the GPU
+        else:
+            # Nothing here was set up for a GPU (CPU build, no NVIDIA_* variables): the
+            # simplest reading is a host without an NVIDIA GPU/driver; a container cannot see
+            # its host, so container_gpu_not_exposed stays the second candidate.
+            score = 80
+            note = (
+                "Seen from inside a container: if the host does have an NVIDIA GPU, the "
+                "container was not given it (container_gpu_not_exposed)."
+            )
     elif nodes is True and score:
         score = 25 if proc else 45
         ev.append("nvidia.device_nodes: /dev/nvidia0 present")
-    return [Candidate("driver_missing_or_not_loaded", score, tuple(ev))] if score else []
+    return [Candidate("driver_missing_or_not_loaded", score, tuple(ev), note)] if score else []
 
 
 def container_lost_access(log: ScannedLog, facts: Facts) -> list[Candidate]:

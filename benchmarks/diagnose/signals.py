@@ -1,4 +1,4 @@
-"""Signatures shared by several rules: CUDA result codes as TensorFlow, XLA and the probe print them.
+"""Signatures shared by several rules: CUDA result codes as TF, XLA and the probe print them.
 
 XLA prints a named CUresult as ``Failed call to cuInit: CUDA_ERROR_NO_DEVICE: no CUDA-capable
 device is detected`` and an unnamed one as ``UNKNOWN ERROR (303)``; the CUDA runtime prints its
