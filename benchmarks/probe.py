@@ -176,8 +176,12 @@ def run_probe(
     log_path: Path,
     timeout_s: float = 180.0,
     env: Mapping[str, str] | None = None,
+    tf_stage: bool = True,
 ) -> ProbeResult:
-    """Probe the requested GPUs in a child process; never raises for a GPU failure."""
+    """Probe the requested GPUs in a child process; never raises for a GPU failure.
+
+    ``tf_stage=False`` runs the driver stage only (seconds faster: no TensorFlow import).
+    """
     ordinals = parse_devices(devices)
     package_root = str(Path(__file__).resolve().parent.parent)
     base = dict(env) if env is not None else dict(os.environ)
@@ -185,6 +189,8 @@ def run_probe(
     base["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, base.get("PYTHONPATH", "")) if p)
     argv = [sys.executable, "-m", "benchmarks.probe_child", "--devices"]
     argv.append(",".join(f"gpu:{o}" for o in ordinals) or "none")
+    if not tf_stage:
+        argv.append("--skip-tf")
     done = _proc.run(argv, timeout_s=timeout_s, env=base, cwd=package_root)
     payload = _payload(done.stdout)
     log_text = done.stderr + ("" if done.stderr.endswith("\n") or not done.stderr else "\n")

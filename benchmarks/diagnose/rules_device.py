@@ -51,6 +51,15 @@ def busy_or_unavailable(log: ScannedLog, facts: Facts) -> list[Candidate]:
     gpus = facts.gpus()
     if not gpus:
         ex = 85 if e216 else 50
+        vgpu_hint = log.find(
+            r"License Status\s*:\s*Unlicensed", r"name: GRID ", r"name: NVIDIA \w+-\d+[QC]\b"
+        )
+        if vgpu_hint:
+            vg = 90 if "nlicensed" in vgpu_hint[0].text else 70
+            return [
+                Candidate("vgpu_unlicensed", vg, quote(e46 + vgpu_hint)),
+                Candidate("exclusive_compute_mode", 40, ev),
+            ]
         return [
             Candidate(
                 "exclusive_compute_mode",
@@ -156,7 +165,7 @@ def memory_held(log: ScannedLog, facts: Facts) -> list[Candidate]:
             score = max(score, 70)
             ev.append(line.text)
             if total:
-                ev.append(f"created {mb} MB of {int(total) // 2**20} MiB total")
+                ev.append(f"device created with {mb} MB; nvidia.gpus memory_total = {int(total) // 2**20} MiB")
     if not score:
         return []
     for gpu in gpus:

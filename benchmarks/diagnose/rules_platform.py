@@ -23,7 +23,8 @@ HIDING_VALUES = ("", "-1", "none", "void", "nodevfiles")
 def cpu_only_build(log: ScannedLog, facts: Facts) -> list[Candidate]:
     lines = log.find(
         rf"{PROBE_PREFIX} tensorflow: .*is_built_with_cuda=False",
-        r"'is_cuda_build': False",
+        r"'is_cuda_build'[:,] False",
+        r"Built with CUDA: False",
         r"tensorflow-cpu",
     )
     score = 70 if lines else 0

@@ -1,0 +1,229 @@
+"""The doctor's rules, table-driven over the labelled corpus, plus the contracts around it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.diagnose import CODES, FAILURE_CODES, Finding, diagnose, to_json_document
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+MANIFEST: list[dict[str, Any]] = json.loads((DATA / "logs" / "manifest.json").read_text())
+
+
+def _log(name: str) -> str:
+    return (DATA / "logs" / name).read_text()
+
+
+def _fp(name: str | None) -> dict[str, Any] | None:
+    return json.loads((DATA / "fingerprints" / name).read_text()) if name else None
+
+
+def _codes(findings: list[Finding]) -> list[str]:
+    return [f.code for f in findings]
+
+
+def _id(entry: dict[str, Any]) -> str:
+    return f"{entry['expected']}:{entry['log'].rsplit('/', 1)[-1]}:{entry.get('fingerprint')}"
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=_id)
+def test_corpus_with_facts_top1(entry: dict[str, Any]) -> None:
+    findings = diagnose(_log(entry["log"]), _fp(entry["fingerprint"]), context=entry["context"])
+    assert _codes(findings)[0] == entry["expected"], [(f.code, f.evidence) for f in findings]
+
+
+@pytest.mark.parametrize("entry", [e for e in MANIFEST if e["log_alone"] != "undecidable"], ids=_id)
+def test_corpus_log_alone(entry: dict[str, Any]) -> None:
+    codes = _codes(diagnose(_log(entry["log"])))
+    if entry["log_alone"] == "top1":
+        assert codes[0] == entry["expected"], codes
+    else:
+        assert entry["expected"] in codes[:3], codes
+
+
+def test_corpus_covers_every_class_twice_and_four_healthy() -> None:
+    logs_per_class: dict[str, set[str]] = {}
+    for entry in MANIFEST:
+        logs_per_class.setdefault(entry["expected"], set()).add(entry["log"])
+    for code in FAILURE_CODES:
+        assert len(logs_per_class.get(code, ())) >= 2, code
+    assert len(logs_per_class["healthy"]) >= 4
+    on_disk = {str(p.relative_to(DATA / "logs")) for p in (DATA / "logs").rglob("*.log")}
+    assert on_disk == {e["log"] for e in MANIFEST}
+
+
+def test_findings_quote_exact_log_lines() -> None:
+    for entry in MANIFEST:
+        text = _log(entry["log"])
+        lines = {ln.strip() for ln in text.splitlines()}
+        top = diagnose(text, _fp(entry["fingerprint"]), context=entry["context"])[0]
+        assert top.evidence, entry["log"]
+        quoted = [e for e in top.evidence if e in lines]
+        facts = [e for e in top.evidence if e not in lines]
+        assert quoted or facts
+        for e in facts:  # anything not quoted from the log must be a named fact
+            assert ("=" in e or ":" in e), e
+
+
+HARMLESS = """\
+WARNING: All log messages before absl::InitializeLog() is called are written to STDERR
+E0000 00:00:1795611731.013700    48213 cuda_dnn.cc:8310] Unable to register cuDNN factory: Attempting to register factory for plugin cuDNN when one has already been registered
+E0000 00:00:1795611731.027400    48213 cuda_blas.cc:1418] Unable to register cuBLAS factory: Attempting to register factory for plugin cuBLAS when one has already been registered
+I0000 00:00:1795619700.743346    5576 port.cc:153] oneDNN custom operations are on. You may see slightly different numerical results due to floating-point round-off errors from different computation orders. To turn them off, set the environment variable `TF_ENABLE_ONEDNN_OPTS=0`.
+I0000 00:00:1795619701.395164    5576 cpu_feature_guard.cc:227] This TensorFlow binary is optimized to use available CPU instructions in performance-critical operations.
+2026-11-25 10:22:11.123456: W tensorflow/compiler/tf2tensorrt/utils/py_utils.cc:38] TF-TRT Warning: Could not find TensorRT
+2026-11-25 10:22:11.223456: W external/local_xla/xla/tsl/platform/default/dso_loader.cc:82] Could not load dynamic library 'libnvinfer.so.10'; dlerror: libnvinfer.so.10: cannot open shared object file: No such file or directory
+2026-11-25 10:22:11.323456: I external/local_xla/xla/stream_executor/cuda/cuda_executor.cc:1001] successful NUMA node read from SysFS had negative value (-1), but there must be at least one NUMA node, so returning NUMA node zero.
+I0000 00:00:1795611731.1 48213 gpu_device.cc:2114] Could not identify NUMA node of platform GPU ID 0, defaulting to 0.  Your kernel may not have been built with NUMA support.
+"""
+CREATED = (
+    "I0000 00:00:1795611731.2 48213 gpu_device.cc:2020] Created device "
+    "/job:localhost/replica:0/task:0/device:GPU:0 with 79078 MB memory:  -> device: 0, "
+    "name: NVIDIA H100 80GB HBM3, pci bus id: 0000:19:00.0, compute capability: 9.0\n"
+)
+
+
+def test_harmless_lines_never_yield_a_failure() -> None:
+    findings = diagnose(HARMLESS + CREATED)
+    assert _codes(findings) == ["healthy"]
+    assert findings[0].confidence == "high"
+    alone = diagnose(HARMLESS)
+    assert all(f.code in ("unexplained",) for f in alone), _codes(alone)
+    for f in alone:
+        for ev in f.evidence:
+            assert ev not in HARMLESS
+
+
+LOG46 = "exclusive_compute_mode/tf221_probe_runtime_init_46.log"
+
+
+def test_error_46_without_facts_lists_candidates_in_checking_order() -> None:
+    findings = diagnose(_log(LOG46))
+    assert _codes(findings)[:4] == [
+        "exclusive_compute_mode",
+        "vgpu_unlicensed",
+        "driver_missing_or_not_loaded",
+        "gpu_memory_held_by_other_process",
+    ]
+    for f, word in zip(findings[:4], ("first", "second", "third", "fourth"), strict=True):
+        assert f"Check {word}" in f.explanation
+        assert f.confidence in ("medium", "low")
+    assert "compute_mode" in findings[0].explanation
+    assert "License Status" in findings[1].explanation
+
+
+@pytest.mark.parametrize(
+    ("fingerprint", "expected"),
+    [
+        ("exclusive_process_foreign.json", "exclusive_compute_mode"),
+        ("vgpu_unlicensed.json", "vgpu_unlicensed"),
+        ("memory_full_foreign.json", "gpu_memory_held_by_other_process"),
+        ("default_idle.json", "unexplained"),
+    ],
+)
+def test_facts_flip_the_error_46_decision(fingerprint: str, expected: str) -> None:
+    findings = diagnose(_log(LOG46), _fp(fingerprint))
+    assert findings[0].code == expected
+    assert findings[0].confidence in ("high", "medium")
+    if expected != "unexplained":
+        assert findings[0].confidence == "high"
+        assert any("nvidia.gpus[0]" in e for e in findings[0].evidence)
+
+
+def test_exclusive_fact_quotes_mode_and_foreign_process() -> None:
+    top = diagnose(_log(LOG46), _fp("exclusive_process_foreign.json"))[0]
+    assert "nvidia.gpus[0].compute_mode = Exclusive_Process" in top.evidence
+    assert any("pid 3140" in e for e in top.evidence)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('docker: Error response from daemon: could not select device driver "" with '
+         "capabilities: [[gpu]].", "container_gpu_not_exposed"),
+        ("nvidia-container-cli: initialization error: load library failed: libnvidia-ml.so.1: "
+         "cannot open shared object file: no such file or directory: unknown.",
+         "container_gpu_not_exposed"),
+        ("docker: Error response from daemon: unknown or invalid runtime name: nvidia.",
+         "container_gpu_not_exposed"),
+        ("nvidia-container-cli: initialization error: nvml error: driver/library version "
+         "mismatch: unknown.", "driver_library_version_mismatch"),
+        ("nvidia-container-cli: initialization error: nvml error: driver not loaded: unknown.",
+         "driver_missing_or_not_loaded"),
+        ("nvidia-container-cli: requirement error: unsatisfied condition: cuda>=12.5, please "
+         "update your driver to a newer version, or use an earlier cuda container: unknown.",
+         "driver_too_old_for_cuda"),
+    ],
+)
+def test_container_engine_messages(line: str, expected: str) -> None:
+    assert _codes(diagnose(line + "\n"))[0] == expected
+
+
+def test_no_driver_on_bare_host_beats_cpu_only_build() -> None:
+    log = _log("driver_missing_or_not_loaded/probe_cpu_node_libcuda_missing.log")
+    fp = _fp("bare_host_no_driver.json")
+    assert fp is not None
+    fp["tensorflow"]["build_info"]["is_cuda_build"] = False
+    codes = _codes(diagnose(log, fp))
+    assert codes[0] == "driver_missing_or_not_loaded"
+    assert "cpu_only_build_or_platform" in codes[1:3]
+
+
+def test_container_without_nodes_depends_on_gpu_intent() -> None:
+    log = _log("driver_missing_or_not_loaded/tf221_andcuda_bare_host_303.log")
+    in_gpu_image = _fp("container_no_nodes.json")
+    assert _codes(diagnose(log, in_gpu_image))[0] == "container_gpu_not_exposed"
+    assert in_gpu_image is not None
+    cpu_sandbox = json.loads(json.dumps(in_gpu_image))
+    cpu_sandbox["env"] = {}
+    cpu_sandbox["tensorflow"]["build_info"]["is_cuda_build"] = False
+    codes = _codes(diagnose(log, cpu_sandbox))
+    assert codes[0] == "driver_missing_or_not_loaded"
+    assert "container_gpu_not_exposed" in codes
+
+
+def test_fork_context_decides() -> None:
+    log = _log("fork_after_cuda_init/keras_multiprocessing_worker.log")
+    assert diagnose(log, context={"start_method": "fork"})[0].confidence == "high"
+    assert diagnose(log, context={"start_method": "spawn"})[0].code != "fork_after_cuda_init"
+
+
+def test_slow_start_flags_ptx_jit() -> None:
+    codes = _codes(diagnose(CREATED, context={"probe_elapsed_s": 900.0}))
+    assert "no_kernel_image_for_arch" in codes
+
+
+def test_tiny_device_memory_is_flagged_not_healthy() -> None:
+    log = CREATED.replace("with 79078 MB", "with 69 MB")
+    assert _codes(diagnose(log))[0] == "gpu_memory_held_by_other_process"
+
+
+def test_missing_fingerprint_sections_are_tolerated() -> None:
+    broken = {"nvidia": {"status": "unavailable", "error": "x"}, "tensorflow": "garbage", "env": 3}
+    assert diagnose(_log(LOG46), broken)
+    assert diagnose("", None)[0].code == "unexplained"
+
+
+def test_finding_shape_and_json_document() -> None:
+    findings = diagnose(_log(LOG46), _fp("vgpu_unlicensed.json"))
+    doc = to_json_document(findings)
+    assert doc["schema_version"] == 1
+    assert set(doc["findings"][0]) == {"code", "title", "confidence", "evidence", "explanation", "fix"}
+    assert json.loads(json.dumps(doc)) == doc
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        findings[0].code = "x"  # type: ignore[misc]
+    assert all(f.code in CODES for f in findings)
+
+
+def test_every_code_has_title_and_fix() -> None:
+    from benchmarks.diagnose import CATALOG
+
+    assert set(CATALOG) == set(CODES)
+    assert len(FAILURE_CODES) == 23
+    for entry in CATALOG.values():
+        assert entry.title and entry.explanation and entry.fix
