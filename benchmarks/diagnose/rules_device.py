@@ -165,7 +165,10 @@ def memory_held(log: ScannedLog, facts: Facts) -> list[Candidate]:
             score = max(score, 70)
             ev.append(line.text)
             if total:
-                ev.append(f"device created with {mb} MB; nvidia.gpus memory_total = {int(total) // 2**20} MiB")
+                ev.append(
+                    f"device created with {mb} MB; nvidia.gpus memory_total = "
+                    f"{int(total) // 2**20} MiB"
+                )
     if not score:
         return []
     for gpu in gpus:
@@ -263,7 +266,7 @@ def kernel_image(log: ScannedLog, facts: Facts) -> list[Candidate]:
     elapsed = facts.probe_elapsed_s()
     if elapsed is not None and elapsed > 120 and created_device_lines(log):
         score = max(score, 55)
-        ev.append(f"probe took {elapsed:.0f} s to create the device and run a matmul (PTX JIT)")
+        ev.append(f"context.probe_elapsed_s = {elapsed:.0f} (minutes to a first matmul: PTX JIT)")
     if not score:
         return []
     built = facts.build_compute_capabilities()

@@ -67,20 +67,11 @@ def test_findings_quote_exact_log_lines() -> None:
         facts = [e for e in top.evidence if e not in lines]
         assert quoted or facts
         for e in facts:  # anything not quoted from the log must be a named fact
-            assert ("=" in e or ":" in e), e
+            assert "=" in e or ":" in e, e
 
 
-HARMLESS = """\
-WARNING: All log messages before absl::InitializeLog() is called are written to STDERR
-E0000 00:00:1795611731.013700    48213 cuda_dnn.cc:8310] Unable to register cuDNN factory: Attempting to register factory for plugin cuDNN when one has already been registered
-E0000 00:00:1795611731.027400    48213 cuda_blas.cc:1418] Unable to register cuBLAS factory: Attempting to register factory for plugin cuBLAS when one has already been registered
-I0000 00:00:1795619700.743346    5576 port.cc:153] oneDNN custom operations are on. You may see slightly different numerical results due to floating-point round-off errors from different computation orders. To turn them off, set the environment variable `TF_ENABLE_ONEDNN_OPTS=0`.
-I0000 00:00:1795619701.395164    5576 cpu_feature_guard.cc:227] This TensorFlow binary is optimized to use available CPU instructions in performance-critical operations.
-2026-11-25 10:22:11.123456: W tensorflow/compiler/tf2tensorrt/utils/py_utils.cc:38] TF-TRT Warning: Could not find TensorRT
-2026-11-25 10:22:11.223456: W external/local_xla/xla/tsl/platform/default/dso_loader.cc:82] Could not load dynamic library 'libnvinfer.so.10'; dlerror: libnvinfer.so.10: cannot open shared object file: No such file or directory
-2026-11-25 10:22:11.323456: I external/local_xla/xla/stream_executor/cuda/cuda_executor.cc:1001] successful NUMA node read from SysFS had negative value (-1), but there must be at least one NUMA node, so returning NUMA node zero.
-I0000 00:00:1795611731.1 48213 gpu_device.cc:2114] Could not identify NUMA node of platform GPU ID 0, defaulting to 0.  Your kernel may not have been built with NUMA support.
-"""
+# Known-harmless lines as TensorFlow 2.21 prints them (absl and TSL prefixes).
+HARMLESS = (DATA / "harmless_noise.txt").read_text()
 CREATED = (
     "I0000 00:00:1795611731.2 48213 gpu_device.cc:2020] Created device "
     "/job:localhost/replica:0/task:0/device:GPU:0 with 79078 MB memory:  -> device: 0, "
@@ -144,20 +135,34 @@ def test_exclusive_fact_quotes_mode_and_foreign_process() -> None:
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ('docker: Error response from daemon: could not select device driver "" with '
-         "capabilities: [[gpu]].", "container_gpu_not_exposed"),
-        ("nvidia-container-cli: initialization error: load library failed: libnvidia-ml.so.1: "
-         "cannot open shared object file: no such file or directory: unknown.",
-         "container_gpu_not_exposed"),
-        ("docker: Error response from daemon: unknown or invalid runtime name: nvidia.",
-         "container_gpu_not_exposed"),
-        ("nvidia-container-cli: initialization error: nvml error: driver/library version "
-         "mismatch: unknown.", "driver_library_version_mismatch"),
-        ("nvidia-container-cli: initialization error: nvml error: driver not loaded: unknown.",
-         "driver_missing_or_not_loaded"),
-        ("nvidia-container-cli: requirement error: unsatisfied condition: cuda>=12.5, please "
-         "update your driver to a newer version, or use an earlier cuda container: unknown.",
-         "driver_too_old_for_cuda"),
+        (
+            'docker: Error response from daemon: could not select device driver "" with '
+            "capabilities: [[gpu]].",
+            "container_gpu_not_exposed",
+        ),
+        (
+            "nvidia-container-cli: initialization error: load library failed: libnvidia-ml.so.1: "
+            "cannot open shared object file: no such file or directory: unknown.",
+            "container_gpu_not_exposed",
+        ),
+        (
+            "docker: Error response from daemon: unknown or invalid runtime name: nvidia.",
+            "container_gpu_not_exposed",
+        ),
+        (
+            "nvidia-container-cli: initialization error: nvml error: driver/library version "
+            "mismatch: unknown.",
+            "driver_library_version_mismatch",
+        ),
+        (
+            "nvidia-container-cli: initialization error: nvml error: driver not loaded: unknown.",
+            "driver_missing_or_not_loaded",
+        ),
+        (
+            "nvidia-container-cli: requirement error: unsatisfied condition: cuda>=12.5, please "
+            "update your driver to a newer version, or use an earlier cuda container: unknown.",
+            "driver_too_old_for_cuda",
+        ),
     ],
 )
 def test_container_engine_messages(line: str, expected: str) -> None:
@@ -213,7 +218,14 @@ def test_finding_shape_and_json_document() -> None:
     findings = diagnose(_log(LOG46), _fp("vgpu_unlicensed.json"))
     doc = to_json_document(findings)
     assert doc["schema_version"] == 1
-    assert set(doc["findings"][0]) == {"code", "title", "confidence", "evidence", "explanation", "fix"}
+    assert set(doc["findings"][0]) == {
+        "code",
+        "title",
+        "confidence",
+        "evidence",
+        "explanation",
+        "fix",
+    }
     assert json.loads(json.dumps(doc)) == doc
     with pytest.raises(dataclasses.FrozenInstanceError):
         findings[0].code = "x"  # type: ignore[misc]
