@@ -1,8 +1,8 @@
 """The GPU probe service: run ``benchmarks.probe_child`` in a fresh interpreter and collect what
 happened (driver stage, TensorFlow stage, full log, exit status, elapsed time).
 
-The runner calls ``run_probe`` before any GPU cell and hands ``result.log_text`` plus
-``result.diagnosis_context()`` to ``benchmarks.diagnose.diagnose``. The log is written to
+The runner calls ``check_gpu`` (= ``run_probe`` + ``diagnose``) before any GPU cell; the
+pieces stay public for callers that need only one of them. The log is written to
 ``log_path`` (the run's ``probe.log``) scrubbed of home paths, user and host names, because run
 directories are published.
 """
@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import _proc
-from benchmarks.probe_child import RESULT_MARKER, parse_devices
+from benchmarks.diagnose import Finding, diagnose, render_text, skip_reason, to_json_document
+from benchmarks.probe_child import DRIVER_MARKER, RESULT_MARKER, parse_devices
 
 # Surface library-loading and driver diagnostics without flooding the log: dso_loader,
 # cuda_diagnostics and cuda_platform log these at VLOG(1) in TF 2.21/XLA.
@@ -131,15 +132,19 @@ def host_facts() -> dict[str, Any]:
     return {"device_nodes": nodes, "proc_driver_version": proc}
 
 
-def _payload(stdout: str) -> dict[str, Any] | None:
+def _marked(stdout: str, marker: str) -> dict[str, Any] | None:
     for line in reversed(stdout.splitlines()):
-        if line.startswith(RESULT_MARKER):
+        if line.startswith(marker):
             try:
-                data = json.loads(line[len(RESULT_MARKER) :])
+                data = json.loads(line[len(marker) :])
             except json.JSONDecodeError:
                 return None
             return data if isinstance(data, dict) else None
     return None
+
+
+def _payload(stdout: str) -> dict[str, Any] | None:
+    return _marked(stdout, RESULT_MARKER)
 
 
 def _device_table(
@@ -209,10 +214,11 @@ def run_probe(
     why = "timed out" if done.timed_out else f"child exited {done.returncode} without a result"
     table = _device_table(ordinals, payload, why)
     ok = bool(table) and all(d["ok"] for d in table.values()) and payload is not None
+    driver = (payload or {}).get("driver_stage") or _marked(done.stdout, DRIVER_MARKER) or {}
     return ProbeResult(
         ok=ok,
         devices=table,
-        driver_stage=dict((payload or {}).get("driver_stage") or {}),
+        driver_stage=dict(driver),
         tf_stage=dict((payload or {}).get("tf_stage") or {}),
         log_text=log_text,
         elapsed_s=round(done.elapsed_s, 3),
@@ -222,3 +228,45 @@ def run_probe(
         requested=tuple(f"GPU:{o}" for o in ordinals),
         host_facts=host_facts(),
     )
+
+
+@dataclass(frozen=True)
+class GpuCheck:
+    """What the runner needs before GPU cells: the probe, its diagnosis, and the skip reason."""
+
+    probe: ProbeResult
+    findings: tuple[Finding, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.probe.ok
+
+    @property
+    def skip_reason(self) -> str:
+        return skip_reason(self.findings)
+
+    def explanation(self) -> str:
+        return render_text(self.findings)
+
+
+def check_gpu(
+    devices: Sequence[str],
+    *,
+    run_dir: Path,
+    fingerprint: Mapping[str, Any] | None = None,
+    timeout_s: float = 180.0,
+    env: Mapping[str, str] | None = None,
+    tf_stage: bool = True,
+) -> GpuCheck:
+    """Probe, diagnose, and write ``run_dir/probe.log`` and ``run_dir/diagnosis.json``.
+
+    The runner's single call before any GPU cell: if ``not check.ok`` it skips the GPU cells
+    with ``check.skip_reason`` and prints ``check.explanation()``.
+    """
+    result = run_probe(
+        devices, log_path=run_dir / "probe.log", timeout_s=timeout_s, env=env, tf_stage=tf_stage
+    )
+    findings = tuple(diagnose(result.log_text, fingerprint, context=result.diagnosis_context()))
+    document = to_json_document(findings)
+    (run_dir / "diagnosis.json").write_text(json.dumps(document, indent=2) + "\n", "utf-8")
+    return GpuCheck(result, findings)

@@ -22,6 +22,7 @@ from typing import Any
 from benchmarks import _libcuda
 
 RESULT_MARKER = "GRAPHBENCH_PROBE_RESULT "
+DRIVER_MARKER = "GRAPHBENCH_PROBE_DRIVER "  # printed early: survives a crash in stage 2
 LOG_PREFIX = "graphbench-probe:"
 
 
@@ -134,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if var in os.environ:
             say("probe", f"{var}={os.environ[var]}")
     driver = driver_stage(ordinals)
+    print(DRIVER_MARKER + json.dumps(driver, default=str), flush=True)
     tf_result: dict[str, Any] = {"skipped": True} if args.skip_tf else tf_stage(ordinals)
     payload = {
         "ordinals": ordinals,

@@ -12,8 +12,7 @@ import importlib
 import json
 import sys
 import tempfile
-import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -83,25 +82,8 @@ def _collect_fingerprint() -> tuple[dict[str, Any] | None, str | None]:
     return (data if isinstance(data, dict) else None), None
 
 
-def render_text(findings: Sequence[Any], *, width: int = 100) -> str:
-    """The terminal explanation: one block per finding, most likely first."""
-    lines: list[str] = []
-    for i, f in enumerate(findings, start=1):
-        lines.append(f"{i}. [{f.confidence}] {f.title}  ({f.code})")
-        lines += textwrap.wrap(
-            f.explanation, width, initial_indent="   cause: ", subsequent_indent="          "
-        )
-        for ev in f.evidence:
-            lines.append(f"   evidence: {ev if len(ev) <= 300 else ev[:297] + '...'}")
-        lines += textwrap.wrap(
-            f.fix, width, initial_indent="   fix:   ", subsequent_indent="          "
-        )
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
-
-
 def main(args: argparse.Namespace) -> int:
-    from benchmarks.diagnose import diagnose, to_json_document
+    from benchmarks.diagnose import diagnose, render_text, to_json_document
 
     fingerprint: Mapping[str, Any] | None = None
     context: dict[str, Any] | None = None

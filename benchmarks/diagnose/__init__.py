@@ -10,6 +10,7 @@ from __future__ import annotations
 from benchmarks.diagnose.catalog import CATALOG, FAILURE_CODES, ORDER
 from benchmarks.diagnose.engine import diagnose
 from benchmarks.diagnose.model import SCHEMA_VERSION, Finding, to_json_document
+from benchmarks.diagnose.render import render_text, skip_reason
 
 CODES: tuple[str, ...] = ORDER
 
@@ -20,5 +21,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Finding",
     "diagnose",
+    "render_text",
+    "skip_reason",
     "to_json_document",
 ]

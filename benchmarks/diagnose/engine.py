@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from benchmarks.diagnose import rules_device, rules_platform
+from benchmarks.diagnose import rules_container, rules_device, rules_memory, rules_platform
 from benchmarks.diagnose.catalog import CATALOG, ORDER
 from benchmarks.diagnose.facts import Facts
 from benchmarks.diagnose.logscan import ScannedLog, quote
@@ -22,7 +22,7 @@ from benchmarks.diagnose.signals import (
 
 MIN_SCORE = 12
 MAX_FINDINGS = 6
-RULES = rules_platform.RULES + rules_device.RULES
+RULES = rules_platform.RULES + rules_container.RULES + rules_memory.RULES + rules_device.RULES
 
 
 def _merge(candidates: list[Candidate]) -> list[Candidate]:

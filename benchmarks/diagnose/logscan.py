@@ -32,7 +32,7 @@ HARMLESS: tuple[re.Pattern[str], ...] = tuple(
         r"rebuild TensorFlow with the appropriate compiler flags",
         r"All log messages before absl::InitializeLog\(\) is called",
         r"computation placer already registered",
-        r"^GRAPHBENCH_PROBE_RESULT ",  # the probe's JSON payload, not a log message
+        r"^GRAPHBENCH_PROBE_(RESULT|DRIVER) ",  # the probe's JSON payloads, not log messages
     )
 )
 

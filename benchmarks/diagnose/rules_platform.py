@@ -8,8 +8,9 @@ when several classes share a message), then lets fingerprint facts confirm (rais
 from __future__ import annotations
 
 from benchmarks.diagnose.facts import Facts, fact
-from benchmarks.diagnose.logscan import LogLine, ScannedLog, quote
+from benchmarks.diagnose.logscan import ScannedLog, quote
 from benchmarks.diagnose.model import Candidate
+from benchmarks.diagnose.rules_container import docker_messages
 from benchmarks.diagnose.signals import (
     PROBE_PREFIX,
     code_lines,
@@ -82,61 +83,6 @@ def visible_devices_hidden(log: ScannedLog, facts: Facts) -> list[Candidate]:
     return [Candidate("cuda_visible_devices_hidden", score, tuple(ev))] if score else []
 
 
-def _docker_messages(log: ScannedLog) -> tuple[list[LogLine], list[LogLine]]:
-    explicit = log.find(
-        r'could not select device driver "[^"]*" with capabilities: \[\[gpu\]\]',
-        r"unknown or invalid runtime name: nvidia",
-        r"nvidia-container-cli: initialization error: load library failed",
-        r"unresolvable CDI devices",
-        r"WARNING: The NVIDIA Driver was not detected",
-    )
-    other_cli = [
-        ln
-        for ln in log.find(r"nvidia-container-cli: initialization error")
-        if "mismatch" not in ln.text and "driver not loaded" not in ln.text
-    ]
-    return explicit, other_cli
-
-
-def container_not_exposed(log: ScannedLog, facts: Facts) -> list[Candidate]:
-    explicit, other_cli = _docker_messages(log)
-    score, ev = 0, []
-    if explicit or other_cli:
-        score, ev = 85, list(quote(explicit + other_cli))
-    stub = code_lines(log, 34)
-    hint = container_hostname_hint(log)
-    if stub:
-        score, ev = max(score, 55), ev + list(quote(stub, 2))
-    if hint:
-        score, ev = max(score, 50), [*ev, hint.text]
-    in_c, nodes = facts.in_container(), facts.has_gpu_nodes()
-    failing = bool(score) or bool(
-        code_lines(log, 303)
-        or code_lines(log, 100)
-        or log.find(r"libcuda\.so\.1: cannot open", r"kernel driver does not appear to be running")
-    )
-    note = ""
-    if in_c and nodes is False and failing:
-        intended = facts.gpu_intended() or bool(explicit or other_cli)
-        score = max(score, 92 if intended else 55)
-        if not intended:
-            note = (
-                "Nothing in this container was set up for a GPU, so check first whether the "
-                "host has one: `nvidia-smi` on the host settles it."
-            )
-        ev.append(fact("host.container.in_container", True))
-        ev.append("nvidia.device_nodes: no /dev/nvidia[0-9]* node")
-        if facts.env("NVIDIA_VISIBLE_DEVICES") is None and facts.env_known():
-            ev.append("env: NVIDIA_VISIBLE_DEVICES unset")
-    elif in_c is False and not (explicit or other_cli) and score:
-        score = 15
-        ev.append(fact("host.container.in_container", False))
-    elif nodes is True and not (explicit or other_cli) and score:
-        score = 20
-        ev.append("nvidia.device_nodes: /dev/nvidia0 present")
-    return [Candidate("container_gpu_not_exposed", score, tuple(ev), note)] if score else []
-
-
 def driver_missing(log: ScannedLog, facts: Facts) -> list[Candidate]:
     strong = log.find(
         r"libcuda\.so\.1: cannot open shared object file",
@@ -152,7 +98,7 @@ def driver_missing(log: ScannedLog, facts: Facts) -> list[Candidate]:
     note = ""
     ev = list(quote(strong + weak))
     hint = container_hostname_hint(log)
-    if score and (hint or _docker_messages(log)[0]):
+    if score and (hint or docker_messages(log)[0]):
         score = 42
     in_c, nodes = facts.in_container(), facts.has_gpu_nodes()
     proc = facts.proc_driver_version()
@@ -173,7 +119,7 @@ def driver_missing(log: ScannedLog, facts: Facts) -> list[Candidate]:
     elif in_c and nodes is False and score:
         ev.append(fact("host.container.in_container", True))
         ev.append("nvidia.device_nodes: no /dev/nvidia* node")
-        if facts.gpu_intended() or _docker_messages(log)[0]:
+        if facts.gpu_intended() or docker_messages(log)[0]:
             score = 30  # a GPU setup whose container was not given the GPU
         else:
             # Nothing here was set up for a GPU (CPU build, no NVIDIA_* variables): the
@@ -188,23 +134,6 @@ def driver_missing(log: ScannedLog, facts: Facts) -> list[Candidate]:
         score = 25 if proc else 45
         ev.append("nvidia.device_nodes: /dev/nvidia0 present")
     return [Candidate("driver_missing_or_not_loaded", score, tuple(ev), note)] if score else []
-
-
-def container_lost_access(log: ScannedLog, facts: Facts) -> list[Candidate]:
-    lines = log.find(r"Failed to initialize NVML: Unknown Error")
-    score = 50 if lines else 0
-    ev = list(quote(lines))
-    err = facts.nvidia_error() or ""
-    in_c, nodes = facts.in_container(), facts.has_gpu_nodes()
-    if in_c and nodes and ("Unknown Error" in err or lines):
-        score = 88
-        ev += [fact("host.container.in_container", True), "nvidia.device_nodes: present"]
-        if err:
-            ev.append(fact("nvidia.error", err))
-    elif in_c is False and score:
-        score = 15
-        ev.append(fact("host.container.in_container", False))
-    return [Candidate("container_lost_gpu_access", score, tuple(ev))] if score else []
 
 
 def _module_version(proc_text: str) -> str | None:
@@ -344,9 +273,7 @@ def cudnn_mismatch(log: ScannedLog, facts: Facts) -> list[Candidate]:
 RULES = (
     cpu_only_build,
     visible_devices_hidden,
-    container_not_exposed,
     driver_missing,
-    container_lost_access,
     driver_library_mismatch,
     forward_compat,
     fabric_manager,

@@ -101,3 +101,28 @@ def test_probe_env_forces_full_logging() -> None:
     assert probe.PROBE_ENV["TF_CPP_MIN_LOG_LEVEL"] == "0"
     assert "dso_loader=1" in probe.PROBE_ENV["TF_CPP_VMODULE"]
     assert os.environ.get("TF_CPP_VMODULE") != probe.PROBE_ENV["TF_CPP_VMODULE"]
+
+
+def test_driver_result_survives_a_crash_in_the_tf_stage() -> None:
+    stdout = probe.DRIVER_MARKER + json.dumps({"ok": False, "load_error": "x"}) + "\n"
+    assert probe._payload(stdout) is None
+    assert probe._marked(stdout, probe.DRIVER_MARKER) == {"ok": False, "load_error": "x"}
+
+
+@pytest.mark.skipif(not NO_GPU_HERE, reason="this check is for a machine without an NVIDIA GPU")
+def test_check_gpu_writes_probe_log_and_diagnosis(tmp_path: Path) -> None:
+    fingerprint = {
+        "host": {"container": {"in_container": False}},
+        "nvidia": {"status": "unavailable", "device_nodes": [], "proc_driver_version": None},
+    }
+    check = probe.check_gpu(["gpu"], run_dir=tmp_path, fingerprint=fingerprint, tf_stage=False)
+    assert not check.ok
+    doc = json.loads((tmp_path / "diagnosis.json").read_text())
+    assert doc["schema_version"] == 1
+    assert doc["findings"][0]["code"] == "driver_missing_or_not_loaded"
+    assert check.skip_reason == (
+        "GPU unavailable: No NVIDIA driver is loaded (or no NVIDIA GPU is present) "
+        "(driver_missing_or_not_loaded)"
+    )
+    assert "1. [high] No NVIDIA driver" in check.explanation()
+    assert (tmp_path / "probe.log").read_text() == check.probe.log_text
