@@ -270,7 +270,58 @@ def cudnn_mismatch(log: ScannedLog, facts: Facts) -> list[Candidate]:
     return [Candidate("cudnn_version_mismatch", 93, tuple(ev))]
 
 
+def no_device_candidates(log: ScannedLog, facts: Facts) -> list[Candidate]:
+    """CUDA_ERROR_NO_DEVICE (100) alone has five causes; without facts, list them in the order
+    to check, each with the fact that settles it. With facts the specific rules decide."""
+    lines = code_lines(log, 100)
+    if not lines or facts.present:
+        return []
+    ev = quote(lines, 2)
+    driver_fine = bool(log.find(r"kernel version seems to match DSO"))
+    out = [
+        Candidate(
+            "cuda_visible_devices_hidden",
+            48,
+            ev,
+            "Check first: `echo $CUDA_VISIBLE_DEVICES` (empty, -1 or a missing index hides "
+            "the GPU); NVIDIA_VISIBLE_DEVICES=none/void in containers.",
+        ),
+        Candidate(
+            "container_gpu_not_exposed",
+            40,
+            ev,
+            "Check third: inside a container with no /dev/nvidia0 node, the container was "
+            "started without --gpus.",
+        ),
+        Candidate(
+            "mig_misconfigured",
+            36,
+            ev,
+            "Check fourth: `nvidia-smi` shows 'MIG M.: Enabled' and 'No MIG devices found'.",
+        ),
+        Candidate(
+            "uvm_device_node_or_suspend",
+            32,
+            ev,
+            "Check fifth: if it works with sudo, the /dev/nvidia* nodes are not accessible to "
+            "this user (`ls -l /dev/nvidia*`).",
+        ),
+    ]
+    if not driver_fine:
+        out.append(
+            Candidate(
+                "driver_missing_or_not_loaded",
+                44,
+                ev,
+                "Check second: does /proc/driver/nvidia/version exist and does `nvidia-smi` "
+                "work? If not, the kernel module is not loaded.",
+            )
+        )
+    return out
+
+
 RULES = (
+    no_device_candidates,
     cpu_only_build,
     visible_devices_hidden,
     driver_missing,

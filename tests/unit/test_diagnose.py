@@ -239,3 +239,23 @@ def test_every_code_has_title_and_fix() -> None:
     assert len(FAILURE_CODES) == 23
     for entry in CATALOG.values():
         assert entry.title and entry.explanation and entry.fix
+
+
+def test_no_device_without_facts_lists_candidates_with_settling_facts() -> None:
+    line = (
+        "2026-11-25 10:22:11.467224: E external/local_xla/xla/stream_executor/cuda/"
+        "cuda_platform.cc:51] failed call to cuInit: INTERNAL: CUDA error: Failed call to "
+        "cuInit: CUDA_ERROR_NO_DEVICE: no CUDA-capable device is detected\n"
+    )
+    findings = diagnose(line)
+    assert _codes(findings)[:5] == [
+        "cuda_visible_devices_hidden",
+        "driver_missing_or_not_loaded",
+        "container_gpu_not_exposed",
+        "mig_misconfigured",
+        "uvm_device_node_or_suspend",
+    ]
+    assert all("Check " in f.explanation for f in findings[:5])
+    with_env = {"env": {"CUDA_VISIBLE_DEVICES": "-1"}, "nvidia": {"device_nodes": []}}
+    assert diagnose(line, with_env)[0].code == "cuda_visible_devices_hidden"
+    assert diagnose(line, with_env)[0].confidence == "high"
