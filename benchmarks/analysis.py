@@ -114,13 +114,13 @@ def summary_table(results: Sequence[CaseResult]) -> str:
     for (w, d, b), modes in sorted(by_key.items()):
         cells = []
         for m in ("eager", "graph", "xla"):
-            r = modes.get(m)
-            if r is None:
+            cell = modes.get(m)
+            if cell is None:
                 cells.append("")
-            elif r.status != "ok":
-                cells.append(r.status)
+            elif cell.status != "ok":
+                cells.append(cell.status)
             else:
-                cells.append(format_seconds(r.median_s))
+                cells.append(format_seconds(cell.median_s))
         ratios = []
         for m in COMPILED_MODES:
             s = sp.get((w, d, b, m))

@@ -40,7 +40,7 @@ WARNINGS = {
     "throttled": "a GPU throttle reason (thermal, power cap, HW slowdown) was active",
     "foreign_gpu_process": "another process used the GPU while the cell ran",
     "clock_drop": "GPU SM clock fell markedly during the cell",
-    "high_load": "host load average above the core count while the cell ran",
+    "high_load": "other processes used a large share of the CPUs while the cell ran",
 }
 
 
@@ -127,6 +127,10 @@ class RunRecord:
     suite_version: str = ""
     allow_gpu_failure: bool = False
     resumed_from: list[str] = field(default_factory=list)
+    plan: list[dict[str, Any]] = field(default_factory=list)  # workload/mode/batch_size/device
+    seed: int = 0
+    threads: int = 0  # TensorFlow intra- and inter-op threads in the workers
+    workers: list[dict[str, Any]] = field(default_factory=list)  # pid, import_s, end state
     schema_version: int = SCHEMA_VERSION
 
 
@@ -255,7 +259,8 @@ def to_frame(results: Sequence[CaseResult]) -> pd.DataFrame:
         row = {c: getattr(r, c) for c in COLUMNS}
         row["warnings"] = [w["code"] for w in r.warnings]
         rows.append(row)
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    frame: pd.DataFrame = pd.DataFrame(rows, columns=list(COLUMNS))
+    return frame
 
 
 def load(run_dir: str | os.PathLike[str]) -> pd.DataFrame:

@@ -1,0 +1,267 @@
+"""``python -m benchmarks run``: measure a profile of the matrix into a run directory."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, replace
+from pathlib import Path
+from types import FrameType
+
+from benchmarks import __version__, matrix, workloads
+from benchmarks.analysis import summary_table
+from benchmarks.errors import (
+    EXIT_CELLS_FAILED,
+    EXIT_GPU_UNAVAILABLE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    ConfigError,
+)
+from benchmarks.matrix import Case, Plan, Timing
+from benchmarks.progress import Progress, format_duration
+from benchmarks.results import (
+    CASES_FILE,
+    RUN_FILE,
+    CaseResult,
+    RunRecord,
+    latest_by_case,
+    read_cases,
+    read_run,
+    write_run,
+)
+from benchmarks.runner import Runner, RunnerConfig
+
+HELP = "Run a profile of the benchmark matrix and write a run directory."
+DEFAULT_SEED = 1234
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", default="default", help="matrix profile (smoke, default, full)")
+    p.add_argument("--matrix", type=Path, help="matrix TOML file (default: the built-in one)")
+    p.add_argument(
+        "--device",
+        help="devices to run, overriding the profile: cpu, gpu, gpu:N, "
+        "comma-separated (e.g. cpu,gpu)",
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="run only cells whose case id matches (repeatable), e.g. 'mlp-*-b100-cpu'",
+    )
+    p.add_argument("--out", type=Path, help="run directory to create (default reports/<run-id>)")
+    p.add_argument(
+        "--reports-root",
+        type=Path,
+        default=Path("reports"),
+        help="where run directories go when --out is not given (default: reports)",
+    )
+    p.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RUN_DIR",
+        help="run only the cells missing from an interrupted run directory",
+    )
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="weights and inputs seed")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="TensorFlow intra/inter-op threads (default: the CPUs we may use)",
+    )
+    p.add_argument(
+        "--allow-gpu-failure",
+        action="store_true",
+        help="exit 0 even when the GPU could not be used (its cells are skipped)",
+    )
+    p.add_argument("--no-report", action="store_true", help="do not render index.html")
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.resume:
+        plan, run_dir, record = _resume(args.resume)
+    else:
+        plan = _plan(args)
+        run_dir = _new_run_dir(args, plan)
+        record = RunRecord(
+            run_id=run_dir.name,
+            command=command_line(),
+            profile=plan.profile,
+            matrix_source=_public_source(args.matrix),
+            matrix_digest=plan.digest,
+            cases=[c.case_id for c in plan.cases],
+            plan=[asdict(c) for c in plan.cases],
+            devices=sorted({c.device for c in plan.cases}),
+            timing=asdict(plan.timing),
+            started_at=_now(),
+            suite_version=__version__,
+            allow_gpu_failure=args.allow_gpu_failure,
+            seed=args.seed,
+            threads=args.threads or available_cpus(),
+        )
+    write_run(run_dir, record)
+    done = {r.case_id for r in read_cases(run_dir)}
+    todo = [c for c in plan.cases if c.case_id not in done]
+    out = sys.stderr
+    print(
+        f"graphbench {__version__}: profile {plan.profile!r}, {len(todo)} of "
+        f"{len(plan.cases)} cells to run -> {run_dir}",
+        file=out,
+    )
+    started = time.monotonic()
+    progress = Progress(len(todo), out)
+    cfg = RunnerConfig(
+        run_dir=run_dir,
+        timing=plan.timing,
+        seed=record.seed,
+        threads=record.threads,
+        progress=progress,
+    )
+    with _sigterm_as_interrupt():
+        stats = Runner(cfg).run(todo)
+    results = read_cases(run_dir)
+    status, code = exit_status(latest_by_case(results), plan.cases, stats.interrupted)
+    wall = {"total": time.monotonic() - started, "import": stats.import_s, **stats.phases_s}
+    wall["other"] = max(0.0, wall["total"] - sum(v for k, v in wall.items() if k != "total"))
+    record = replace(
+        record,
+        finished_at=_now(),
+        status=status,
+        exit_code=code,
+        wall_s=_accumulate(record.wall_s, wall),
+        workers=record.workers + stats.workers,
+    )
+    write_run(run_dir, record)
+    print("\n" + summary_table(results), file=sys.stdout)
+    measured = wall["measure"] / wall["total"] if wall["total"] else 0.0
+    print(
+        f"\n{status}: {len(stats.results)} cells in {format_duration(wall['total'])} "
+        f"({measured:.0%} of it inside timed blocks) -> {run_dir}",
+        file=out,
+    )
+    if stats.interrupted:
+        print(
+            f"interrupted: measured cells are kept; continue with "
+            f"'python -m benchmarks run --resume {run_dir}'",
+            file=out,
+        )
+    return code
+
+
+def exit_status(
+    latest: dict[str, CaseResult], planned: Sequence[Case], interrupted: bool
+) -> tuple[str, int]:
+    """The run's status word and exit code (documented in README "Exit codes")."""
+    if interrupted:
+        return "interrupted", EXIT_INTERRUPTED
+    statuses = [latest[c.case_id].status for c in planned if c.case_id in latest]
+    if any(s in ("failed", "crashed", "timeout", "oom") for s in statuses):
+        return "cells_failed", EXIT_CELLS_FAILED
+    if any(s == "skipped" for s in statuses):
+        return "gpu_unavailable", EXIT_GPU_UNAVAILABLE
+    return "complete", EXIT_OK
+
+
+def _plan(args: argparse.Namespace) -> Plan:
+    path = args.matrix or matrix.default_matrix_path()
+    spec = matrix.load(path, workloads.NAMES)
+    devices = matrix.parse_devices(args.device) if args.device else None
+    if args.threads < 0:
+        raise ConfigError(f"--threads {args.threads}: must be >= 0", "0 means: all usable CPUs")
+    return matrix.expand(spec, args.profile, devices, args.only)
+
+
+def _resume(run_dir: Path) -> tuple[Plan, Path, RunRecord]:
+    if not (run_dir / RUN_FILE).exists():
+        raise ConfigError(f"{run_dir}: no {RUN_FILE} here", "pass a run directory to --resume")
+    record = read_run(run_dir)
+    read_cases(run_dir)  # a corrupt cases.jsonl stops us here, before anything is written
+    try:
+        cases = tuple(Case(**c) for c in record.plan)
+        timing = Timing(**record.timing)
+    except TypeError as exc:
+        raise ConfigError(
+            f"{run_dir / RUN_FILE}: cannot rebuild the plan ({exc})",
+            "the file is damaged; start a new run",
+        ) from None
+    plan = Plan(record.profile, record.matrix_source, record.matrix_digest, timing, cases)
+    record = replace(record, resumed_from=[*record.resumed_from, _now()], status="running")
+    return plan, run_dir, record
+
+
+def _new_run_dir(args: argparse.Namespace, plan: Plan) -> Path:
+    if args.out is not None:
+        run_dir: Path = args.out
+        if (run_dir / CASES_FILE).exists() or (run_dir / RUN_FILE).exists():
+            raise ConfigError(
+                f"{run_dir}: already holds a run",
+                f"use --resume {run_dir} to finish it, or another --out",
+            )
+    else:
+        devices = "-".join(sorted({c.device.replace(":", "") for c in plan.cases}))
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+        run_dir = args.reports_root / f"{stamp}-{plan.profile}-{devices}"
+        n = 2
+        while run_dir.exists():
+            run_dir = args.reports_root / f"{stamp}-{plan.profile}-{devices}-{n}"
+            n += 1
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"{run_dir}: cannot create run directory ({exc.strerror})", "choose a writable --out"
+        ) from None
+    return run_dir
+
+
+def _public_source(path: Path | None) -> str:
+    """The matrix file as a reader of a published report may see it (no private path)."""
+    if path is None:
+        return "benchmarks/matrix.toml (built-in)"
+    return path.name
+
+
+def command_line() -> list[str]:
+    return ["python", "-m", "benchmarks", *sys.argv[1:]]
+
+
+def available_cpus() -> int:
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        n = os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if quota != "max":
+            n = min(n, max(1, round(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return n
+
+
+def _accumulate(old: dict[str, float], new: dict[str, float]) -> dict[str, float]:
+    return {k: old.get(k, 0.0) + new.get(k, 0.0) for k in {*old, *new}}
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """CI cancellation sends SIGTERM: stop like Ctrl-C, keeping what was measured."""
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -1,0 +1,161 @@
+"""The measuring engine end to end with real TensorFlow on tiny matrices."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from benchmarks import analysis, results
+
+from .conftest import bench_argv, bench_env, run_bench, tiny_matrix
+
+pytestmark = pytest.mark.tf
+
+
+def test_tiny_run_measures_every_cell(tmp_path: Path):
+    m = tiny_matrix(tmp_path, '[profiles.t]\nworkloads = ["mlp", "mlp_raw"]\nbatch_sizes = [1, 8]')
+    out = tmp_path / "run"
+    proc = run_bench("run", "--matrix", str(m), "--profile", "t", "--out", str(out), "--no-report")
+    assert proc.returncode == 0, proc.stderr
+    frame = results.load(out)
+    assert len(frame) == 12
+    assert set(frame["status"]) == {"ok"}, frame[["case_id", "status", "reason"]]
+    assert (frame["median_s"] > 0).all()
+    assert (frame["ci_low_s"] <= frame["median_s"]).all()
+    assert (frame["median_s"] <= frame["ci_high_s"]).all()
+    compiled = frame[frame["mode"] != "eager"]
+    assert (compiled["traces"] == 1).all()
+    assert (frame["first_call_s"] > 0).all()
+    cases = results.read_cases(out)
+    assert all(c.output_device and c.output_device.endswith("CPU:0") for c in cases)
+    assert all(c.max_abs_diff is not None and c.max_abs_diff < 1e-4 for c in cases)
+    run = results.read_run(out)
+    assert run.status == "complete" and run.exit_code == 0
+    assert run.wall_s["measure"] > 0 and run.wall_s["import"] > 0
+    assert run.threads >= 1 and run.workers and run.workers[0]["tensorflow"]
+    assert len(analysis.speedups(cases)) == 2 * 2 * 2
+    assert "eager/graph" in proc.stdout  # the summary table
+
+
+def test_sigkill_of_a_worker_crashes_one_cell_and_the_run_goes_on(tmp_path: Path):
+    m = tiny_matrix(
+        tmp_path,
+        '[profiles.t]\nworkloads = ["mlp"]\nbatch_sizes = [1, 10]\nmodes = ["eager", "graph"]',
+        blocks=9,
+        min_block_s=0.1,
+    )
+    out = tmp_path / "run"
+    runner = subprocess.Popen(
+        bench_argv("run", "--matrix", str(m), "--profile", "t", "--out", str(out), "--no-report"),
+        env=bench_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 180
+    victim = None
+    while time.monotonic() < deadline and victim is None:
+        time.sleep(0.2)
+        done = (
+            (out / "cases.jsonl").read_text().count("\n") if (out / "cases.jsonl").exists() else 0
+        )
+        if done >= 1:
+            workers = [
+                p
+                for p in psutil.Process(runner.pid).children()
+                if "benchmarks.worker" in " ".join(p.cmdline())
+            ]
+            victim = workers[0] if workers else None
+    assert victim is not None, "no worker found to kill"
+    victim.send_signal(signal.SIGKILL)
+    _, err = runner.communicate(timeout=300)
+    assert runner.returncode == 1, err
+    frame = results.load(out)
+    assert len(frame) == 4, err
+    crashed = frame[frame["status"] == "crashed"]
+    assert len(crashed) == 1
+    assert "killed by SIGKILL" in crashed.iloc[0]["reason"]
+    assert set(frame[frame["status"] != "crashed"]["status"]) == {"ok"}
+    run = results.read_run(out)
+    assert run.status == "cells_failed"
+    assert any(w["end"] == "killed by SIGKILL" for w in run.workers)  # and a fresh one carried on
+
+
+def test_batch_too_large_for_memory_is_oom_and_the_run_goes_on(tmp_path: Path):
+    m = tiny_matrix(
+        tmp_path,
+        '[profiles.t]\nworkloads = ["mlp"]\nmodes = ["eager"]\nbatch_sizes = [100000000, 4]',
+    )
+    out = tmp_path / "run"
+    proc = run_bench("run", "--matrix", str(m), "--profile", "t", "--out", str(out), "--no-report")
+    assert proc.returncode == 1
+    frame = results.load(out).set_index("case_id")
+    assert frame.loc["mlp-eager-b100000000-cpu", "status"] in ("oom", "crashed")
+    assert "OOM" in frame.loc["mlp-eager-b100000000-cpu", "reason"]
+    assert frame.loc["mlp-eager-b4-cpu", "status"] == "ok"
+
+
+def test_a_hung_cell_times_out_and_the_next_cell_runs(tmp_path: Path):
+    m = tiny_matrix(
+        tmp_path,
+        '[profiles.t]\nworkloads = ["cnn", "mlp"]\nmodes = ["eager"]\nbatch_sizes = [256]\n'
+        '[[profiles.t.exclude]]\nworkload = "mlp"\n'
+        '[profiles.slow]\nworkloads = ["cnn"]\nmodes = ["eager"]\nbatch_sizes = [256]\n'
+        "min_block_s = 2.0\nblocks = 9\ntimeout_s = 3\n",
+    )
+    out = tmp_path / "run"
+    proc = run_bench(
+        "run", "--matrix", str(m), "--profile", "slow", "--out", str(out), "--no-report"
+    )
+    assert proc.returncode == 1, proc.stderr
+    [row] = results.read_cases(out)
+    assert row.status == "timeout" and "3 s per-cell limit" in (row.reason or "")
+
+
+def test_ctrl_c_keeps_measured_cells_and_resume_finishes_the_rest(tmp_path: Path):
+    m = tiny_matrix(
+        tmp_path,
+        '[profiles.t]\nworkloads = ["mlp"]\nbatch_sizes = [1, 10]',
+        blocks=9,
+        min_block_s=0.1,
+    )
+    out = tmp_path / "run"
+    runner = subprocess.Popen(
+        bench_argv("run", "--matrix", str(m), "--profile", "t", "--out", str(out), "--no-report"),
+        env=bench_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        if (out / "cases.jsonl").exists() and (out / "cases.jsonl").read_text().count("\n") >= 2:
+            break
+    runner.send_signal(signal.SIGINT)
+    _, err = runner.communicate(timeout=120)
+    assert runner.returncode == 130, err
+    assert "--resume" in err
+    kept = results.read_cases(out)
+    assert 2 <= len(kept) < 6
+    assert all(r.status == "ok" for r in kept)
+    run = json.loads((out / "run.json").read_text())
+    assert run["status"] == "interrupted"
+    assert not [
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if p.info["cmdline"] and str(out) in " ".join(p.info["cmdline"])
+    ]
+
+    proc = run_bench("run", "--resume", str(out), "--no-report")
+    assert proc.returncode == 0, proc.stderr
+    final = results.read_cases(out)
+    assert sorted(r.case_id for r in final) == sorted(results.read_run(out).cases)
+    assert final[: len(kept)] == kept  # nothing measured before was rewritten
+    assert results.read_run(out).resumed_from
