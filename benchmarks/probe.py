@@ -248,6 +248,19 @@ class GpuCheck:
     def explanation(self) -> str:
         return render_text(self.findings)
 
+    def skip_reasons(self, devices: Sequence[str]) -> dict[str, str]:
+        """``{device: reason}`` for each requested device (as the matrix names it, e.g. "gpu",
+        "gpu:1") that did not pass the probe; the shape of ``RunnerConfig.skip_gpu_reason``."""
+        reasons: dict[str, str] = {}
+        for device in devices:
+            ordinals = parse_devices([device])
+            if not ordinals:
+                continue
+            state = self.probe.devices.get(f"GPU:{ordinals[0]}", {"ok": False})
+            if not state.get("ok"):
+                reasons[device] = self.skip_reason
+        return reasons
+
 
 def check_gpu(
     devices: Sequence[str],

@@ -126,3 +126,23 @@ def test_check_gpu_writes_probe_log_and_diagnosis(tmp_path: Path) -> None:
     )
     assert "1. [high] No NVIDIA driver" in check.explanation()
     assert (tmp_path / "probe.log").read_text() == check.probe.log_text
+
+
+def test_skip_reasons_per_requested_device() -> None:
+    from benchmarks.diagnose import diagnose
+
+    result = probe.ProbeResult(
+        ok=False,
+        devices={"GPU:0": {"ok": True, "error": None}, "GPU:1": {"ok": False, "error": "x"}},
+        driver_stage={},
+        tf_stage={},
+        log_text="",
+        elapsed_s=1.0,
+        returncode=0,
+        timed_out=False,
+    )
+    findings = tuple(diagnose("failed call to cuInit: CUDA_ERROR_ECC_UNCORRECTABLE\n"))
+    check = probe.GpuCheck(result, findings)
+    assert check.skip_reasons(["cpu", "gpu:0", "gpu:1"]) == {
+        "gpu:1": "GPU unavailable: Uncorrectable ECC memory error on the GPU (ecc_uncorrectable)"
+    }
