@@ -23,7 +23,6 @@ from typing import Any
 
 from benchmarks import _proc
 from benchmarks.diagnose import Finding, diagnose, render_text, skip_reason, to_json_document
-from benchmarks.probe_child import DRIVER_MARKER, RESULT_MARKER, parse_devices
 
 # Surface library-loading and driver diagnostics without flooding the log: dso_loader,
 # cuda_diagnostics and cuda_platform log these at VLOG(1) in TF 2.21/XLA.
@@ -33,7 +32,25 @@ PROBE_ENV: dict[str, str] = {
     "PYTHONUNBUFFERED": "1",
     "PYTHONDONTWRITEBYTECODE": "1",
 }
+RESULT_MARKER = "GRAPHBENCH_PROBE_RESULT "
+DRIVER_MARKER = "GRAPHBENCH_PROBE_DRIVER "  # printed early: survives a crash in stage 2
+LOG_PREFIX = "graphbench-probe:"
 SLOW_START_S = 120.0  # a start this slow means kernels were JIT-compiled from PTX
+
+
+def parse_devices(devices: Sequence[str]) -> list[int]:
+    """GPU ordinals from 'gpu', 'gpu:1', '/GPU:1', 'GPU:0,GPU:1'; 'gpu' alone means GPU 0."""
+    ordinals: list[int] = []
+    for item in devices:
+        for part in item.split(","):
+            text = part.strip().lower().lstrip("/").removeprefix("device:")
+            if not text.startswith("gpu"):
+                continue
+            _, _, index = text.partition(":")
+            ordinal = int(index) if index.isdigit() else 0
+            if ordinal not in ordinals:
+                ordinals.append(ordinal)
+    return ordinals
 
 
 @dataclass(frozen=True)

@@ -20,29 +20,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from benchmarks import _libcuda
-
-RESULT_MARKER = "GRAPHBENCH_PROBE_RESULT "
-DRIVER_MARKER = "GRAPHBENCH_PROBE_DRIVER "  # printed early: survives a crash in stage 2
-LOG_PREFIX = "graphbench-probe:"
+from benchmarks.probe import DRIVER_MARKER, LOG_PREFIX, RESULT_MARKER, parse_devices
 
 
 def say(stage: str, message: str) -> None:
     print(f"{LOG_PREFIX} {stage}: {message}", file=sys.stderr, flush=True)
-
-
-def parse_devices(devices: Sequence[str]) -> list[int]:
-    """GPU ordinals from 'gpu', 'gpu:1', '/GPU:1', 'GPU:0,GPU:1'; 'gpu' alone means GPU 0."""
-    ordinals: list[int] = []
-    for item in devices:
-        for part in item.split(","):
-            text = part.strip().lower().lstrip("/").removeprefix("device:")
-            if not text.startswith("gpu"):
-                continue
-            _, _, index = text.partition(":")
-            ordinal = int(index) if index.isdigit() else 0
-            if ordinal not in ordinals:
-                ordinals.append(ordinal)
-    return ordinals
 
 
 def driver_stage(ordinals: Sequence[int]) -> dict[str, Any]:

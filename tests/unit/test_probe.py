@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import probe
-from benchmarks.probe_child import RESULT_MARKER, parse_devices
+from benchmarks.probe import RESULT_MARKER, parse_devices
 
 NO_GPU_HERE = not Path("/dev/nvidia0").exists()
 
