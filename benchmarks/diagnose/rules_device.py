@@ -69,9 +69,21 @@ def kernel_image(log: ScannedLog, facts: Facts) -> list[Candidate]:
     score = 88 if errors else (70 if jit else 0)
     ev = list(quote(errors + jit))
     elapsed = facts.probe_elapsed_s()
+    note = ""
     if elapsed is not None and elapsed > 120 and created_device_lines(log):
         score = max(score, 55)
         ev.append(f"context.probe_elapsed_s = {elapsed:.0f} (minutes to a first matmul: PTX JIT)")
+    slow = log.find(r"graphbench-probe: probe: (slow start|timed out after)")
+    if slow:
+        score = max(score, 50)
+        ev += quote(slow, 1)
+        note = (
+            "A start that takes minutes (or runs past the probe timeout) is typically PTX JIT "
+            "compilation; a hung driver is the other possibility (look for Xid in dmesg)."
+        )
+    if facts.ctx.get("timed_out") is True and not slow:
+        score = max(score, 50)
+        ev.append("context.timed_out = True")
     if not score:
         return []
     built = facts.build_compute_capabilities()
@@ -83,7 +95,7 @@ def kernel_image(log: ScannedLog, facts: Facts) -> list[Candidate]:
                 fact(gpu.path("compute_capability"), f"{cc[0]}.{cc[1]}")
                 + f" > newest in build ({max(built)[0]}.{max(built)[1]})"
             )
-    return [Candidate("no_kernel_image_for_arch", score, tuple(ev))]
+    return [Candidate("no_kernel_image_for_arch", score, tuple(ev), note)]
 
 
 def fork_after_init(log: ScannedLog, facts: Facts) -> list[Candidate]:

@@ -259,3 +259,11 @@ def test_no_device_without_facts_lists_candidates_with_settling_facts() -> None:
     with_env = {"env": {"CUDA_VISIBLE_DEVICES": "-1"}, "nvidia": {"device_nodes": []}}
     assert diagnose(line, with_env)[0].code == "cuda_visible_devices_hidden"
     assert diagnose(line, with_env)[0].confidence == "high"
+
+
+def test_probe_timeout_points_to_ptx_jit_first() -> None:
+    log = "graphbench-probe: probe: timed out after 180 s\n"
+    findings = diagnose(log, context={"timed_out": True, "probe_elapsed_s": 180.0})
+    assert findings[0].code == "no_kernel_image_for_arch"
+    assert "PTX JIT" in findings[0].explanation
+    assert findings[0].confidence == "medium"
