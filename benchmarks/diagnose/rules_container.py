@@ -40,6 +40,10 @@ def container_not_exposed(log: ScannedLog, facts: Facts) -> list[Candidate]:
     if hint:
         score, ev = max(score, 50), [*ev, hint.text]
     in_c, nodes = facts.in_container(), facts.has_gpu_nodes()
+    libcuda_missing = log.find(
+        r"libcuda\.so\.1: cannot open shared object file",
+        r"Could not load dynamic library 'libcuda",
+    )
     failing = bool(score) or bool(
         code_lines(log, 303)
         or code_lines(log, 100)
@@ -61,6 +65,17 @@ def container_not_exposed(log: ScannedLog, facts: Facts) -> list[Candidate]:
     elif in_c is False and not (explicit or other_cli) and score:
         score = 15
         ev.append(fact("host.container.in_container", False))
+    elif in_c and nodes is True and libcuda_missing:
+        # Device nodes passed in (e.g. --device /dev/nvidia0) but the driver libraries were not
+        # injected: the NVIDIA runtime/CDI is what mounts libcuda into the container.
+        score = max(score, 85)
+        ev += [*quote(libcuda_missing, 1), fact("host.container.in_container", True)]
+        ev.append("nvidia.device_nodes: /dev/nvidia0 present, but libcuda.so.1 is not")
+        note = (
+            "The device nodes are there but the driver libraries are not: start the container "
+            "through the NVIDIA runtime (--gpus / CDI), with NVIDIA_DRIVER_CAPABILITIES "
+            "including compute,utility, instead of passing /dev/nvidia* by hand."
+        )
     elif nodes is True and not (explicit or other_cli) and score:
         score = 20
         ev.append("nvidia.device_nodes: /dev/nvidia0 present")

@@ -7,6 +7,8 @@ when several classes share a message), then lets fingerprint facts confirm (rais
 
 from __future__ import annotations
 
+import re
+
 from benchmarks.diagnose.facts import Facts, fact
 from benchmarks.diagnose.logscan import ScannedLog, quote
 from benchmarks.diagnose.model import Candidate
@@ -137,8 +139,6 @@ def driver_missing(log: ScannedLog, facts: Facts) -> list[Candidate]:
 
 
 def _module_version(proc_text: str) -> str | None:
-    import re
-
     m = re.search(r"Kernel Module(?: for \S+)?\s+(\d+\.\d+(?:\.\d+)?)", proc_text)
     return m.group(1) if m else None
 

@@ -267,3 +267,25 @@ def test_probe_timeout_points_to_ptx_jit_first() -> None:
     assert findings[0].code == "no_kernel_image_for_arch"
     assert "PTX JIT" in findings[0].explanation
     assert findings[0].confidence == "medium"
+
+
+def test_nodes_passed_by_hand_without_driver_libraries() -> None:
+    log = _log("driver_missing_or_not_loaded/tf221_andcuda_bare_host_303.log")
+    fp = {
+        "host": {"container": {"in_container": True, "kind": "docker"}},
+        "nvidia": {
+            "status": "unavailable",
+            "device_nodes": [
+                {"path": "/dev/nvidia0", "mode": "crw-rw-rw-", "readable": True, "writable": True},
+                {
+                    "path": "/dev/nvidiactl",
+                    "mode": "crw-rw-rw-",
+                    "readable": True,
+                    "writable": True,
+                },
+            ],
+        },
+    }
+    top = diagnose(log, fp)[0]
+    assert top.code == "container_gpu_not_exposed"
+    assert "NVIDIA_DRIVER_CAPABILITIES" in top.explanation
