@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -13,7 +14,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from types import FrameType
 
-from benchmarks import __version__, matrix, workloads
+from benchmarks import __version__, fingerprint, gpustate, matrix, redact, workloads
 from benchmarks.analysis import summary_table
 from benchmarks.errors import (
     EXIT_CELLS_FAILED,
@@ -31,6 +32,7 @@ from benchmarks.results import (
     RunRecord,
     latest_by_case,
     read_cases,
+    read_json,
     read_run,
     write_run,
 )
@@ -84,6 +86,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    started = time.monotonic()
     if args.resume:
         plan, run_dir, record = _resume(args.resume)
     else:
@@ -91,7 +94,7 @@ def main(args: argparse.Namespace) -> int:
         run_dir = _new_run_dir(args, plan)
         record = RunRecord(
             run_id=run_dir.name,
-            command=command_line(),
+            command=redact.scrub_argv(command_line()),
             profile=plan.profile,
             matrix_source=_public_source(args.matrix),
             matrix_digest=plan.digest,
@@ -105,7 +108,19 @@ def main(args: argparse.Namespace) -> int:
             seed=args.seed,
             threads=args.threads or available_cpus(),
         )
+    image = {
+        k: v
+        for k, v in (
+            ("reference", os.environ.get("GRAPHBENCH_IMAGE", "")),
+            ("digest", os.environ.get("GRAPHBENCH_IMAGE_DIGEST", "")),
+        )
+        if v
+    }
+    record = replace(record, image=image)
     write_run(run_dir, record)
+    fp_start = time.monotonic()
+    digest = _fingerprint(run_dir, record, resumed=bool(args.resume))
+    fingerprint_s = time.monotonic() - fp_start
     done = {r.case_id for r in read_cases(run_dir)}
     todo = [c for c in plan.cases if c.case_id not in done]
     out = sys.stderr
@@ -114,20 +129,28 @@ def main(args: argparse.Namespace) -> int:
         f"{len(plan.cases)} cells to run -> {run_dir}",
         file=out,
     )
-    started = time.monotonic()
     progress = Progress(len(todo), out)
+    gpus = sorted({int(c.device.split(":")[1]) for c in todo if c.is_gpu})
     cfg = RunnerConfig(
         run_dir=run_dir,
         timing=plan.timing,
         seed=record.seed,
         threads=record.threads,
         progress=progress,
+        fingerprint_digest=digest,
+        scrub=redact.scrub_text,
+        gpu_monitor=gpustate.Monitor(gpus) if gpus else None,
     )
     with _sigterm_as_interrupt():
         stats = Runner(cfg).run(todo)
     results = read_cases(run_dir)
     status, code = exit_status(latest_by_case(results), plan.cases, stats.interrupted)
-    wall = {"total": time.monotonic() - started, "import": stats.import_s, **stats.phases_s}
+    wall = {
+        "total": time.monotonic() - started,
+        "fingerprint": fingerprint_s,
+        "import": stats.import_s,
+        **stats.phases_s,
+    }
     wall["other"] = max(0.0, wall["total"] - sum(v for k, v in wall.items() if k != "total"))
     record = replace(
         record,
@@ -166,6 +189,29 @@ def exit_status(
     if any(s == "skipped" for s in statuses):
         return "gpu_unavailable", EXIT_GPU_UNAVAILABLE
     return "complete", EXIT_OK
+
+
+def _fingerprint(run_dir: Path, record: RunRecord, *, resumed: bool) -> str:
+    """Write fingerprint.json (a resumed run on a changed machine keeps both, and says so)."""
+    fp = fingerprint.collect(
+        command=record.command, matrix_digest=record.matrix_digest, image=record.image or None
+    )
+    target = run_dir / fingerprint.FILENAME
+    if not resumed or not target.exists():
+        return fingerprint.write(run_dir, fp)
+    old = fingerprint.digest(read_json(target))
+    new = fingerprint.digest(fp)
+    if new != old:
+        n = len(list(run_dir.glob("fingerprint.resume-*.json"))) + 1
+        (run_dir / f"fingerprint.resume-{n}.json").write_text(
+            json.dumps(fp, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        print(
+            f"warning: the environment changed since this run started (fingerprint "
+            f"{old[:12]} -> {new[:12]}); new cells carry the new digest",
+            file=sys.stderr,
+        )
+    return new
 
 
 def _plan(args: argparse.Namespace) -> Plan:

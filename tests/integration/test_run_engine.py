@@ -18,11 +18,38 @@ from .conftest import bench_argv, bench_env, run_bench, tiny_matrix
 pytestmark = pytest.mark.tf
 
 
-def test_tiny_run_measures_every_cell(tmp_path: Path):
+SECRETS = {
+    "GITHUB_TOKEN": "ghp_plantedTokenValue0123456789",
+    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYPLANTED",
+    "TF_MY_API_KEY": "tf-api-key-planted-4242",
+    "TF_SOME_URL": "https://plantuser:plantpass9@example.invalid/path",
+}
+
+
+def test_tiny_run_measures_every_cell_and_leaks_no_secret(tmp_path: Path):
     m = tiny_matrix(tmp_path, '[profiles.t]\nworkloads = ["mlp", "mlp_raw"]\nbatch_sizes = [1, 8]')
     out = tmp_path / "run"
-    proc = run_bench("run", "--matrix", str(m), "--profile", "t", "--out", str(out), "--no-report")
+    proc = run_bench(
+        "run",
+        "--matrix",
+        str(m),
+        "--profile",
+        "t",
+        "--out",
+        str(out),
+        "--no-report",
+        extra_env=SECRETS,
+    )
     assert proc.returncode == 0, proc.stderr
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert {"cases.jsonl", "run.json", "fingerprint.json"} <= {p.name for p in files}
+    for path in files:
+        text = path.read_text(errors="replace")
+        for value in [*SECRETS.values(), "plantpass9"]:
+            assert value not in text, (path.name, value)
+    for value in [*SECRETS.values(), "plantpass9"]:
+        assert value not in proc.stdout + proc.stderr
+    assert all(c.fingerprint_digest for c in results.read_cases(out))
     frame = results.load(out)
     assert len(frame) == 12
     assert set(frame["status"]) == {"ok"}, frame[["case_id", "status", "reason"]]
