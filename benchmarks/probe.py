@@ -287,16 +287,24 @@ def check_gpu(
     timeout_s: float = 180.0,
     env: Mapping[str, str] | None = None,
     tf_stage: bool = True,
+    evidence: str = "",
 ) -> GpuCheck:
     """Probe, diagnose, and write ``run_dir/probe.log`` and ``run_dir/diagnosis.json``.
 
     The runner's single call before any GPU cell: if ``not check.ok`` it skips the GPU cells
-    with ``check.skip_reason`` and prints ``check.explanation()``.
+    with ``check.skip_reason`` and prints ``check.explanation()``. ``evidence`` is text seen
+    before the probe could run (e.g. the container engine refusing ``--gpus``); it is diagnosed
+    together with the probe's log and kept in ``run_dir/engine.log``.
     """
     result = run_probe(
         devices, log_path=run_dir / "probe.log", timeout_s=timeout_s, env=env, tf_stage=tf_stage
     )
-    findings = tuple(diagnose(result.log_text, fingerprint, context=result.diagnosis_context()))
+    log_text = result.log_text
+    if evidence.strip():
+        evidence = scrubber()(evidence)
+        (run_dir / "engine.log").write_text(evidence, encoding="utf-8")
+        log_text = evidence.rstrip("\n") + "\n" + log_text
+    findings = tuple(diagnose(log_text, fingerprint, context=result.diagnosis_context()))
     document = to_json_document(findings)
     (run_dir / "diagnosis.json").write_text(json.dumps(document, indent=2) + "\n", "utf-8")
     return GpuCheck(result, findings)
