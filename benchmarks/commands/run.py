@@ -13,8 +13,9 @@ from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 from types import FrameType
+from typing import Any, TextIO
 
-from benchmarks import __version__, fingerprint, gpustate, matrix, redact, workloads
+from benchmarks import __version__, fingerprint, gpustate, matrix, probe, redact, workloads
 from benchmarks.analysis import summary_table
 from benchmarks.errors import (
     EXIT_CELLS_FAILED,
@@ -83,6 +84,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="exit 0 even when the GPU could not be used (its cells are skipped)",
     )
     p.add_argument("--no-report", action="store_true", help="do not render index.html")
+    p.add_argument(
+        "--gpu-evidence",
+        type=Path,
+        metavar="FILE",
+        help="text to diagnose with the GPU probe's log, e.g. the container engine's "
+        "error when it could not pass the GPU through (the Nox sessions use this)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -119,7 +127,7 @@ def main(args: argparse.Namespace) -> int:
     record = replace(record, image=image)
     write_run(run_dir, record)
     fp_start = time.monotonic()
-    digest = _fingerprint(run_dir, record, resumed=bool(args.resume))
+    fp, digest = _fingerprint(run_dir, record, resumed=bool(args.resume))
     fingerprint_s = time.monotonic() - fp_start
     done = {r.case_id for r in read_cases(run_dir)}
     todo = [c for c in plan.cases if c.case_id not in done]
@@ -129,6 +137,7 @@ def main(args: argparse.Namespace) -> int:
         f"{len(plan.cases)} cells to run -> {run_dir}",
         file=out,
     )
+    skip, probe_s = _check_gpus(args, todo, run_dir, fp, out)
     progress = Progress(len(todo), out)
     gpus = sorted({int(c.device.split(":")[1]) for c in todo if c.is_gpu})
     cfg = RunnerConfig(
@@ -139,15 +148,19 @@ def main(args: argparse.Namespace) -> int:
         progress=progress,
         fingerprint_digest=digest,
         scrub=redact.scrub_text,
-        gpu_monitor=gpustate.Monitor(gpus) if gpus else None,
+        gpu_monitor=gpustate.Monitor(gpus) if gpus and not skip else None,
+        skip_gpu_reason=skip,
     )
     with _sigterm_as_interrupt():
         stats = Runner(cfg).run(todo)
     results = read_cases(run_dir)
-    status, code = exit_status(latest_by_case(results), plan.cases, stats.interrupted)
+    status, code = exit_status(
+        latest_by_case(results), plan.cases, stats.interrupted, record.allow_gpu_failure
+    )
     wall = {
         "total": time.monotonic() - started,
         "fingerprint": fingerprint_s,
+        "probe": probe_s,
         "import": stats.import_s,
         **stats.phases_s,
     }
@@ -178,7 +191,10 @@ def main(args: argparse.Namespace) -> int:
 
 
 def exit_status(
-    latest: dict[str, CaseResult], planned: Sequence[Case], interrupted: bool
+    latest: dict[str, CaseResult],
+    planned: Sequence[Case],
+    interrupted: bool,
+    allow_gpu_failure: bool = False,
 ) -> tuple[str, int]:
     """The run's status word and exit code (documented in README "Exit codes")."""
     if interrupted:
@@ -187,18 +203,18 @@ def exit_status(
     if any(s in ("failed", "crashed", "timeout", "oom") for s in statuses):
         return "cells_failed", EXIT_CELLS_FAILED
     if any(s == "skipped" for s in statuses):
-        return "gpu_unavailable", EXIT_GPU_UNAVAILABLE
+        return "gpu_unavailable", EXIT_OK if allow_gpu_failure else EXIT_GPU_UNAVAILABLE
     return "complete", EXIT_OK
 
 
-def _fingerprint(run_dir: Path, record: RunRecord, *, resumed: bool) -> str:
+def _fingerprint(run_dir: Path, record: RunRecord, *, resumed: bool) -> tuple[dict[str, Any], str]:
     """Write fingerprint.json (a resumed run on a changed machine keeps both, and says so)."""
     fp = fingerprint.collect(
         command=record.command, matrix_digest=record.matrix_digest, image=record.image or None
     )
     target = run_dir / fingerprint.FILENAME
     if not resumed or not target.exists():
-        return fingerprint.write(run_dir, fp)
+        return fp, fingerprint.write(run_dir, fp)
     old = fingerprint.digest(read_json(target))
     new = fingerprint.digest(fp)
     if new != old:
@@ -211,7 +227,36 @@ def _fingerprint(run_dir: Path, record: RunRecord, *, resumed: bool) -> str:
             f"{old[:12]} -> {new[:12]}); new cells carry the new digest",
             file=sys.stderr,
         )
-    return new
+    return fp, new
+
+
+def _check_gpus(
+    args: argparse.Namespace, todo: Sequence[Case], run_dir: Path, fp: dict[str, Any], out: TextIO
+) -> tuple[dict[str, str], float]:
+    """Probe the requested GPUs in a child before any GPU cell; explain a failure at once."""
+    devices = sorted({c.device for c in todo if c.is_gpu})
+    if not devices:
+        return {}, 0.0
+    evidence = ""
+    if args.gpu_evidence is not None:
+        try:
+            evidence = args.gpu_evidence.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise ConfigError(
+                f"--gpu-evidence {args.gpu_evidence}: cannot read ({exc.strerror})",
+                "pass a readable text file",
+            ) from None
+    start = time.monotonic()
+    print(f"probing {', '.join(devices)} (driver, then TensorFlow) ...", file=out)
+    check = probe.check_gpu(devices, run_dir=run_dir, fingerprint=fp, evidence=evidence)
+    skip = check.skip_reasons(devices)
+    if skip:
+        print(
+            f"GPU unavailable - {', '.join(sorted(skip))} cells will be skipped; "
+            "CPU cells still run.\n" + check.explanation(),
+            file=out,
+        )
+    return skip, time.monotonic() - start
 
 
 def _plan(args: argparse.Namespace) -> Plan:

@@ -186,3 +186,52 @@ def test_ctrl_c_keeps_measured_cells_and_resume_finishes_the_rest(tmp_path: Path
     assert sorted(r.case_id for r in final) == sorted(results.read_run(out).cases)
     assert final[: len(kept)] == kept  # nothing measured before was rewritten
     assert results.read_run(out).resumed_from
+
+
+def test_gpu_requested_without_a_gpu_measures_cpu_and_explains(tmp_path: Path):
+    """On this GPU-less machine: CPU cells ok, GPU cells skipped with the doctor's reason."""
+    m = tiny_matrix(
+        tmp_path, '[profiles.t]\nworkloads = ["mlp"]\nbatch_sizes = [1]\nmodes = ["eager", "graph"]'
+    )
+    out = tmp_path / "run"
+    proc = run_bench(
+        "run",
+        "--matrix",
+        str(m),
+        "--profile",
+        "t",
+        "--device",
+        "cpu,gpu",
+        "--out",
+        str(out),
+        "--no-report",
+    )
+    if proc.returncode == 0:
+        pytest.skip("this machine has a usable GPU")
+    assert proc.returncode == 3, proc.stderr
+    frame = results.load(out).set_index("case_id")
+    assert set(frame.loc[["mlp-eager-b1-cpu", "mlp-graph-b1-cpu"], "status"]) == {"ok"}
+    gpu = frame.loc[["mlp-eager-b1-gpu0", "mlp-graph-b1-gpu0"]]
+    assert set(gpu["status"]) == {"skipped"}
+    diagnosis = json.loads((out / "diagnosis.json").read_text())
+    top = diagnosis["findings"][0]
+    assert top["code"] == "driver_missing_or_not_loaded"
+    assert top["code"] in gpu.iloc[0]["reason"]
+    assert top["title"] in proc.stderr and "fix:" in proc.stderr
+    assert (out / "probe.log").read_text().strip()
+    assert results.read_run(out).status == "gpu_unavailable"
+
+    again = run_bench(
+        "run",
+        "--matrix",
+        str(m),
+        "--profile",
+        "t",
+        "--device",
+        "cpu,gpu",
+        "--out",
+        str(tmp_path / "run2"),
+        "--no-report",
+        "--allow-gpu-failure",
+    )
+    assert again.returncode == 0, again.stderr

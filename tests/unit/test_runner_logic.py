@@ -44,6 +44,7 @@ def test_exit_status_precedence():
     assert exit_status(ok, plan, interrupted=False) == ("complete", 0)
     skipped = {**ok, gpu.case_id: result(gpu, "skipped")}
     assert exit_status(skipped, plan, interrupted=False) == ("gpu_unavailable", 3)
+    assert exit_status(skipped, plan, False, allow_gpu_failure=True) == ("gpu_unavailable", 0)
     for bad in ("failed", "crashed", "timeout", "oom"):
         failed = {**skipped, cpu.case_id: result(cpu, bad)}
         assert exit_status(failed, plan, interrupted=False) == ("cells_failed", 1)
