@@ -32,4 +32,6 @@ def test_real_cpu_gpu_run_renders(tmp_path: Path) -> None:
     assert page.count('data-status="ok"') == 6  # every CPU cell has a value
     assert 'id="gpu-status">unavailable' in page  # and the GPU did not run
     assert page.count("<svg") >= 3
+    if (out / "diagnosis.json").exists():  # the engine ran the GPU doctor: its finding leads
+        assert '<section id="gpu" class="callout bad">' in page and "<h3>Evidence</h3>" in page
     assert "real" in render_site(out.parent, generated_at="").read_text()
