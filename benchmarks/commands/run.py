@@ -22,6 +22,7 @@ from benchmarks.errors import (
     EXIT_GPU_UNAVAILABLE,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    BenchError,
     ConfigError,
 )
 from benchmarks.matrix import Case, Plan, Timing
@@ -181,6 +182,8 @@ def main(args: argparse.Namespace) -> int:
         f"({measured:.0%} of it inside timed blocks) -> {run_dir}",
         file=out,
     )
+    if not args.no_report:
+        _render(run_dir, out)
     if stats.interrupted:
         print(
             f"interrupted: measured cells are kept; continue with "
@@ -257,6 +260,20 @@ def _check_gpus(
             file=out,
         )
     return skip, time.monotonic() - start
+
+
+def _render(run_dir: Path, out: TextIO) -> None:
+    """The run page and the site index over its siblings; a report problem never loses a run."""
+    from benchmarks.report.render import render_run
+    from benchmarks.report.site import render_site
+
+    try:
+        page = render_run(run_dir)
+        site = render_site(run_dir.parent)
+    except BenchError as exc:
+        print(f"warning: report not rendered: {exc.message} ({exc.hint})", file=out)
+        return
+    print(f"report: {page}\nsite:   {site}", file=out)
 
 
 def _plan(args: argparse.Namespace) -> Plan:
