@@ -1,17 +1,20 @@
-"""Statistics on block timings: pure functions of their inputs, stdlib only.
+"""Statistics on block timings: pure functions of their inputs.
 
 The unit of observation is a *block*: n calls closed by one device sync, giving one per-call time.
 Blocks within a cell are close to independent after warm-up, so medians, IQRs and percentile
 bootstrap CIs over blocks are what we report (pyperf and asv do the same with their "values").
+The bootstrap is vectorised with numpy (a 200-cell report needs hundreds of 2000-resample CIs;
+pure Python took ~0.1 s each) and seeded, so the same data always give the same interval.
 """
 
 from __future__ import annotations
 
 import math
-import random
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 COV_LIMIT = 0.10
 OUTLIER_LIMIT = 1.5
@@ -41,23 +44,34 @@ def quantile(sorted_values: Sequence[float], q: float) -> float:
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
 
 
+def _resampled_medians(
+    samples: Sequence[float], rng: np.random.Generator, resamples: int
+) -> np.ndarray:
+    x = np.asarray(samples, dtype=float)
+    idx = rng.integers(0, len(x), size=(resamples, len(x)))
+    medians: np.ndarray = np.median(x[idx], axis=1)
+    return medians
+
+
+def _interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    alpha = (1 - confidence) / 2
+    lo, hi = np.quantile(values, [alpha, 1 - alpha])  # linear interpolation, as ``quantile``
+    return float(lo), float(hi)
+
+
 def bootstrap_ci(
     samples: Sequence[float],
-    stat: Callable[[Sequence[float]], float] = statistics.median,
     *,
     confidence: float = 0.95,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = 0,
 ) -> tuple[float, float]:
-    """Percentile bootstrap CI of ``stat``; seeded, so the same data give the same interval."""
+    """Percentile bootstrap CI of the median."""
     if len(samples) < 2:
-        v = stat(samples)
+        v = statistics.median(samples)
         return v, v
-    rng = random.Random(seed)
-    n = len(samples)
-    values = sorted(stat(rng.choices(samples, k=n)) for _ in range(resamples))
-    alpha = (1 - confidence) / 2
-    return quantile(values, alpha), quantile(values, 1 - alpha)
+    rng = np.random.default_rng(seed)
+    return _interval(_resampled_medians(samples, rng, resamples), confidence)
 
 
 def summarize(samples: Sequence[float], *, seed: int = 0) -> Summary:
@@ -110,14 +124,11 @@ def ratio_ci(
     point = statistics.median(numerator) / statistics.median(denominator)
     if len(numerator) < 2 or len(denominator) < 2:
         return point, point, point
-    rng = random.Random(seed)
-    ratios = sorted(
-        statistics.median(rng.choices(numerator, k=len(numerator)))
-        / statistics.median(rng.choices(denominator, k=len(denominator)))
-        for _ in range(resamples)
-    )
-    alpha = (1 - confidence) / 2
-    return point, quantile(ratios, alpha), quantile(ratios, 1 - alpha)
+    rng = np.random.default_rng(seed)
+    num = _resampled_medians(numerator, rng, resamples)
+    den = _resampled_medians(denominator, rng, resamples)
+    lo, hi = _interval(num / den, confidence)
+    return point, lo, hi
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Block timing of one callable, with the clock and the device sync injected (so it is pure).
 
 Method (research/timing-method.md): the first call is timed alone (it traces, and for XLA
-compiles); warm-up runs at least ``warmup_calls`` calls and ``warmup_s`` seconds; the block size
+compiles); warm-up runs at least ``warmup_s`` seconds and, unless that takes more than twice as
+long, ``warmup_calls`` calls, each synced; the block size
 ``n`` is calibrated so a block lasts at least ``min_block_s``; then ``blocks`` blocks of ``n``
 calls are timed, each closed by a device sync, and each block gives one per-call time.
 Only the timed blocks count as "measure" time; everything else is reported separately so a run
@@ -62,17 +63,20 @@ def measure(
     first_ns = clock() - start
     calls += 1
 
-    # Warm-up: >= warmup_calls calls and >= warmup_s seconds, synced at the end.
+    # Warm-up: at least warmup_s seconds, and warmup_calls calls unless that would take more
+    # than twice warmup_s (a 300 ms call needs 2 warm-up calls, not 10).
     warm_calls = 0
     warm_start = clock()
     warm_ns = 0
     budget_ns = int(timing.warmup_s * 1e9)
-    while warm_calls < timing.warmup_calls or warm_ns < budget_ns:
-        out = call()
+    while (
+        warm_calls == 0
+        or warm_ns < budget_ns
+        or (warm_calls < timing.warmup_calls and warm_ns < 2 * budget_ns)
+    ):
+        sync(call())
         warm_calls += 1
-        if warm_calls >= timing.warmup_calls:
-            sync(out)
-            warm_ns = clock() - warm_start
+        warm_ns = clock() - warm_start
     calls += warm_calls
 
     if after_warmup is not None:

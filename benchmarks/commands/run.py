@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -12,14 +13,16 @@ from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 from types import FrameType
+from typing import Any, TextIO
 
-from benchmarks import __version__, matrix, workloads
+from benchmarks import __version__, fingerprint, gpustate, matrix, probe, redact, workloads
 from benchmarks.analysis import summary_table
 from benchmarks.errors import (
     EXIT_CELLS_FAILED,
     EXIT_GPU_UNAVAILABLE,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    BenchError,
     ConfigError,
 )
 from benchmarks.matrix import Case, Plan, Timing
@@ -31,6 +34,7 @@ from benchmarks.results import (
     RunRecord,
     latest_by_case,
     read_cases,
+    read_json,
     read_run,
     write_run,
 )
@@ -81,9 +85,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="exit 0 even when the GPU could not be used (its cells are skipped)",
     )
     p.add_argument("--no-report", action="store_true", help="do not render index.html")
+    p.add_argument(
+        "--gpu-evidence",
+        type=Path,
+        metavar="FILE",
+        help="text to diagnose with the GPU probe's log, e.g. the container engine's "
+        "error when it could not pass the GPU through (the Nox sessions use this)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
+    started = time.monotonic()
     if args.resume:
         plan, run_dir, record = _resume(args.resume)
     else:
@@ -91,7 +103,7 @@ def main(args: argparse.Namespace) -> int:
         run_dir = _new_run_dir(args, plan)
         record = RunRecord(
             run_id=run_dir.name,
-            command=command_line(),
+            command=redact.scrub_argv(command_line()),
             profile=plan.profile,
             matrix_source=_public_source(args.matrix),
             matrix_digest=plan.digest,
@@ -105,7 +117,19 @@ def main(args: argparse.Namespace) -> int:
             seed=args.seed,
             threads=args.threads or available_cpus(),
         )
+    image = {
+        k: v
+        for k, v in (
+            ("reference", os.environ.get("GRAPHBENCH_IMAGE", "")),
+            ("digest", os.environ.get("GRAPHBENCH_IMAGE_DIGEST", "")),
+        )
+        if v
+    }
+    record = replace(record, image=image)
     write_run(run_dir, record)
+    fp_start = time.monotonic()
+    fp, digest = _fingerprint(run_dir, record, resumed=bool(args.resume))
+    fingerprint_s = time.monotonic() - fp_start
     done = {r.case_id for r in read_cases(run_dir)}
     todo = [c for c in plan.cases if c.case_id not in done]
     out = sys.stderr
@@ -114,20 +138,33 @@ def main(args: argparse.Namespace) -> int:
         f"{len(plan.cases)} cells to run -> {run_dir}",
         file=out,
     )
-    started = time.monotonic()
+    skip, probe_s = _check_gpus(args, todo, run_dir, fp, out)
     progress = Progress(len(todo), out)
+    gpus = sorted({int(c.device.split(":")[1]) for c in todo if c.is_gpu})
     cfg = RunnerConfig(
         run_dir=run_dir,
         timing=plan.timing,
         seed=record.seed,
         threads=record.threads,
         progress=progress,
+        fingerprint_digest=digest,
+        scrub=redact.scrub_text,
+        gpu_monitor=gpustate.Monitor(gpus) if gpus and not skip else None,
+        skip_gpu_reason=skip,
     )
     with _sigterm_as_interrupt():
         stats = Runner(cfg).run(todo)
     results = read_cases(run_dir)
-    status, code = exit_status(latest_by_case(results), plan.cases, stats.interrupted)
-    wall = {"total": time.monotonic() - started, "import": stats.import_s, **stats.phases_s}
+    status, code = exit_status(
+        latest_by_case(results), plan.cases, stats.interrupted, record.allow_gpu_failure
+    )
+    wall = {
+        "total": time.monotonic() - started,
+        "fingerprint": fingerprint_s,
+        "probe": probe_s,
+        "import": stats.import_s,
+        **stats.phases_s,
+    }
     wall["other"] = max(0.0, wall["total"] - sum(v for k, v in wall.items() if k != "total"))
     record = replace(
         record,
@@ -145,6 +182,8 @@ def main(args: argparse.Namespace) -> int:
         f"({measured:.0%} of it inside timed blocks) -> {run_dir}",
         file=out,
     )
+    if not args.no_report:
+        _render(run_dir, out)
     if stats.interrupted:
         print(
             f"interrupted: measured cells are kept; continue with "
@@ -155,7 +194,10 @@ def main(args: argparse.Namespace) -> int:
 
 
 def exit_status(
-    latest: dict[str, CaseResult], planned: Sequence[Case], interrupted: bool
+    latest: dict[str, CaseResult],
+    planned: Sequence[Case],
+    interrupted: bool,
+    allow_gpu_failure: bool = False,
 ) -> tuple[str, int]:
     """The run's status word and exit code (documented in README "Exit codes")."""
     if interrupted:
@@ -164,8 +206,74 @@ def exit_status(
     if any(s in ("failed", "crashed", "timeout", "oom") for s in statuses):
         return "cells_failed", EXIT_CELLS_FAILED
     if any(s == "skipped" for s in statuses):
-        return "gpu_unavailable", EXIT_GPU_UNAVAILABLE
+        return "gpu_unavailable", EXIT_OK if allow_gpu_failure else EXIT_GPU_UNAVAILABLE
     return "complete", EXIT_OK
+
+
+def _fingerprint(run_dir: Path, record: RunRecord, *, resumed: bool) -> tuple[dict[str, Any], str]:
+    """Write fingerprint.json (a resumed run on a changed machine keeps both, and says so)."""
+    fp = fingerprint.collect(
+        command=record.command, matrix_digest=record.matrix_digest, image=record.image or None
+    )
+    target = run_dir / fingerprint.FILENAME
+    if not resumed or not target.exists():
+        return fp, fingerprint.write(run_dir, fp)
+    old = fingerprint.digest(read_json(target))
+    new = fingerprint.digest(fp)
+    if new != old:
+        n = len(list(run_dir.glob("fingerprint.resume-*.json"))) + 1
+        (run_dir / f"fingerprint.resume-{n}.json").write_text(
+            json.dumps(fp, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        print(
+            f"warning: the environment changed since this run started (fingerprint "
+            f"{old[:12]} -> {new[:12]}); new cells carry the new digest",
+            file=sys.stderr,
+        )
+    return fp, new
+
+
+def _check_gpus(
+    args: argparse.Namespace, todo: Sequence[Case], run_dir: Path, fp: dict[str, Any], out: TextIO
+) -> tuple[dict[str, str], float]:
+    """Probe the requested GPUs in a child before any GPU cell; explain a failure at once."""
+    devices = sorted({c.device for c in todo if c.is_gpu})
+    if not devices:
+        return {}, 0.0
+    evidence = ""
+    if args.gpu_evidence is not None:
+        try:
+            evidence = args.gpu_evidence.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise ConfigError(
+                f"--gpu-evidence {args.gpu_evidence}: cannot read ({exc.strerror})",
+                "pass a readable text file",
+            ) from None
+    start = time.monotonic()
+    print(f"probing {', '.join(devices)} (driver, then TensorFlow) ...", file=out)
+    check = probe.check_gpu(devices, run_dir=run_dir, fingerprint=fp, evidence=evidence)
+    skip = check.skip_reasons(devices)
+    if skip:
+        print(
+            f"GPU unavailable - {', '.join(sorted(skip))} cells will be skipped; "
+            "CPU cells still run.\n" + check.explanation(),
+            file=out,
+        )
+    return skip, time.monotonic() - start
+
+
+def _render(run_dir: Path, out: TextIO) -> None:
+    """The run page and the site index over its siblings; a report problem never loses a run."""
+    from benchmarks.report.render import render_run
+    from benchmarks.report.site import render_site
+
+    try:
+        page = render_run(run_dir)
+        site = render_site(run_dir.parent)
+    except BenchError as exc:
+        print(f"warning: report not rendered: {exc.message} ({exc.hint})", file=out)
+        return
+    print(f"report: {page}\nsite:   {site}", file=out)
 
 
 def _plan(args: argparse.Namespace) -> Plan:

@@ -39,13 +39,15 @@ def bench_env() -> dict[str, str]:
     return env
 
 
-def run_bench(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run_bench(
+    *args: str, timeout: float = 600, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         bench_argv(*args),
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=bench_env(),
+        env={**bench_env(), **(extra_env or {})},
         cwd=REPO,
         check=False,
     )

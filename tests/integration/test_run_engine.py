@@ -18,11 +18,38 @@ from .conftest import bench_argv, bench_env, run_bench, tiny_matrix
 pytestmark = pytest.mark.tf
 
 
-def test_tiny_run_measures_every_cell(tmp_path: Path):
+SECRETS = {
+    "GITHUB_TOKEN": "ghp_plantedTokenValue0123456789",
+    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYPLANTED",
+    "TF_MY_API_KEY": "tf-api-key-planted-4242",
+    "TF_SOME_URL": "https://plantuser:plantpass9@example.invalid/path",
+}
+
+
+def test_tiny_run_measures_every_cell_and_leaks_no_secret(tmp_path: Path):
     m = tiny_matrix(tmp_path, '[profiles.t]\nworkloads = ["mlp", "mlp_raw"]\nbatch_sizes = [1, 8]')
     out = tmp_path / "run"
-    proc = run_bench("run", "--matrix", str(m), "--profile", "t", "--out", str(out), "--no-report")
+    proc = run_bench(
+        "run",
+        "--matrix",
+        str(m),
+        "--profile",
+        "t",
+        "--out",
+        str(out),
+        "--no-report",
+        extra_env=SECRETS,
+    )
     assert proc.returncode == 0, proc.stderr
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert {"cases.jsonl", "run.json", "fingerprint.json"} <= {p.name for p in files}
+    for path in files:
+        text = path.read_text(errors="replace")
+        for value in [*SECRETS.values(), "plantpass9"]:
+            assert value not in text, (path.name, value)
+    for value in [*SECRETS.values(), "plantpass9"]:
+        assert value not in proc.stdout + proc.stderr
+    assert all(c.fingerprint_digest for c in results.read_cases(out))
     frame = results.load(out)
     assert len(frame) == 12
     assert set(frame["status"]) == {"ok"}, frame[["case_id", "status", "reason"]]
@@ -159,3 +186,52 @@ def test_ctrl_c_keeps_measured_cells_and_resume_finishes_the_rest(tmp_path: Path
     assert sorted(r.case_id for r in final) == sorted(results.read_run(out).cases)
     assert final[: len(kept)] == kept  # nothing measured before was rewritten
     assert results.read_run(out).resumed_from
+
+
+def test_gpu_requested_without_a_gpu_measures_cpu_and_explains(tmp_path: Path):
+    """On this GPU-less machine: CPU cells ok, GPU cells skipped with the doctor's reason."""
+    m = tiny_matrix(
+        tmp_path, '[profiles.t]\nworkloads = ["mlp"]\nbatch_sizes = [1]\nmodes = ["eager", "graph"]'
+    )
+    out = tmp_path / "run"
+    proc = run_bench(
+        "run",
+        "--matrix",
+        str(m),
+        "--profile",
+        "t",
+        "--device",
+        "cpu,gpu",
+        "--out",
+        str(out),
+        "--no-report",
+    )
+    if proc.returncode == 0:
+        pytest.skip("this machine has a usable GPU")
+    assert proc.returncode == 3, proc.stderr
+    frame = results.load(out).set_index("case_id")
+    assert set(frame.loc[["mlp-eager-b1-cpu", "mlp-graph-b1-cpu"], "status"]) == {"ok"}
+    gpu = frame.loc[["mlp-eager-b1-gpu0", "mlp-graph-b1-gpu0"]]
+    assert set(gpu["status"]) == {"skipped"}
+    diagnosis = json.loads((out / "diagnosis.json").read_text())
+    top = diagnosis["findings"][0]
+    assert top["code"] == "driver_missing_or_not_loaded"
+    assert top["code"] in gpu.iloc[0]["reason"]
+    assert top["title"] in proc.stderr and "fix:" in proc.stderr
+    assert (out / "probe.log").read_text().strip()
+    assert results.read_run(out).status == "gpu_unavailable"
+
+    again = run_bench(
+        "run",
+        "--matrix",
+        str(m),
+        "--profile",
+        "t",
+        "--device",
+        "cpu,gpu",
+        "--out",
+        str(tmp_path / "run2"),
+        "--no-report",
+        "--allow-gpu-failure",
+    )
+    assert again.returncode == 0, again.stderr

@@ -46,18 +46,18 @@ def test_every_timed_block_ends_with_a_sync():
     dev = FakeDevice(cost_ns=1_000_000)
     t = Timing(blocks=11, min_block_s=0.01, warmup_s=0.0, warmup_calls=10)
     measure(dev.call, dev.sync, t, dev.clock)
-    # first call, warm-up calls (synced once the minimum count is reached), calibration, blocks
+    # first call, one warm-up call (warmup_s = 0), one calibration block, the timed blocks
     assert dev.syncs == 1 + 1 + 1 + 11
 
 
 def test_calibration_grows_a_too_short_block():
     # warm-up says 10 ms per call, but calls then get faster: calibration must re-grow n
     dev = FakeDevice(cost_ns=10_000_000)
-    t = Timing(blocks=3, min_block_s=0.1, warmup_s=0.0, warmup_calls=10)
+    t = Timing(blocks=3, min_block_s=0.1, warmup_s=0.05, warmup_calls=5)
 
     def call() -> int:
         out = dev.call()
-        if dev.calls > 11:
+        if dev.calls > 6:  # first call + 5 warm-up calls at 10 ms
             dev.cost_ns = 1_000_000
         return out
 
@@ -69,14 +69,22 @@ def test_calibration_grows_a_too_short_block():
 def test_after_warmup_runs_once_between_warmup_and_timing():
     dev = FakeDevice(cost_ns=1_000_000)
     seen: list[int] = []
-    t = Timing(blocks=3, min_block_s=0.01, warmup_s=0.0, warmup_calls=5)
+    t = Timing(blocks=3, min_block_s=0.01, warmup_s=0.003, warmup_calls=5)
     measure(dev.call, dev.sync, t, dev.clock, after_warmup=lambda: seen.append(dev.calls))
     assert seen == [1 + 5]
 
 
-def test_slow_call_gets_one_call_per_block():
+def test_slow_call_gets_one_call_per_block_and_a_short_warmup():
     dev = FakeDevice(cost_ns=200_000_000)  # 200 ms per call > min block
-    t = Timing(blocks=9, min_block_s=0.05, warmup_s=0.0, warmup_calls=10)
+    t = Timing(blocks=9, min_block_s=0.05, warmup_s=0.2, warmup_calls=10)
     m = measure(dev.call, dev.sync, t, dev.clock)
     assert m.iters_per_block == 1
-    assert m.calls == 1 + 10 + 1 + 9
+    assert m.warmup_calls == 2  # 10 calls would take 2 s: stop at 2 x warmup_s
+    assert m.calls == 1 + 2 + 1 + 9
+
+
+def test_fast_call_warms_up_for_warmup_s_not_just_warmup_calls():
+    dev = FakeDevice(cost_ns=100_000)  # 0.1 ms
+    t = Timing(blocks=3, min_block_s=0.01, warmup_s=0.01, warmup_calls=10)
+    m = measure(dev.call, dev.sync, t, dev.clock)
+    assert m.warmup_calls == 100

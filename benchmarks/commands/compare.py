@@ -1,0 +1,67 @@
+"""``python -m benchmarks compare BASELINE NEW``: per-cell change with CIs, in the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from benchmarks.errors import ConfigError
+
+HELP = "compare two run directories cell by cell (regressions flagged with a CI and a threshold)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("baseline", type=Path, metavar="BASELINE_DIR")
+    parser.add_argument("new", type=Path, metavar="NEW_DIR")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=0.10,
+        help="smallest change flagged as regression/improvement (default 0.10 = 10%%)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    parser.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help="exit 1 when a cell regressed (or the runs are not comparable)",
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    from benchmarks.report import facts
+    from benchmarks.report.compare import compare_runs, format_table
+    from benchmarks.report.load import load_run
+
+    if not 0 <= args.threshold < 10:
+        raise ConfigError(
+            f"--threshold {args.threshold} is out of range", "use a fraction, e.g. 0.10 for 10 %"
+        )
+    for path in (args.baseline, args.new):
+        if not path.is_dir():
+            raise ConfigError(f"{path}: no such run directory", "pass reports/<run-id>")
+    base, new = load_run(args.baseline), load_run(args.new)
+    for run in (base, new):
+        for p in run.problems:
+            print(f"warning: {run.run_dir}/{p}", file=sys.stderr)
+    cmp = compare_runs(
+        base.cases,
+        new.cases,
+        baseline_env=facts.environment(base.fingerprint, base.record),
+        new_env=facts.environment(new.fingerprint, new.record),
+        baseline_id=base.record.run_id,
+        new_id=new.record.run_id,
+        threshold=args.threshold,
+    )
+    if args.json:
+        data = asdict(cmp)
+        data["regressions"] = [c.case_id for c in cmp.regressions]
+        data["improvements"] = [c.case_id for c in cmp.improvements]
+        print(json.dumps(data, indent=2, sort_keys=True))
+    else:
+        print(format_table(cmp))
+    if args.fail_on_regression and (cmp.regressions or not cmp.comparable):
+        return 1
+    return 0

@@ -1,0 +1,51 @@
+"""``python -m benchmarks report RUN_DIR``: render a run's page (and refresh the site index)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from benchmarks.errors import ConfigError
+
+HELP = "render a run directory as a self-contained HTML page (and refresh the site index)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory")
+    parser.add_argument(
+        "--baseline", type=Path, metavar="RUN_DIR", help="compare every cell with this run"
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=0.10,
+        help="smallest change flagged as regression/improvement (default 0.10 = 10%%)",
+    )
+    parser.add_argument(
+        "-o", "--out", type=Path, metavar="DIR", help="write the page here (default: RUN_DIR)"
+    )
+    parser.add_argument(
+        "--no-site", action="store_true", help="do not refresh index.html in RUN_DIR's parent"
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    from benchmarks.report.render import render_run
+    from benchmarks.report.site import render_site
+
+    if not 0 <= args.threshold < 10:
+        raise ConfigError(
+            f"--threshold {args.threshold} is out of range", "use a fraction, e.g. 0.10 for 10 %"
+        )
+    for path in (args.run_dir, args.baseline):
+        if path is not None and not path.is_dir():
+            raise ConfigError(f"{path}: no such run directory", "pass reports/<run-id>")
+    page = render_run(
+        args.run_dir, baseline=args.baseline, out_dir=args.out, threshold=args.threshold
+    )
+    print(f"report: {page}")
+    if not args.no_site and args.out is None:
+        site = render_site(args.run_dir.resolve().parent, threshold=args.threshold)
+        print(f"site:   {site}", file=sys.stdout)
+    return 0

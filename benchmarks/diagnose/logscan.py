@@ -1,0 +1,115 @@
+"""Read a probe/TensorFlow log into lines the rules can query.
+
+TensorFlow 2.21 writes two prefixes: TSL's ``2026-11-25 15:02:11.123456: E path/file.cc:51] msg``
+and absl's ``E0000 00:00:1795619700.743346    5576 file.cc:153] msg``; docker and the probe write
+plain lines. The rules match on the message, so the prefix only yields a severity. Lines known to
+be harmless (NUMA, duplicate factory registration, TensorRT, oneDNN, cpu_feature_guard) are
+marked so no rule can quote them as the cause of a failure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+_TSL = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?: ([IWEF]) (\S+?):\d+\] ?(.*)$")
+_ABSL = re.compile(r"^([IWEF])\d{4} \d\d:\d\d:[\d.]+\s+\d+ (\S+?):\d+\] ?(.*)$")
+_LEGACY = re.compile(r"^([IWEF]) (\S+?\.cc):\d+\] ?(.*)$")
+
+HARMLESS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"NUMA node",
+        r"Unable to register (cuDNN|cuFFT|cuBLAS) factory",
+        r"Attempting to register factory for plugin",
+        r"TF-TRT Warning",
+        r"Could not find TensorRT",
+        r"libnvinfer",
+        r"Cannot dlopen some TensorRT libraries",
+        r"oneDNN custom operations are on",
+        r"cpu_feature_guard|optimized to use available CPU instructions",
+        r"rebuild TensorFlow with the appropriate compiler flags",
+        r"All log messages before absl::InitializeLog\(\) is called",
+        r"computation placer already registered",
+        r"^GRAPHBENCH_PROBE_(RESULT|DRIVER) ",  # the probe's JSON payloads, not log messages
+    )
+)
+
+
+@dataclass(frozen=True)
+class LogLine:
+    number: int  # 1-based
+    text: str  # the full line as written (quoted as evidence)
+    severity: str  # I, W, E, F, or "" for unprefixed lines
+    source: str  # file name from the prefix, "" when unprefixed
+    message: str
+    harmless: bool
+
+
+def parse_line(number: int, raw: str) -> LogLine:
+    text = raw.rstrip("\r\n")
+    stripped = text.strip()
+    severity = source = ""
+    message = stripped
+    for pattern in (_TSL, _ABSL, _LEGACY):
+        m = pattern.match(stripped)
+        if m:
+            severity, source, message = m.group(1), m.group(2), m.group(3)
+            break
+    harmless = any(p.search(stripped) for p in HARMLESS)
+    return LogLine(number, stripped, severity, source.rsplit("/", 1)[-1], message, harmless)
+
+
+class ScannedLog:
+    """The parsed log with small query helpers used by every rule."""
+
+    def __init__(self, text: str) -> None:
+        self.lines: tuple[LogLine, ...] = tuple(
+            parse_line(i, raw) for i, raw in enumerate(text.splitlines(), start=1)
+        )
+
+    def find(self, *patterns: str, flags: int = re.IGNORECASE) -> list[LogLine]:
+        """Non-harmless lines matching any pattern, in log order."""
+        compiled = [re.compile(p, flags) for p in patterns]
+        return [
+            line
+            for line in self.lines
+            if not line.harmless and any(c.search(line.text) for c in compiled)
+        ]
+
+    def first(self, *patterns: str) -> LogLine | None:
+        found = self.find(*patterns)
+        return found[0] if found else None
+
+    def search(self, pattern: str) -> re.Match[str] | None:
+        compiled = re.compile(pattern, re.IGNORECASE)
+        for line in self.lines:
+            if not line.harmless:
+                m = compiled.search(line.text)
+                if m:
+                    return m
+        return None
+
+    def problems(self) -> list[LogLine]:
+        """Error/fatal lines (and tracebacks' last lines) that are not known noise."""
+        out = [ln for ln in self.lines if ln.severity in ("E", "F") and not ln.harmless]
+        out += [
+            ln
+            for ln in self.lines
+            if not ln.severity
+            and not ln.harmless
+            and re.match(r"^(\w+\.)*\w*(Error|Exception): ", ln.text)
+        ]
+        return sorted(out, key=lambda ln: ln.number)
+
+
+def quote(lines: Iterable[LogLine], limit: int = 4) -> tuple[str, ...]:
+    """Evidence strings for lines: the exact text, de-duplicated, at most ``limit``."""
+    seen: list[str] = []
+    for line in lines:
+        if line.text not in seen:
+            seen.append(line.text)
+        if len(seen) >= limit:
+            break
+    return tuple(seen)

@@ -1,0 +1,62 @@
+"""The values the doctor produces: a ranked ``Finding`` per plausible cause.
+
+A rule proposes a ``Candidate`` (code, score, evidence, note); the engine ranks candidates and
+turns them into ``Finding`` values with the catalog's title, explanation and fix, so that the
+wording of a class lives in one place and the rules stay short.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Confidence = Literal["high", "medium", "low"]
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One explained cause: what, how sure, the exact lines/facts used, why, and what to do."""
+
+    code: str
+    title: str
+    confidence: Confidence
+    evidence: tuple[str, ...]
+    explanation: str
+    fix: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "title": self.title,
+            "confidence": self.confidence,
+            "evidence": list(self.evidence),
+            "explanation": self.explanation,
+            "fix": self.fix,
+        }
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A rule's proposal. ``score`` 0-100 ranks it; ``note`` adds case-specific explanation
+    (for instance which fact would settle an ambiguous message)."""
+
+    code: str
+    score: int
+    evidence: tuple[str, ...] = ()
+    note: str = ""
+    rank_hint: int = field(default=0, compare=False)
+
+
+def confidence_for(score: int) -> Confidence:
+    if score >= 75:
+        return "high"
+    if score >= 45:
+        return "medium"
+    return "low"
+
+
+def to_json_document(findings: Sequence[Finding]) -> dict[str, Any]:
+    """The ``diagnosis.json`` document (shared contract, see BRIEF/DESIGN)."""
+    return {"schema_version": SCHEMA_VERSION, "findings": [f.to_dict() for f in findings]}

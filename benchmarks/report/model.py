@@ -1,0 +1,426 @@
+"""The run page's view-model. Pure: run record + cases + fingerprint + diagnosis -> frozen values.
+
+Templates only lay out what is decided here (texts, CSS classes, order), so every judgement the
+page makes — what the GPU status is, which cells have no value and why, which speedups are
+significant — is unit-tested on literal data without Jinja or a browser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from benchmarks.analysis import (
+    OverheadFit,
+    Speedup,
+    flops_per_second,
+    format_seconds,
+    overhead_fits,
+    speedups,
+)
+from benchmarks.report import facts, sections
+from benchmarks.report.compare import Comparison
+from benchmarks.report.facts import dig, text
+from benchmarks.report.sections import (
+    Fact,
+    Finding,
+    GpuStateRow,
+    Reproduce,
+    Section,
+    gpu_peak,
+)
+from benchmarks.results import STATUSES, WARNINGS, CaseResult, RunRecord, latest_by_case
+
+MODES = ("eager", "graph", "xla")
+NOT_RUN = "not run"
+_CASE_ID = re.compile(r"^(?P<w>.+)-(?P<m>[a-z]+)-b(?P<b>\d+)-(?P<d>cpu|gpu\d*)$")
+
+
+@dataclass(frozen=True)
+class Warn:
+    code: str
+    detail: str
+    meaning: str
+
+
+@dataclass(frozen=True)
+class GridCell:
+    case_id: str
+    mode: str
+    status: str  # one of results.STATUSES or NOT_RUN
+    value: str  # median per call, "" without a value
+    ci: str  # "[lo, hi]"
+    reason: str
+    warnings: tuple[Warn, ...]
+    first_call: str
+    throughput: str  # achieved FLOP/s
+
+
+@dataclass(frozen=True)
+class GridRow:
+    batch_size: int
+    cells: tuple[GridCell | None, ...]  # one per mode of the table; None: not in the matrix
+
+
+@dataclass(frozen=True)
+class GridTable:
+    workload: str
+    device: str
+    modes: tuple[str, ...]
+    rows: tuple[GridRow, ...]
+
+
+@dataclass(frozen=True)
+class Ratio:
+    ratio: float
+    ci_low: float
+    ci_high: float
+    text: str
+    css: str  # "faster" | "slower" | "same" (CI includes 1)
+
+
+@dataclass(frozen=True)
+class SpeedupRow:
+    workload: str
+    device: str
+    batch_size: int
+    graph: Ratio | None
+    xla: Ratio | None
+
+
+@dataclass(frozen=True)
+class FitRow:
+    workload: str
+    mode: str
+    device: str
+    t0: str
+    c: str
+    n_half: str
+    r2: str
+    batch_sizes: str
+
+
+@dataclass(frozen=True)
+class Headline:
+    run_id: str
+    title: str
+    what: tuple[Fact, ...]
+    where: tuple[Fact, ...]
+    started_at: str
+    finished_at: str
+    duration: str
+    status: str
+    status_css: str  # ok | warn | bad
+    gpu_requested: bool
+    gpu_failed: bool
+    gpu_status: str
+    counts: tuple[Fact, ...]
+
+
+@dataclass(frozen=True)
+class RunView:
+    headline: Headline
+    problems: tuple[str, ...]
+    gpu_reasons: tuple[tuple[str, int], ...]  # (reason, cells) when the GPU failed
+    probe_log: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    speedups: tuple[SpeedupRow, ...]
+    grid: tuple[GridTable, ...]
+    fits: tuple[FitRow, ...]
+    first_calls: tuple[GridTable, ...]
+    gpu_states: tuple[GpuStateRow, ...]
+    environment: tuple[Section, ...]
+    reproduce: Reproduce
+    warnings_legend: tuple[Warn, ...]
+    comparison: Comparison | None
+    generated_at: str
+    # raw values the charts need (plots.py draws them)
+    ok_cases: tuple[CaseResult, ...]
+    speedup_values: tuple[Speedup, ...]
+    fit_values: tuple[OverheadFit, ...]
+    peaks: tuple[tuple[str, float, str], ...]  # (device, FLOP/s, label)
+
+
+def parse_case_id(case_id: str) -> tuple[str, str, int, str] | None:
+    """``mlp-graph-b100-gpu0`` -> ("mlp", "graph", 100, "gpu:0"); None if it does not parse."""
+    m = _CASE_ID.match(case_id)
+    if m is None:
+        return None
+    d = m["d"]
+    device = d if d == "cpu" else f"gpu:{d[3:] or '0'}"
+    return m["w"], m["m"], int(m["b"]), device
+
+
+def _ratio(s: Speedup | None) -> Ratio | None:
+    if s is None:
+        return None
+    css = "faster" if s.ci_low > 1 else "slower" if s.ci_high < 1 else "same"
+    return Ratio(
+        s.ratio, s.ci_low, s.ci_high, f"{s.ratio:.2f}x [{s.ci_low:.2f}, {s.ci_high:.2f}]", css
+    )
+
+
+def _flops(r: CaseResult) -> str:
+    v = flops_per_second(r)
+    return "" if v is None else f"{v / 1e9:.3g} GFLOP/s"
+
+
+def _cell(case_id: str, mode: str, r: CaseResult | None) -> GridCell:
+    if r is None:
+        return GridCell(
+            case_id, mode, NOT_RUN, "", "", "planned, but the run ended before it", (), "", ""
+        )
+    ok = r.status == "ok"
+    ci = (
+        f"[{format_seconds(r.ci_low_s)}, {format_seconds(r.ci_high_s)}]"
+        if ok and r.ci_low_s is not None and r.ci_high_s is not None
+        else ""
+    )
+    warns = tuple(
+        Warn(text(w.get("code")), text(w.get("detail")), WARNINGS.get(str(w.get("code")), ""))
+        for w in r.warnings
+        if isinstance(w, Mapping)
+    )
+    return GridCell(
+        case_id=case_id,
+        mode=mode,
+        status=r.status,
+        value=format_seconds(r.median_s) if ok else "",
+        ci=ci,
+        reason=text(r.reason),
+        warnings=warns,
+        first_call=format_seconds(r.first_call_s) if r.first_call_s is not None else "",
+        throughput=_flops(r) if ok else "",
+    )
+
+
+def _grid(record: RunRecord, latest: Mapping[str, CaseResult]) -> tuple[GridTable, ...]:
+    """One table per workload x device; planned cells with no line show as ``not run``."""
+    keyed: dict[tuple[str, str, int, str], tuple[str, CaseResult | None]] = {}
+    for cid, parsed in _planned(record):
+        keyed[parsed] = (cid, latest.get(cid))
+    for cid, r in latest.items():
+        keyed[(r.workload, r.mode, r.batch_size, r.device)] = (cid, r)
+    workloads = _unique(k[0] for k in keyed)
+    devices = sorted({k[3] for k in keyed}, key=lambda d: (d != "cpu", d))
+    tables = []
+    for w in workloads:
+        for d in devices:
+            keys = [k for k in keyed if k[0] == w and k[3] == d]
+            if not keys:
+                continue
+            modes = tuple(sorted({k[1] for k in keys}, key=_mode_rank))
+            rows = []
+            for b in sorted({k[2] for k in keys}):
+                cells = []
+                for m in modes:
+                    hit = keyed.get((w, m, b, d))
+                    cells.append(None if hit is None else _cell(hit[0], m, hit[1]))
+                rows.append(GridRow(b, tuple(cells)))
+            tables.append(GridTable(w, d, modes, tuple(rows)))
+    return tuple(tables)
+
+
+def _planned(record: RunRecord) -> list[tuple[str, tuple[str, str, int, str]]]:
+    """Planned cells: run.json's ``plan`` (with ``cases`` in the same order) when present, else
+    the case ids parsed (runs written before ``plan`` existed)."""
+    plan = record.plan if isinstance(record.plan, list) else []
+    if len(plan) == len(record.cases) and all(isinstance(p, Mapping) for p in plan):
+        try:
+            return [
+                (cid, (str(p["workload"]), str(p["mode"]), int(p["batch_size"]), str(p["device"])))
+                for cid, p in zip(record.cases, plan, strict=True)
+            ]
+        except (KeyError, TypeError, ValueError):
+            pass
+    return [(cid, parsed) for cid in record.cases if (parsed := parse_case_id(cid)) is not None]
+
+
+def _mode_rank(m: str) -> tuple[int, str]:
+    return (MODES.index(m) if m in MODES else len(MODES), m)
+
+
+def _unique(items: Any) -> list[str]:
+    seen: dict[str, None] = {}
+    for i in items:
+        seen.setdefault(i, None)
+    return list(seen)
+
+
+def _speedup_rows(values: Sequence[Speedup]) -> tuple[SpeedupRow, ...]:
+    by: dict[tuple[str, str, int], dict[str, Speedup]] = {}
+    for s in values:
+        by.setdefault((s.workload, s.device, s.batch_size), {})[s.mode] = s
+    return tuple(
+        SpeedupRow(w, d, b, _ratio(m.get("graph")), _ratio(m.get("xla")))
+        for (w, d, b), m in sorted(
+            by.items(), key=lambda kv: (kv[0][0], kv[0][1] != "cpu", kv[0][1], kv[0][2])
+        )
+    )
+
+
+def _fit_rows(values: Sequence[OverheadFit]) -> tuple[FitRow, ...]:
+    return tuple(
+        FitRow(
+            f.workload,
+            f.mode,
+            f.device,
+            format_seconds(f.t0_s),
+            f"{format_seconds(f.c_s)}/sample",
+            f"{f.n_half:.0f}" if f.n_half is not None and f.n_half >= 0 else "-",
+            f"{f.r2:.3f}",
+            ", ".join(str(b) for b in f.batch_sizes),
+        )
+        for f in values
+    )
+
+
+def _no_gpu(fp: Mapping[str, Any]) -> str:
+    error = text(dig(fp, "nvidia", "error"))
+    return f"none found (NVML: {error})" if error else "none found"
+
+
+def _timing(record: RunRecord) -> str:
+    t = record.timing if isinstance(record.timing, Mapping) else {}
+    parts = [
+        f"{t['blocks']} blocks" if "blocks" in t else "",
+        f">= {t['min_block_s']} s each" if "min_block_s" in t else "",
+        f"timeout {t['timeout_s']} s" if "timeout_s" in t else "",
+    ]
+    return ", ".join(p for p in parts if p) or "not recorded"
+
+
+def _duration(record: RunRecord) -> str:
+    total = record.wall_s.get("total") if isinstance(record.wall_s, Mapping) else None
+    if isinstance(total, (int, float)):
+        return format_seconds(float(total)) if total < 120 else f"{total / 60:.1f} min"
+    return "unknown (run did not finish)" if record.finished_at is None else "unknown"
+
+
+def _gpu_verdict(
+    record: RunRecord,
+    latest: Mapping[str, CaseResult],
+    fp: Mapping[str, Any],
+    findings: Sequence[Finding],
+) -> tuple[bool, bool, str]:
+    requested = any(d.startswith("gpu") for d in record.devices)
+    if not requested:
+        return False, False, "not requested (CPU-only run)"
+    gpu_cells = [r for r in latest.values() if r.device.startswith("gpu")]
+    worked = any(r.status == "ok" for r in gpu_cells)
+    if worked and record.status != "gpu_unavailable":
+        drv = facts.driver(fp)
+        return (
+            True,
+            False,
+            f"ok: {facts.gpu_names(fp) or 'GPU'}" + (f", driver {drv}" if drv else ""),
+        )
+    cause = next((f.title or f.code for f in findings if f.code != "healthy"), "")
+    if cause:
+        return True, True, f"unavailable: {cause}"
+    reasons = _gpu_reasons(latest)
+    if reasons:
+        return True, True, f"unavailable: {reasons[0][0]} (no diagnosis recorded)"
+    return True, True, "unavailable (no diagnosis recorded)"
+
+
+def _gpu_reasons(latest: Mapping[str, CaseResult]) -> tuple[tuple[str, int], ...]:
+    """Why GPU cells have no value, most frequent first: the explanation when no doctor ran."""
+    counts = Counter(
+        text(r.reason) or r.status
+        for r in latest.values()
+        if r.device.startswith("gpu") and r.status != "ok"
+    )
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def build_run_view(
+    record: RunRecord,
+    cases: Sequence[CaseResult],
+    fingerprint: Mapping[str, Any],
+    diagnosis: Mapping[str, Any] | None,
+    *,
+    problems: Sequence[str] = (),
+    probe_log: Sequence[str] = (),
+    comparison: Comparison | None = None,
+    generated_at: str = "",
+) -> RunView:
+    latest = latest_by_case(cases)
+    fp = fingerprint
+    findings = sections.findings(diagnosis)
+    requested, failed, gpu_status = _gpu_verdict(record, latest, fp, findings)
+    counts = {s: 0 for s in (*STATUSES, NOT_RUN)}
+    for r in latest.values():
+        counts[r.status] += 1
+    counts[NOT_RUN] = sum(1 for c in record.cases if c not in latest)
+    grid = _grid(record, latest)
+    workloads = [t.workload for t in grid]
+    batches = sorted({row.batch_size for t in grid for row in t.rows})
+    ok_cases = tuple(r for r in latest.values() if r.status == "ok")
+    sp = tuple(speedups(list(latest.values())))
+    fits = tuple(overhead_fits(list(latest.values())))
+    status_css = {"complete": "ok", "cells_failed": "warn", "running": "warn"}.get(
+        record.status, "bad"
+    )
+    if failed and record.status == "complete":
+        status_css = "warn"
+    ref, digest = facts.image(fp, record.image)
+    headline = Headline(
+        run_id=facts.public(record.run_id),
+        title=f"{', '.join(_unique(workloads))} on {', '.join(record.devices)}",
+        what=(
+            Fact("profile", text(record.profile)),
+            Fact("workloads", ", ".join(_unique(workloads))),
+            Fact("modes", ", ".join(sorted({m for t in grid for m in t.modes}, key=_mode_rank))),
+            Fact("batch sizes", ", ".join(str(b) for b in batches)),
+            Fact("devices", ", ".join(record.devices)),
+            Fact("cells", f"{len(set(record.cases) | set(latest))}"),
+            Fact("timing", _timing(record)),
+            Fact("threads / seed", f"{record.threads or 'default'} / {record.seed}"),
+        ),
+        where=(
+            Fact("CPU", facts.cpu_model(fp)),
+            Fact("GPU", facts.gpu_names(fp) or _no_gpu(fp)),
+            Fact("NVIDIA driver", facts.driver(fp) or "none"),
+            Fact("TensorFlow", facts.tf_version(fp, record) or "unknown"),
+            Fact("image", f"{ref} {digest}".strip() or "none (ran on the host)"),
+        ),
+        started_at=text(record.started_at),
+        finished_at=text(record.finished_at, "not finished"),
+        duration=_duration(record),
+        status=text(record.status),
+        status_css=status_css,
+        gpu_requested=requested,
+        gpu_failed=failed,
+        gpu_status=gpu_status,
+        counts=tuple(Fact(k, str(v)) for k, v in counts.items() if v or k == "ok"),
+    )
+    peaks = tuple(
+        (d, p[0], p[1]) for d in sorted({r.device for r in ok_cases}) if (p := gpu_peak(fp, d))
+    )
+    return RunView(
+        headline=headline,
+        problems=tuple(facts.public(p) for p in problems),
+        gpu_reasons=_gpu_reasons(latest) if failed else (),
+        probe_log=tuple(facts.public(line) for line in probe_log),
+        findings=findings,
+        speedups=_speedup_rows(sp),
+        grid=grid,
+        fits=_fit_rows(fits),
+        first_calls=tuple(
+            t for t in grid if any(c and c.first_call for r in t.rows for c in r.cells)
+        ),
+        gpu_states=sections.gpu_states(latest),
+        environment=sections.environment(fp),
+        reproduce=sections.reproduce(record, fp),
+        warnings_legend=tuple(Warn(k, "", v) for k, v in WARNINGS.items()),
+        comparison=comparison,
+        generated_at=generated_at,
+        ok_cases=ok_cases,
+        speedup_values=sp,
+        fit_values=fits,
+        peaks=peaks,
+    )

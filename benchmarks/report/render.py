@@ -1,0 +1,148 @@
+"""Render a run directory to ``index.html`` + ``cases.csv`` (the only I/O of the run page).
+
+The page is one file: CSS inline, charts as inline SVG, no script, a Content-Security-Policy
+that forbids every fetch, so it works from ``file://`` and any static host, and a stray string
+in the data can neither run nor phone home. Jinja autoescapes everything; undefined variables
+are errors, so a template typo fails the tests instead of printing an empty cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from benchmarks import __version__
+from benchmarks.analysis import format_seconds
+from benchmarks.report import facts
+from benchmarks.report.charts import run_charts
+from benchmarks.report.compare import DEFAULT_THRESHOLD, Comparison, compare_runs
+from benchmarks.report.load import DIAGNOSIS_FILE, FINGERPRINT_FILE, LoadedRun, load_run
+from benchmarks.report.model import RunView, build_run_view
+from benchmarks.results import CASES_FILE, COLUMNS, RUN_FILE, CaseResult, latest_by_case
+
+PAGE = "index.html"
+CSV_FILE = "cases.csv"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["seconds"] = format_seconds
+    return env
+
+
+def now_utc() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def page_html(view: RunView, downloads: Sequence[tuple[str, str]]) -> str:
+    """The run page for a view (pure apart from reading the templates)."""
+    return (
+        environment()
+        .get_template("run.html.j2")
+        .render(v=view, charts=run_charts(view), downloads=downloads, version=__version__)
+    )
+
+
+def cases_csv(cases: Sequence[CaseResult]) -> str:
+    """One row per case id (latest result), the columns of ``results.COLUMNS``.
+
+    Text cells that a spreadsheet would run as a formula (=, +, -, @ first) get a leading ``'``.
+    """
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for r in latest_by_case(cases).values():
+        row = []
+        for col in COLUMNS:
+            value = getattr(r, col)
+            if col == "warnings":
+                value = " ".join(str(w.get("code", "")) for w in value)
+            if value is None:
+                value = ""
+            if isinstance(value, str):
+                value = facts.public(value)
+                if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+                    value = "'" + value
+            row.append(value)
+        writer.writerow(row)
+    return buf.getvalue()
+
+
+def _comparison(run: LoadedRun, baseline: Path | None, threshold: float) -> Comparison | None:
+    if baseline is None:
+        return None
+    base = load_run(baseline)
+    _warn(base.problems, baseline)
+    return compare_runs(
+        base.cases,
+        run.cases,
+        baseline_env=facts.environment(base.fingerprint, base.record),
+        new_env=facts.environment(run.fingerprint, run.record),
+        baseline_id=facts.public(base.record.run_id),
+        new_id=facts.public(run.record.run_id),
+        threshold=threshold,
+    )
+
+
+def _warn(problems: Sequence[str], run_dir: Path) -> None:
+    for p in problems:
+        print(f"warning: {run_dir}/{p}", file=sys.stderr)
+
+
+def render_run(
+    run_dir: Path,
+    *,
+    baseline: Path | None = None,
+    out_dir: Path | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    generated_at: str | None = None,
+) -> Path:
+    """Write ``index.html`` and ``cases.csv`` for ``run_dir`` (into ``out_dir`` if given, with
+    copies of the downloadable files) and return the page's path. Raises ResultsError when
+    run.json is missing or unusable; damaged cases.jsonl lines become a warning on the page.
+    """
+    run = load_run(run_dir)
+    _warn(run.problems, run_dir)
+    view = build_run_view(
+        run.record,
+        run.cases,
+        run.fingerprint,
+        run.diagnosis,
+        problems=run.problems,
+        probe_log=run.probe_log,
+        comparison=_comparison(run, baseline, threshold),
+        generated_at=now_utc() if generated_at is None else generated_at,
+    )
+    out = out_dir or run_dir
+    out.mkdir(parents=True, exist_ok=True)
+    downloads = [(CASES_FILE, "cases.jsonl"), (CSV_FILE, "cases.csv")]
+    for name in (FINGERPRINT_FILE, DIAGNOSIS_FILE, RUN_FILE):
+        if (run_dir / name).exists():
+            downloads.append((name, name))
+    if out.resolve() != run_dir.resolve():
+        for name in (CASES_FILE, FINGERPRINT_FILE, DIAGNOSIS_FILE, RUN_FILE):
+            if (run_dir / name).exists():
+                shutil.copyfile(run_dir / name, out / name)
+    (out / CSV_FILE).write_text(cases_csv(run.cases), encoding="utf-8")
+    page = out / PAGE
+    tmp = page.with_name(PAGE + ".tmp")
+    tmp.write_text(page_html(view, downloads), encoding="utf-8")
+    tmp.replace(page)
+    return page

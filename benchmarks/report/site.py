@@ -1,0 +1,242 @@
+"""The site: ``<root>/index.html`` over every run directory found under a root.
+
+Runs from several machines (a CI matrix of runners, each uploading its run directory) simply sit
+side by side under the root, at any depth up to three; they are grouped by *machine class* (CPU
+model + GPU model), so a trend line never mixes an A100 with an H100. For every machine class the
+latest run is compared with the previous one, and its regressions are listed.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter, defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.errors import ResultsError
+from benchmarks.report import facts
+from benchmarks.report.charts import MODE_COLORS
+from benchmarks.report.compare import DEFAULT_THRESHOLD, CellChange, Comparison, compare_runs
+from benchmarks.report.load import LoadedRun, load_run
+from benchmarks.report.model import _mode_rank
+from benchmarks.report.plots import Chart, Point, Series, fmt_seconds, xy_chart
+from benchmarks.results import RUN_FILE, latest_by_case
+
+SITE_PAGE = "index.html"
+MAX_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class SiteRun:
+    run_id: str
+    href: str  # relative link to the run page ("" when the page was not rendered)
+    date: str
+    machine_class: str
+    devices: str
+    tf_version: str
+    status: str
+    status_css: str
+    gpu_status: str
+    cells: str  # "ok / total"
+
+
+@dataclass(frozen=True)
+class MachineRegressions:
+    machine_class: str
+    comparison: Comparison
+    flagged: tuple[CellChange, ...]
+
+
+@dataclass(frozen=True)
+class SiteView:
+    runs: tuple[SiteRun, ...]  # newest first
+    trends: tuple[Chart, ...]
+    regressions: tuple[MachineRegressions, ...]
+    skipped: tuple[str, ...]  # directories that look like runs but could not be read
+    generated_at: str
+
+
+def find_run_dirs(root: Path) -> list[Path]:
+    """Directories under ``root`` (depth 1..3) holding a run.json, sorted by path."""
+    found: list[Path] = []
+    level = [root]
+    for _ in range(MAX_DEPTH):
+        nxt: list[Path] = []
+        for d in level:
+            for child in sorted(p for p in d.iterdir() if p.is_dir() and not p.is_symlink()):
+                (found if (child / RUN_FILE).is_file() else nxt).append(child)
+        level = nxt
+    return found
+
+
+def _status_css(status: str) -> str:
+    return {"complete": "ok", "cells_failed": "warn", "running": "warn"}.get(status, "bad")
+
+
+def _gpu_status(run: LoadedRun) -> str:
+    if not any(d.startswith("gpu") for d in run.record.devices):
+        return "not requested"
+    ok = any(r.status == "ok" and r.device.startswith("gpu") for r in run.cases)
+    return "ok" if ok and run.record.status != "gpu_unavailable" else "failed"
+
+
+def _site_run(root: Path, run: LoadedRun, rendered: Collection[Path]) -> SiteRun:
+    latest = latest_by_case(run.cases)
+    total = len(set(run.record.cases) | set(latest))
+    ok = sum(1 for r in latest.values() if r.status == "ok")
+    href = run.run_dir.relative_to(root).as_posix() + "/" + SITE_PAGE
+    if run.run_dir not in rendered:
+        href = ""
+    return SiteRun(
+        run_id=facts.public(run.record.run_id),
+        href=href,
+        date=facts.text(run.record.started_at),
+        machine_class=facts.machine_class(run.fingerprint),
+        devices=", ".join(run.record.devices),
+        tf_version=facts.tf_version(run.fingerprint, run.record) or "unknown",
+        status=run.record.status,
+        status_css=_status_css(run.record.status),
+        gpu_status=_gpu_status(run),
+        cells=f"{ok} / {total}",
+    )
+
+
+def _headline_batch(runs: Sequence[LoadedRun], workload: str, device: str) -> int | None:
+    """The batch size measured by most runs (the smallest on a tie): the trend's headline."""
+    counts: Counter[int] = Counter()
+    for run in runs:
+        counts.update(
+            {
+                r.batch_size
+                for r in run.cases
+                if r.workload == workload and r.device == device and r.status == "ok"
+            }
+        )
+    if not counts:
+        return None
+    return min(counts, key=lambda b: (-counts[b], b))
+
+
+def _trend_charts(runs: Sequence[LoadedRun]) -> list[Chart]:
+    """One chart per machine class x workload x device at the headline batch, a line per mode."""
+    by_class: dict[str, list[LoadedRun]] = defaultdict(list)
+    for run in runs:
+        by_class[facts.machine_class(run.fingerprint)].append(run)
+    charts = []
+    for n, (machine, group) in enumerate(sorted(by_class.items())):
+        group = sorted(group, key=lambda r: (r.record.started_at, r.record.run_id))
+        dates = [r.record.started_at[:10] for r in group]
+        keys = sorted({(r.workload, r.device) for run in group for r in run.cases})
+        for w, d in keys:
+            b = _headline_batch(group, w, d)
+            if b is None:
+                continue
+            lines: dict[str, list[Point]] = defaultdict(list)
+            for i, run in enumerate(group):
+                for r in latest_by_case(run.cases).values():
+                    if (r.workload, r.device, r.batch_size, r.status) == (
+                        w,
+                        d,
+                        b,
+                        "ok",
+                    ) and r.median_s:
+                        lines[r.mode].append(Point(i, r.median_s, r.ci_low_s, r.ci_high_s))
+            title = f"{w} · {d} · batch {b} on {machine}"
+            charts.append(
+                xy_chart(
+                    f"trend-{n}-{w}-{d.replace(':', '')}-b{b}",
+                    title,
+                    f"Median time per call of {w} at batch {b} on {d}, one point per run of this "
+                    f"machine class ({len(group)} run(s), oldest left), with 95 % CI bars.",
+                    [
+                        Series(m, tuple(p), MODE_COLORS.get(m, ""))
+                        for m, p in sorted(lines.items(), key=lambda kv: _mode_rank(kv[0]))
+                    ],
+                    x_label="run (start date)",
+                    y_label="time per call",
+                    x_fmt=functools.partial(_date_at, dates),
+                    y_fmt=fmt_seconds,
+                    log_x=False,
+                    x_zero=False,
+                )
+            )
+    return charts
+
+
+def _date_at(dates: Sequence[str], x: float) -> str:
+    i = round(x)
+    return dates[i] if abs(x - i) < 1e-9 and 0 <= i < len(dates) else ""
+
+
+def _regressions(runs: Sequence[LoadedRun], threshold: float) -> list[MachineRegressions]:
+    by_class: dict[str, list[LoadedRun]] = defaultdict(list)
+    for run in runs:
+        by_class[facts.machine_class(run.fingerprint)].append(run)
+    out = []
+    for machine, group in sorted(by_class.items()):
+        if len(group) < 2:
+            continue
+        prev, last = sorted(group, key=lambda r: (r.record.started_at, r.record.run_id))[-2:]
+        cmp = compare_runs(
+            prev.cases,
+            last.cases,
+            baseline_env=facts.environment(prev.fingerprint, prev.record),
+            new_env=facts.environment(last.fingerprint, last.record),
+            baseline_id=facts.public(prev.record.run_id),
+            new_id=facts.public(last.record.run_id),
+            threshold=threshold,
+        )
+        out.append(MachineRegressions(machine, cmp, cmp.regressions))
+    return out
+
+
+def build_site_view(
+    root: Path,
+    runs: Sequence[LoadedRun],
+    *,
+    skipped: Sequence[str] = (),
+    rendered: Collection[Path] | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    generated_at: str = "",
+) -> SiteView:
+    """``rendered``: the run directories that have a page (None: all of them)."""
+    have = {r.run_dir for r in runs} if rendered is None else rendered
+    ordered = sorted(runs, key=lambda r: (r.record.started_at, r.record.run_id), reverse=True)
+    return SiteView(
+        runs=tuple(_site_run(root, r, have) for r in ordered),
+        trends=tuple(_trend_charts(runs)),
+        regressions=tuple(_regressions(runs, threshold)),
+        skipped=tuple(skipped),
+        generated_at=generated_at,
+    )
+
+
+def render_site(
+    root: Path, *, threshold: float = DEFAULT_THRESHOLD, generated_at: str | None = None
+) -> Path:
+    """Write ``root/index.html`` over every readable run under ``root``; return its path."""
+    from benchmarks.report.render import environment, now_utc
+
+    runs, skipped = [], []
+    for d in find_run_dirs(root):
+        try:
+            runs.append(load_run(d))
+        except ResultsError as exc:
+            skipped.append(f"{d.relative_to(root).as_posix()}: {facts.public(exc.message)}")
+    view = build_site_view(
+        root,
+        runs,
+        skipped=skipped,
+        rendered={r.run_dir for r in runs if (r.run_dir / SITE_PAGE).is_file()},
+        threshold=threshold,
+        generated_at=now_utc() if generated_at is None else generated_at,
+    )
+    from benchmarks import __version__
+
+    html = environment().get_template("site.html.j2").render(s=view, version=__version__)
+    page = root / SITE_PAGE
+    tmp = page.with_name(SITE_PAGE + ".tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(page)
+    return page
