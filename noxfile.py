@@ -182,8 +182,10 @@ def _build(session: nox.Session, flavor: str, opts: argparse.Namespace) -> str:
         else _dt.datetime.now(_dt.timezone.utc)
     ).strftime("%Y-%m-%dT%H:%M:%SZ")
     revision = _git("rev-parse", "HEAD") or "unknown"
-    if revision != "unknown" and _git("status", "--porcelain", "--untracked-files=no"):
-        revision += "-dirty"
+    # dirty = the image's code (benchmarks/) differs from that commit
+    dirty = (
+        bool(_git("status", "--porcelain", "--", "benchmarks")) if revision != "unknown" else None
+    )
     spec = containers.BuildSpec(
         flavor=flavor,
         tag=tag,
@@ -191,6 +193,7 @@ def _build(session: nox.Session, flavor: str, opts: argparse.Namespace) -> str:
         base_image=opts.base_image or None,
         network=opts.build_network or (None if info.has_bridge_network else "host"),
         revision=revision,
+        dirty=dirty,
         created=stamp,
         source=_source_url(),
     )
@@ -286,18 +289,7 @@ def _bench_in_image(session: nox.Session, flavor: str) -> None:
         gpus=gpus,
         network=opts.network,
         matrix_file=matrix,
-        env={
-            k: os.environ[k]
-            for k in (
-                "CI",
-                "GITHUB_RUN_ID",
-                "GITHUB_RUN_ATTEMPT",
-                "GITHUB_REPOSITORY",
-                "GITHUB_SERVER_URL",
-                "RUNNER_NAME",
-            )
-            if k in os.environ
-        },
+        env=containers.passed_env(os.environ),
         name=f"graphbench-{flavor}-{os.getpid()}",
     )
     argv = containers.run_argv(spec, docker=os.environ.get("GRAPHBENCH_DOCKER", "docker"))

@@ -156,6 +156,7 @@ def test_build_argv_local_base_and_host_network() -> None:
         base_image="local/debian:bookworm",
         network="host",
         revision="abc123",
+        dirty=True,
         created="2026-11-25T15:00:00Z",
         source="https://example.org/graphbench",
     )
@@ -163,6 +164,7 @@ def test_build_argv_local_base_and_host_network() -> None:
         "docker", "build", "--file", "docker/Dockerfile.cpu", "--tag", "graphbench:cpu",
         "--build-arg", "BASE_IMAGE=local/debian:bookworm",
         "--build-arg", "REVISION=abc123",
+        "--build-arg", "DIRTY=true",
         "--build-arg", "CREATED=2026-11-25T15:00:00Z",
         "--build-arg", "SOURCE=https://example.org/graphbench",
         "--label", "io.graphbench.flavor=cpu",
@@ -335,3 +337,18 @@ def test_every_copy_source_is_in_a_fresh_checkout() -> None:
                 assert any(f == prefix or f.startswith(prefix + "/") for f in tracked), (
                     f"Dockerfile.{flavor}: COPY {source} is not in a fresh checkout"
                 )
+
+
+def test_only_allow_listed_environment_reaches_the_container() -> None:
+    host = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_RUN_ID": "42",
+        "GITHUB_TOKEN": "ghs_secret",
+        "HOME": "/home/someone",
+        "XLA_FLAGS": "--xla_gpu_autotune_level=0",
+    }
+    assert containers.passed_env(host) == {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_RUN_ID": "42",
+        "XLA_FLAGS": "--xla_gpu_autotune_level=0",
+    }
