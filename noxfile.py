@@ -362,12 +362,20 @@ def bench_gpu(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def report(session: nox.Session) -> None:
-    """Render the report of a run directory (default: every run under reports/) on the host.
+    """Render a run directory's page and refresh the site index (default: the newest run).
 
     Pass-through: ``nox -s report -- reports/<run-id> --baseline reports/<older-run>``.
     """
     session.install("-e", ".")
-    session.run("python", "-m", "benchmarks", "report", *(session.posargs or ["reports"]))
+    args = list(session.posargs)
+    if not args or args[0].startswith("-"):
+        runs = sorted(
+            (p for p in Path("reports").glob("*/run.json")), key=lambda p: p.stat().st_mtime
+        )
+        if not runs:
+            session.error("no run directory under reports/\nhint: nox -s bench (or bench-cpu)")
+        args = [str(runs[-1].parent), *args]
+    session.run("python", "-m", "benchmarks", "report", *args)
 
 
 @nox.session(python=PYTHON)
