@@ -180,7 +180,7 @@ def test_smoke_profile_runs_inside_with_network_off(cpu_image: str, tmp_path: Pa
     assert argv[argv.index("--network") + 1] == "none"
     done = _proc.run(argv, timeout_s=900)
     assert done.returncode == 0, done.stderr[-4000:]
-    (run_dir,) = list(reports.iterdir())
+    (run_dir,) = [p for p in reports.iterdir() if p.is_dir()]  # beside it: the site index
     cases = [json.loads(ln) for ln in (run_dir / "cases.jsonl").read_text().splitlines()]
     assert len(cases) == 6
     assert {c["status"] for c in cases} == {"ok"}, [c.get("reason") for c in cases]
@@ -243,7 +243,7 @@ def test_bench_gpu_without_gpu_support_explains_and_fails(
     assert done.returncode != 0, out[-4000:]
     assert "GPU unavailable in the container (no_gpu_device_driver)" in out, out[-4000:]
     assert "Traceback" not in out
-    (run_dir,) = list(reports.iterdir())
+    (run_dir,) = [p for p in reports.iterdir() if p.is_dir()]  # beside it: the site index
     cases = [json.loads(ln) for ln in (run_dir / "cases.jsonl").read_text().splitlines()]
     cpu = [c for c in cases if c["device"] == "cpu"]
     assert len(cpu) == 6 and {c["status"] for c in cpu} == {"ok"}, out[-4000:]
