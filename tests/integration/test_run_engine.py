@@ -70,6 +70,25 @@ def test_tiny_run_measures_every_cell_and_leaks_no_secret(tmp_path: Path):
     assert "eager/graph" in proc.stdout  # the summary table
 
 
+def start_run(matrix: Path, out: Path) -> subprocess.Popen[str]:
+    argv = bench_argv(
+        "run", "--matrix", str(matrix), "--profile", "t", "--out", str(out), "--no-report"
+    )
+    return subprocess.Popen(
+        argv, env=bench_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def wait_for_cells(out: Path, n: int, timeout_s: float = 180) -> None:
+    deadline = time.monotonic() + timeout_s
+    cases = out / "cases.jsonl"
+    while time.monotonic() < deadline:
+        if cases.exists() and cases.read_text().count("\n") >= n:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"fewer than {n} cells finished within {timeout_s} s")
+
+
 def test_sigkill_of_a_worker_crashes_one_cell_and_the_run_goes_on(tmp_path: Path):
     m = tiny_matrix(
         tmp_path,
@@ -78,27 +97,14 @@ def test_sigkill_of_a_worker_crashes_one_cell_and_the_run_goes_on(tmp_path: Path
         min_block_s=0.1,
     )
     out = tmp_path / "run"
-    runner = subprocess.Popen(
-        bench_argv("run", "--matrix", str(m), "--profile", "t", "--out", str(out), "--no-report"),
-        env=bench_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 180
-    victim = None
-    while time.monotonic() < deadline and victim is None:
-        time.sleep(0.2)
-        done = (
-            (out / "cases.jsonl").read_text().count("\n") if (out / "cases.jsonl").exists() else 0
-        )
-        if done >= 1:
-            workers = [
-                p
-                for p in psutil.Process(runner.pid).children()
-                if "benchmarks.worker" in " ".join(p.cmdline())
-            ]
-            victim = workers[0] if workers else None
+    runner = start_run(m, out)
+    wait_for_cells(out, 1)
+    workers = [
+        p
+        for p in psutil.Process(runner.pid).children()
+        if "benchmarks.worker" in " ".join(p.cmdline())
+    ]
+    victim = workers[0] if workers else None
     assert victim is not None, "no worker found to kill"
     victim.send_signal(signal.SIGKILL)
     _, err = runner.communicate(timeout=300)
@@ -153,18 +159,8 @@ def test_ctrl_c_keeps_measured_cells_and_resume_finishes_the_rest(tmp_path: Path
         min_block_s=0.1,
     )
     out = tmp_path / "run"
-    runner = subprocess.Popen(
-        bench_argv("run", "--matrix", str(m), "--profile", "t", "--out", str(out), "--no-report"),
-        env=bench_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        time.sleep(0.2)
-        if (out / "cases.jsonl").exists() and (out / "cases.jsonl").read_text().count("\n") >= 2:
-            break
+    runner = start_run(m, out)
+    wait_for_cells(out, 2)
     runner.send_signal(signal.SIGINT)
     _, err = runner.communicate(timeout=120)
     assert runner.returncode == 130, err
