@@ -300,9 +300,12 @@ def _bench_in_image(session: nox.Session, flavor: str) -> None:
     rc = subprocess.call(argv)
     new = sorted(_run_dirs(reports) - before, key=lambda p: p.stat().st_mtime)
     run_dir = new[-1] if new else None
-    if rc == 125 and run_dir is None:  # the engine itself refused: explain, do not dump
-        problem = containers.explain_engine_error("", rc)
-        session.error(f"docker run failed before the benchmark started: {problem.message}")
+    if rc in (125, 126, 127) and run_dir is None:  # docker's own codes: nothing of ours ran
+        session.error(
+            f"docker run failed before the benchmark started (exit {rc}); the engine's message "
+            f"is above\nhint: nox -s build-{flavor} rebuilds the image; docs/containers.md lists "
+            "the engine messages and their fixes"
+        )
     if refused is not None and refused.problem is not None and run_dir is not None:
         (run_dir / "engine.log").write_text(
             containers.engine_log_text(refused.problem, refused.argv, refused.stderr)
