@@ -7,9 +7,18 @@ Sessions that run TensorFlow locally install the package with the ``cpu`` extra
 
 from __future__ import annotations
 
+import argparse
+import datetime as _dt
+import json
+import os
 import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import nox
+from nox.command import CommandFailed
 
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
@@ -75,16 +84,6 @@ def bench(session: nox.Session) -> None:
 # become explanations (benchmarks/engine.py). These sessions drive docker from the host.
 # ================================================================================================
 
-import argparse  # noqa: E402
-import datetime as _dt  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from nox.command import CommandFailed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))  # the sessions below import benchmarks.containers from the checkout
@@ -273,12 +272,23 @@ def _bench_in_image(session: nox.Session, flavor: str) -> None:
     matrix = str(Path(opts.matrix).resolve()) if opts.matrix else None
     if matrix and not Path(matrix).is_file():
         session.error(f"--matrix {opts.matrix}: no such file")
+    # The engine's refusal is evidence for the GPU doctor inside the container: it is diagnosed
+    # together with the in-container probe and kept in the run directory as engine.log.
+    evidence: Path | None = None
+    if refused is not None and refused.problem is not None:
+        evidence = reports / f".engine-{os.getpid()}.log"
+        evidence.write_text(
+            containers.engine_log_text(refused.problem, refused.argv, refused.stderr)
+        )
     args = containers.bench_args(
         profile=opts.profile,
         devices="cpu,gpu" if flavor == "gpu" else "cpu",
         only=opts.only,
         matrix=matrix is not None,
         allow_gpu_failure=refused is not None,
+        extra=("--gpu-evidence", f"{containers.CONTAINER_REPORTS}/{evidence.name}")
+        if evidence
+        else (),
     )
     spec = containers.RunSpec(
         image=tag,
@@ -297,7 +307,11 @@ def _bench_in_image(session: nox.Session, flavor: str) -> None:
     session.log(" ".join(argv))
     # Not session.run: the exit status matters (0 ok, 1 cells failed, 3 GPU unavailable) and the
     # output must stream while the matrix runs.
-    rc = subprocess.call(argv)
+    try:
+        rc = subprocess.call(argv)
+    finally:
+        if evidence is not None:
+            evidence.unlink(missing_ok=True)
     new = sorted(_run_dirs(reports) - before, key=lambda p: p.stat().st_mtime)
     run_dir = new[-1] if new else None
     if rc in (125, 126, 127) and run_dir is None:  # docker's own codes: nothing of ours ran
@@ -306,14 +320,6 @@ def _bench_in_image(session: nox.Session, flavor: str) -> None:
             f"is above\nhint: nox -s build-{flavor} rebuilds the image; docs/containers.md lists "
             "the engine messages and their fixes"
         )
-    if refused is not None and refused.problem is not None and run_dir is not None:
-        (run_dir / "engine.log").write_text(
-            containers.engine_log_text(refused.problem, refused.argv, refused.stderr)
-        )
-        diag_path = run_dir / "diagnosis.json"
-        old = json.loads(diag_path.read_text()) if diag_path.is_file() else None
-        finding = containers.engine_finding(refused.problem, refused.stderr)
-        diag_path.write_text(json.dumps(containers.merge_finding(old, finding), indent=2) + "\n")
     if run_dir is not None and not opts.no_report:
         _host_report(session, run_dir, opts.baseline)
     if refused is not None and refused.problem is not None:

@@ -353,34 +353,3 @@ def engine_log_text(problem: EngineProblem, argv: Sequence[str], stderr: str) ->
         f"$ {' '.join(argv)}\n{stderr.rstrip()}\n\n"
         f"graphbench: {problem.code}: {problem.message}\nhint: {problem.hint}\n"
     )
-
-
-def engine_finding(problem: EngineProblem, stderr: str) -> dict[str, object]:
-    """A ``diagnosis.json`` finding for a GPU the engine refused to pass into the container."""
-    line = engine_error_line(stderr)
-    return {
-        "code": problem.gpu_class or "unexplained",
-        "title": "The container engine did not pass the GPU into the container",
-        "confidence": "high",
-        "evidence": [line, "docker run --gpus ... was refused before the benchmark started"],
-        "explanation": problem.message
-        + "; the CPU cells ran in the same image without a GPU (see engine.log).",
-        "fix": problem.hint,
-        "source": "engine",
-    }
-
-
-def merge_finding(
-    diagnosis: Mapping[str, object] | None, finding: dict[str, object]
-) -> dict[str, object]:
-    """Put the engine's finding first: it explains the failure before any in-container probe."""
-    previous = (diagnosis or {}).get("findings")
-    kept = [
-        f
-        for f in (previous if isinstance(previous, list) else [])
-        if not (isinstance(f, dict) and f.get("source") == "engine")
-    ]
-    merged = dict(diagnosis or {})
-    merged.setdefault("schema_version", 1)
-    merged["findings"] = [finding, *kept]
-    return merged

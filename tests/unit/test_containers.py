@@ -119,25 +119,6 @@ def test_gpu_hint_names_the_toolkit_fix() -> None:
     assert "bench-cpu" in problem.hint
 
 
-def test_engine_finding_fits_the_diagnosis_contract() -> None:
-    problem = explain_engine_error(NO_GPU_DRIVER, 125)
-    finding = containers.engine_finding(problem, NO_GPU_DRIVER)
-    assert finding["code"] == "container_gpu_not_exposed"
-    assert finding["confidence"] == "high"
-    evidence = finding["evidence"]
-    assert isinstance(evidence, list)
-    assert evidence[0].startswith("docker: Error response from daemon: could not select")
-    doctor = {"schema_version": 1, "findings": [{"code": "unexplained", "title": "t"}]}
-    merged = containers.merge_finding(doctor, finding)
-    findings = merged["findings"]
-    assert isinstance(findings, list)
-    assert [f["code"] for f in findings] == ["container_gpu_not_exposed", "unexplained"]
-    # merging twice does not duplicate the engine's finding
-    again = containers.merge_finding(merged, finding)["findings"]
-    assert isinstance(again, list) and len(again) == 2
-    assert containers.merge_finding(None, finding)["schema_version"] == 1
-
-
 def test_engine_log_holds_command_and_exact_text() -> None:
     problem = explain_engine_error(UNKNOWN_RUNTIME_2010, 125)
     text = containers.engine_log_text(
