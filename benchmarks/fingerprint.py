@@ -107,6 +107,12 @@ def collect_run(
     }
     if git_error:
         out["git_error"] = git_error
+    lock = env.get("GRAPHBENCH_LOCK_FILE")  # set by the images: the lock their venv came from
+    if lock:
+        try:
+            out["lock_sha256"] = hashlib.sha256(Path(lock).read_bytes()).hexdigest()
+        except OSError as exc:
+            out["lock_error"] = f"{lock}: {exc.strerror}"
     return out
 
 

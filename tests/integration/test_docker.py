@@ -188,22 +188,40 @@ def test_smoke_profile_runs_inside_with_network_off(cpu_image: str, tmp_path: Pa
     for path in [run_dir, *run_dir.rglob("*")]:
         st = path.stat()
         assert (st.st_uid, st.st_gid) == (uid, gid), path
+    fp = json.loads((run_dir / "fingerprint.json").read_text())
+    assert fp["host"]["container"]["in_container"] is True
+    lock = (ROOT / "docker" / "requirements" / "cpu.lock").read_bytes()
+    assert fp["run"]["lock_sha256"] == hashlib.sha256(lock).hexdigest()
 
 
 def test_source_only_change_rebuilds_fast(
     cpu_image: str, info: engine.EngineInfo, base_image: str | None, context: Path
 ) -> None:
+    """Only the code layer is rebuilt: every layer below it (the venv above all) is reused.
+
+    The rebuild time is recorded for the CI notes, not asserted: speed goals live in
+    measurement scripts (scripts/rebuild_timing.sh), never in timed tests.
+    """
+    before = _layers(cpu_image)
     target = context / "benchmarks" / "__init__.py"
     marker = f"# rebuild probe {time.time_ns()}"
     target.write_text(target.read_text() + f"\n{marker}\n")
     elapsed = _build("cpu", cpu_image, context, info, base_image)
     _note(f"source-only rebuild of {cpu_image}: {elapsed:.1f} s (budget {REBUILD_BUDGET_S} s)")
+    after = _layers(cpu_image)
+    assert after[:-1] == before[:-1], "a source-only change rebuilt a dependency layer"
+    assert after[-1] != before[-1]
     done = _docker(
         "run", "--rm", "--network", "none", "--entrypoint", "tail", cpu_image,
         "-n", "1", "/opt/graphbench/benchmarks/__init__.py",
     )  # fmt: skip
     assert done.stdout.strip() == marker
-    assert elapsed <= REBUILD_BUDGET_S
+
+
+def _layers(image: str) -> list[str]:
+    done = _docker("image", "inspect", "--format", "{{json .RootFS.Layers}}", image)
+    layers: list[str] = json.loads(done.stdout)
+    return layers
 
 
 def test_ca_bundle_is_not_in_the_final_image(cpu_image: str) -> None:

@@ -389,3 +389,17 @@ def test_fingerprint_is_listed_in_help(capsys: pytest.CaptureFixture[str]) -> No
         cli.main(["fingerprint", "--help"])
     out = capsys.readouterr().out
     assert "--json" in out and "--include-private" in out
+
+
+def test_run_section_hashes_the_lock_file_an_image_was_built_from(tmp_path):
+    import hashlib
+
+    from benchmarks import fingerprint
+
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("tensorflow-cpu==2.21.0 --hash=sha256:abc\n")
+    run = fingerprint.collect_run(env={"GRAPHBENCH_LOCK_FILE": str(lock)})
+    assert run["lock_sha256"] == hashlib.sha256(lock.read_bytes()).hexdigest()
+    missing = fingerprint.collect_run(env={"GRAPHBENCH_LOCK_FILE": str(tmp_path / "nope")})
+    assert "lock_sha256" not in missing and "No such file" in missing["lock_error"]
+    assert "lock_sha256" not in fingerprint.collect_run(env={})
