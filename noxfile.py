@@ -363,7 +363,7 @@ def bench_gpu(session: nox.Session) -> None:
     """Run the matrix inside the CUDA image with the GPU passed through, then the report.
 
     When the engine cannot pass a GPU, the CPU cells still run in the same image, the engine's
-    message is saved as engine.log and the finding tops diagnosis.json; the session then fails.
+    message goes to the GPU doctor (--gpu-evidence, kept as engine.log); the session then fails.
     Options after --: as bench-cpu, plus --gpus all|0|0,1|GPU-<uuid>.
     """
     _bench_in_image(session, "gpu")
