@@ -6,7 +6,7 @@ loop of the same model, weights and input in this process (eager, graph, eager, 
 It prints both eager/graph speedups and their relative difference; the suite is trusted when
 they agree within 10 %. Both run under the same conditions: GC on, with TensorFlow's import-time
 objects frozen (``gc.freeze()``) as the suite's workers do, and the same threads and seed.
-Usage: ``python scripts/accuracy_check.py [--rounds 3] [--repeats 15] [--json]``.
+Usage: ``python scripts/accuracy_check.py [--rounds 5] [--repeats 15] [--json]``.
 """
 
 from __future__ import annotations
