@@ -9,19 +9,15 @@ directories are published.
 
 from __future__ import annotations
 
-import getpass
-import importlib
 import json
 import os
-import re
-import socket
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks import _proc
+from benchmarks import _proc, hostinfo, redact
 from benchmarks.diagnose import Finding, diagnose, render_text, skip_reason, to_json_document
 
 # Surface library-loading and driver diagnostics without flooding the log: dso_loader,
@@ -86,67 +82,13 @@ class ProbeResult:
         }
 
 
-def _local_scrub(text: str) -> str:
-    """Minimal fallback while ``benchmarks.redact`` is not merged: home, user, host names."""
-    replacements: list[tuple[str, str]] = []
-    home = str(Path.home())
-    if home not in ("/", "/root"):
-        replacements.append((home, "~"))
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = ""
-    host = socket.gethostname()
-    for value, token in ((host, "<host>"), (user, "<user>")):
-        if value and len(value) >= 3 and value not in ("root",):
-            replacements.append((value, token))
-    for value, token in replacements:
-        text = re.sub(rf"(?<![\w.-]){re.escape(value)}(?![\w-])", token, text)
-    return text
-
-
-def scrubber() -> Callable[[str], str]:
-    try:
-        module = importlib.import_module("benchmarks.redact")
-    except ImportError:
-        return _local_scrub
-    scrub = getattr(module, "scrub_text", None)
-    return scrub if callable(scrub) else _local_scrub
-
-
-def _in_container() -> bool:
-    if Path("/.dockerenv").exists() or Path("/run/.containerenv").exists():
-        return True
-    if os.environ.get("KUBERNETES_SERVICE_HOST"):
-        return True
-    try:
-        cgroup = Path("/proc/1/cgroup").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    return bool(re.search(r"docker|kubepods|containerd|libpod|lxc", cgroup))
-
-
 def host_facts() -> dict[str, Any]:
     """Device nodes and the kernel module's version file, as the fingerprint records them."""
-    nodes = []
-    for path in sorted(Path("/dev").glob("nvidia*")):
-        try:
-            mode = path.stat().st_mode
-        except OSError:
-            continue
-        nodes.append(
-            {
-                "path": str(path),
-                "mode": oct(mode & 0o777),
-                "readable": os.access(path, os.R_OK),
-                "writable": os.access(path, os.W_OK),
-            }
-        )
-    try:
-        proc: str | None = Path("/proc/driver/nvidia/version").read_text(encoding="utf-8")
-    except OSError:
-        proc = None
-    return {"device_nodes": nodes, "proc_driver_version": proc}
+    files = hostinfo.nvidia_driver_files()
+    return {
+        "device_nodes": files["device_nodes"],
+        "proc_driver_version": files["proc_driver_version"],
+    }
 
 
 def _marked(stdout: str, marker: str) -> dict[str, Any] | None:
@@ -225,7 +167,7 @@ def run_probe(
         log_text += f"\ngraphbench-probe: probe: child exited {done.returncode} without a result\n"
     if done.elapsed_s > SLOW_START_S and not done.timed_out:
         log_text += f"graphbench-probe: probe: slow start ({done.elapsed_s:.0f} s)\n"
-    log_text = scrubber()(log_text)
+    log_text = redact.scrub_text(log_text)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_path.write_text(log_text, encoding="utf-8")
     why = "timed out" if done.timed_out else f"child exited {done.returncode} without a result"
@@ -241,7 +183,7 @@ def run_probe(
         elapsed_s=round(done.elapsed_s, 3),
         returncode=done.returncode,
         timed_out=done.timed_out,
-        in_container=_in_container(),
+        in_container=bool(hostinfo.detect_container(os.environ)["in_container"]),
         requested=tuple(f"GPU:{o}" for o in ordinals),
         host_facts=host_facts(),
     )
@@ -301,7 +243,7 @@ def check_gpu(
     )
     log_text = result.log_text
     if evidence.strip():
-        evidence = scrubber()(evidence)
+        evidence = redact.scrub_text(evidence)
         (run_dir / "engine.log").write_text(evidence, encoding="utf-8")
         log_text = evidence.rstrip("\n") + "\n" + log_text
     findings = tuple(diagnose(log_text, fingerprint, context=result.diagnosis_context()))
