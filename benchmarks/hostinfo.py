@@ -87,6 +87,17 @@ def cgroup_limits(root: Path = ROOT) -> dict[str, Any]:
     return {"version": version, "cpu_quota_cores": quota_cores, "memory_limit_bytes": memory}
 
 
+def usable_cpus(root: Path = ROOT) -> int:
+    """CPUs this process may run on (affinity), capped by its cgroup CPU quota: the thread count
+    TensorFlow should get so it neither idles cores nor oversubscribes a container's quota."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        n = os.cpu_count() or 1
+    quota = cgroup_limits(root)["cpu_quota_cores"]
+    return min(n, max(1, round(quota))) if quota else n
+
+
 def _candidates(base: Path, rel: str) -> list[Path]:
     """Our own cgroup directory first (host view), then the mount root (cgroup namespace)."""
     own = base / rel.lstrip("/")

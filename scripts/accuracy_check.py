@@ -57,10 +57,11 @@ def timeit_speedup(repeats: int) -> tuple[float, float, float]:
     os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
     import tensorflow as tf
 
-    from benchmarks.commands.run import DEFAULT_SEED, available_cpus
+    from benchmarks.commands.run import DEFAULT_SEED
+    from benchmarks.hostinfo import usable_cpus
     from benchmarks.workloads import mlp
 
-    n = available_cpus()
+    n = usable_cpus()
     tf.config.threading.set_intra_op_parallelism_threads(n)
     tf.config.threading.set_inter_op_parallelism_threads(n)
     # the conditions of a suite worker: GC on, TensorFlow's import-time objects frozen

@@ -15,7 +15,16 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
-from benchmarks import __version__, fingerprint, gpustate, matrix, probe, redact, workloads
+from benchmarks import (
+    __version__,
+    fingerprint,
+    gpustate,
+    hostinfo,
+    matrix,
+    probe,
+    redact,
+    workloads,
+)
 from benchmarks.analysis import summary_table
 from benchmarks.errors import (
     EXIT_CELLS_FAILED,
@@ -115,7 +124,7 @@ def main(args: argparse.Namespace) -> int:
             suite_version=__version__,
             allow_gpu_failure=args.allow_gpu_failure,
             seed=args.seed,
-            threads=args.threads or available_cpus(),
+            threads=args.threads or hostinfo.usable_cpus(),
         )
     image = {
         k: v
@@ -337,20 +346,6 @@ def _public_source(path: Path | None) -> str:
 
 def command_line() -> list[str]:
     return ["python", "-m", "benchmarks", *sys.argv[1:]]
-
-
-def available_cpus() -> int:
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        n = os.cpu_count() or 1
-    try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
-        if quota != "max":
-            n = min(n, max(1, round(int(quota) / int(period))))
-    except (OSError, ValueError):
-        pass
-    return n
 
 
 def _accumulate(old: dict[str, float], new: dict[str, float]) -> dict[str, float]:

@@ -403,3 +403,19 @@ def test_run_section_hashes_the_lock_file_an_image_was_built_from(tmp_path):
     missing = fingerprint.collect_run(env={"GRAPHBENCH_LOCK_FILE": str(tmp_path / "nope")})
     assert "lock_sha256" not in missing and "No such file" in missing["lock_error"]
     assert "lock_sha256" not in fingerprint.collect_run(env={})
+
+
+def test_usable_cpus_is_capped_by_the_cgroup_quota(tmp_path):
+    import os
+
+    from benchmarks import hostinfo
+
+    (tmp_path / "proc/self").mkdir(parents=True)
+    (tmp_path / "proc/self/cgroup").write_text("0::/\n")
+    cg = tmp_path / "sys/fs/cgroup"
+    cg.mkdir(parents=True)
+    (cg / "cgroup.controllers").write_text("cpu memory\n")
+    (cg / "cpu.max").write_text("100000 100000\n")
+    assert hostinfo.usable_cpus(tmp_path) == 1
+    (cg / "cpu.max").write_text("max 100000\n")
+    assert hostinfo.usable_cpus(tmp_path) == len(os.sched_getaffinity(0))
