@@ -98,6 +98,18 @@ def usable_cpus(root: Path = ROOT) -> int:
     return min(n, max(1, round(quota))) if quota else n
 
 
+def oom_kills(root: Path = ROOT) -> int:
+    """The cgroup v2 ``oom_kill`` counter of our cgroup (0 where unreadable): a worker killed by
+    SIGKILL while it rose was ended by the kernel's OOM killer."""
+    own = parse_proc_cgroup(read_text(root / "proc/self/cgroup") or "")
+    for base in _candidates(root / "sys/fs/cgroup", own.get("", "/")):
+        for line in (read_text(base / "memory.events") or "").splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill":
+                return int(value)
+    return 0
+
+
 def _candidates(base: Path, rel: str) -> list[Path]:
     """Our own cgroup directory first (host view), then the mount root (cgroup namespace)."""
     own = base / rel.lstrip("/")

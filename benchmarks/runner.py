@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import psutil
 
-from benchmarks import outcome
+from benchmarks import hostinfo, outcome
 from benchmarks.matrix import Case, Timing
 from benchmarks.progress import Progress
 from benchmarks.results import CaseResult, append_case
@@ -119,7 +119,7 @@ class Runner:
         monitor = self.cfg.gpu_monitor if case.is_gpu else None
         gpu_before = monitor.snapshot() if monitor else None
         cpu_before = _CpuSample.take(worker.pid)
-        oom_before = _oom_kills()
+        oom_before = hostinfo.oom_kills()
         started = _now()
         msg = None
         if worker.send(
@@ -142,7 +142,7 @@ class Runner:
                 worker.stderr_tail(),
                 timed_out=timed_out,
                 timeout_s=self.cfg.timing.timeout_s,
-                oom_killed=_oom_kills() > oom_before,
+                oom_killed=hostinfo.oom_kills() > oom_before,
                 scrub=self.cfg.scrub,
             )
         else:
@@ -236,20 +236,6 @@ def _proc_cpu(pid: int) -> float:
 
 def _cpus() -> int:
     return psutil.cpu_count() or 1
-
-
-def _oom_kills() -> int:
-    """The cgroup v2 ``oom_kill`` counter of our cgroup (0 where unreadable)."""
-    try:
-        rel = Path("/proc/self/cgroup").read_text().strip().splitlines()[0].split(":", 2)[2]
-        text = Path("/sys/fs/cgroup", rel.lstrip("/"), "memory.events").read_text()
-    except (OSError, IndexError):
-        return 0
-    for line in text.splitlines():
-        key, _, value = line.partition(" ")
-        if key == "oom_kill":
-            return int(value)
-    return 0
 
 
 def _now() -> str:

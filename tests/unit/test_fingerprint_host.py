@@ -419,3 +419,15 @@ def test_usable_cpus_is_capped_by_the_cgroup_quota(tmp_path):
     assert hostinfo.usable_cpus(tmp_path) == 1
     (cg / "cpu.max").write_text("max 100000\n")
     assert hostinfo.usable_cpus(tmp_path) == len(os.sched_getaffinity(0))
+
+
+def test_oom_kill_counter_of_our_cgroup(tmp_path):
+    from benchmarks import hostinfo
+
+    assert hostinfo.oom_kills(tmp_path) == 0  # unreadable: no kill seen
+    (tmp_path / "proc/self").mkdir(parents=True)
+    (tmp_path / "proc/self/cgroup").write_text("0::/bench.scope\n")
+    own = tmp_path / "sys/fs/cgroup/bench.scope"
+    own.mkdir(parents=True)
+    (own / "memory.events").write_text("low 0\nhigh 0\nmax 3\noom 2\noom_kill 2\n")
+    assert hostinfo.oom_kills(tmp_path) == 2
