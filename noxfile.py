@@ -286,9 +286,15 @@ def _bench_in_image(session: nox.Session, flavor: str) -> None:
         only=opts.only,
         matrix=matrix is not None,
         allow_gpu_failure=refused is not None,
-        extra=("--gpu-evidence", f"{containers.CONTAINER_REPORTS}/{evidence.name}")
-        if evidence
-        else (),
+        # the host renders the report (with --baseline), so the container does not render it too
+        extra=(
+            "--no-report",
+            *(
+                ("--gpu-evidence", f"{containers.CONTAINER_REPORTS}/{evidence.name}")
+                if evidence
+                else ()
+            ),
+        ),
     )
     spec = containers.RunSpec(
         image=tag,
