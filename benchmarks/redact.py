@@ -174,7 +174,10 @@ _TOKEN_SHAPES = (
         r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.S
     ),
 )
-_OTHER_HOMES = re.compile(r"(?<![\w.\-])/(?:home|Users)/[^/\s:;'\"]+")
+_OTHER_HOMES = re.compile(r"(?<![\w.\-])/(?:home|Users|var/home)/[^/\s:;'\"]+")
+# TensorFlow's CUDA diagnostics name the host, often another machine's (a container id, a pod):
+# "kernel driver does not appear to be running on this host (runner-7): ..."
+_THIS_HOST = re.compile(r"(this host) \([^)\s]+\)")
 _ROOT_HOME = re.compile(r"(?<![\w.\-/])/root(?=/|\b|$)")
 
 
@@ -194,6 +197,7 @@ def scrub_text(text: str, ctx: PrivacyContext | None = None) -> str:
         text = re.sub(rf"(?<![\w.\-]){re.escape(home)}(?=/|\b|$)", "~", text)
     text = _OTHER_HOMES.sub("~", text)
     text = _ROOT_HOME.sub("~", text)
+    text = _THIS_HOST.sub(rf"\1 ({HOST})", text)
     for host in ctx.hostnames:
         text = re.sub(rf"(?<![\w\-]){re.escape(host)}(?![\w\-])", HOST, text)
     for user in ctx.users:

@@ -7,15 +7,11 @@ user names must not reach them even if a command line carried one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from benchmarks import redact
 from benchmarks.results import RunRecord
-
-_HOME = re.compile(r"(?:/home|/Users|/var/home)/[^/\s'\"]+|/root(?=/|\b)")
-# TensorFlow's CUDA diagnostics name the host: "... running on this host (runner-7): ..."
-_HOST = re.compile(r"(this host) \([^)\s]+\)")
 
 
 def dig(data: Any, *keys: str | int) -> Any:
@@ -46,8 +42,8 @@ def text(value: Any, default: str = "") -> str:
 
 
 def public(value: str) -> str:
-    """Replace home directories (they name the user) by ``~`` and host names by ``<host>``."""
-    return _HOST.sub(r"\1 (<host>)", _HOME.sub("~", value))
+    """Published text: secrets, home directories, user and host names removed (``redact``)."""
+    return redact.scrub_text(value)
 
 
 def cpu_model(fp: Mapping[str, Any]) -> str:

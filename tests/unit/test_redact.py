@@ -178,3 +178,16 @@ def test_fresh_context_sees_secrets_set_later(monkeypatch: pytest.MonkeyPatch) -
     ctx = redact.PrivacyContext.current(fresh=True)
     assert "late-secret-value-123" in ctx.secret_values
     assert redact.scrub_text("x late-secret-value-123 y", ctx) == f"x {REDACTED} y"
+
+
+def test_another_machines_host_in_tf_diagnostics_and_var_home_are_redacted():
+    from benchmarks import redact
+
+    ctx = redact.PrivacyContext.from_env({}, hostname="here", user="", home="/")
+    line = (
+        "kernel driver does not appear to be running on this host (runner-7f3a): "
+        "/proc/driver/nvidia/version does not exist; venv at /var/home/bob/venv"
+    )
+    out = redact.scrub_text(line, ctx)
+    assert "runner-7f3a" not in out and "this host (<host>)" in out
+    assert "/var/home/bob" not in out and "~/venv" in out
