@@ -8,7 +8,6 @@ GPU probe here and now. Output: a readable cause / evidence / fix list, or ``--j
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 import tempfile
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.errors import EXIT_GPU_UNAVAILABLE, EXIT_OK, ConfigError
+from benchmarks.results import read_json
 
 HELP = "explain a GPU start failure from a log (or probe the GPU now): cause, evidence, fix"
 
@@ -45,43 +45,6 @@ def _read_log(spec: str) -> str:
         ) from None
 
 
-def _read_fingerprint(spec: str) -> dict[str, Any]:
-    try:
-        data = json.loads(Path(spec).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(
-            f"fingerprint file not found: {spec}", "use the fingerprint.json of the same run"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read fingerprint {spec}: {exc}", "check the path") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"fingerprint {spec} is not JSON: {exc.msg} (line {exc.lineno})",
-            "pass the fingerprint.json written by `python -m benchmarks fingerprint`",
-        ) from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"fingerprint {spec} is not a JSON object", "pass a fingerprint.json")
-    return data
-
-
-def _collect_fingerprint() -> tuple[dict[str, Any] | None, str | None]:
-    """The fingerprint collector lives in another module; degrade clearly without it."""
-    try:
-        module = importlib.import_module("benchmarks.fingerprint")
-    except ImportError as exc:
-        return None, f"fingerprint collector not available ({exc}); diagnosing from the log only"
-    collect = getattr(module, "collect", None)
-    if not callable(collect):
-        return None, "benchmarks.fingerprint.collect missing; diagnosing from the log only"
-    try:
-        data = collect()
-    except Exception as exc:  # a broken collector must not hide the diagnosis
-        return None, f"fingerprint collection failed ({exc}); diagnosing from the log only"
-    if hasattr(data, "to_dict"):
-        data = data.to_dict()
-    return (data if isinstance(data, dict) else None), None
-
-
 def main(args: argparse.Namespace) -> int:
     from benchmarks.diagnose import diagnose, render_text, to_json_document
 
@@ -89,7 +52,7 @@ def main(args: argparse.Namespace) -> int:
     context: dict[str, Any] | None = None
     notes: list[str] = []
     if args.fingerprint:
-        fingerprint = _read_fingerprint(args.fingerprint)
+        fingerprint = read_json(Path(args.fingerprint))
     if args.probe:
         from benchmarks.probe import run_probe
 
@@ -100,9 +63,9 @@ def main(args: argparse.Namespace) -> int:
         log_text, context = result.log_text, result.diagnosis_context()
         notes.append(f"probe: ok={result.ok} in {result.elapsed_s:.1f} s, devices {result.devices}")
         if fingerprint is None:
-            fingerprint, note = _collect_fingerprint()
-            if note:
-                notes.append(note)
+            from benchmarks.fingerprint import collect
+
+            fingerprint = collect()  # never raises: a failed section says why it is unavailable
     else:
         log_text = _read_log(args.log)
     findings = diagnose(log_text, fingerprint, context=context)

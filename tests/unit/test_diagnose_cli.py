@@ -70,7 +70,7 @@ def test_bad_fingerprint_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     bad = tmp_path / "fp.json"
     bad.write_text("{not json")
     assert main(["diagnose", "--log", str(LOG46), "--fingerprint", str(bad)]) == 2
-    assert "is not JSON" in capsys.readouterr().err
+    assert "fp.json: cannot be read as JSON" in capsys.readouterr().err
 
 
 def test_log_or_probe_is_required(capsys: pytest.CaptureFixture[str]) -> None:
