@@ -106,46 +106,22 @@ def classify(ratio: float, lo: float, hi: float, threshold: float) -> str:
 def _change(
     case_id: str, b: CaseResult, n: CaseResult, threshold: float, comparable: bool
 ) -> CellChange:
+    ratio: float | None = None
+    lo: float | None = None
+    hi: float | None = None
+    note = ""
     if _has_value(b) and _has_value(n):
         ratio, lo, hi = ratio_ci(n.samples_s, b.samples_s)
-        verdict = classify(ratio, lo, hi, threshold) if comparable else NOT_COMPARABLE
-        return CellChange(
-            case_id,
-            n.workload,
-            n.mode,
-            n.batch_size,
-            n.device,
-            b.median_s,
-            n.median_s,
-            ratio,
-            lo,
-            hi,
-            verdict,
-            "",
-        )
-    note = f"baseline {b.status}, new {n.status}"
-    if _has_value(b):
-        verdict = BROKE
-    elif _has_value(n):
-        verdict = FIXED
+        verdict = classify(ratio, lo, hi, threshold)
     else:
-        verdict = NO_VALUE
+        note = f"baseline {b.status}, new {n.status}"
+        verdict = BROKE if _has_value(b) else FIXED if _has_value(n) else NO_VALUE
     if not comparable and verdict != NO_VALUE:
         verdict = NOT_COMPARABLE
     return CellChange(
-        case_id,
-        n.workload,
-        n.mode,
-        n.batch_size,
-        n.device,
-        b.median_s,
-        n.median_s,
-        None,
-        None,
-        None,
-        verdict,
-        note,
-    )
+        case_id, n.workload, n.mode, n.batch_size, n.device, b.median_s, n.median_s,
+        ratio, lo, hi, verdict, note,
+    )  # fmt: skip
 
 
 def compare_runs(
