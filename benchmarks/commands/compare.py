@@ -31,8 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from benchmarks.report import facts
-    from benchmarks.report.compare import compare_runs, format_table
+    from benchmarks.report.compare import compare_loaded, format_table
     from benchmarks.report.load import load_run
 
     if not 0 <= args.threshold < 10:
@@ -46,15 +45,7 @@ def main(args: argparse.Namespace) -> int:
     for run in (base, new):
         for p in run.problems:
             print(f"warning: {run.run_dir}/{p}", file=sys.stderr)
-    cmp = compare_runs(
-        base.cases,
-        new.cases,
-        baseline_env=facts.environment(base.fingerprint, base.record),
-        new_env=facts.environment(new.fingerprint, new.record),
-        baseline_id=base.record.run_id,
-        new_id=new.record.run_id,
-        threshold=args.threshold,
-    )
+    cmp = compare_loaded(base, new, args.threshold)
     if args.json:
         data = asdict(cmp)
         data["regressions"] = [c.case_id for c in cmp.regressions]

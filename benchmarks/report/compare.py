@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from benchmarks.analysis import format_seconds
+from benchmarks.report import facts
+from benchmarks.report.load import LoadedRun
 from benchmarks.results import CaseResult, latest_by_case
 from benchmarks.stats import ratio_ci
 
@@ -122,6 +124,21 @@ def _change(
         case_id, n.workload, n.mode, n.batch_size, n.device, b.median_s, n.median_s,
         ratio, lo, hi, verdict, note,
     )  # fmt: skip
+
+
+def compare_loaded(
+    baseline: LoadedRun, new: LoadedRun, threshold: float = DEFAULT_THRESHOLD
+) -> Comparison:
+    """``compare_runs`` for two loaded run directories (their environments and public ids)."""
+    return compare_runs(
+        baseline.cases,
+        new.cases,
+        baseline_env=facts.environment(baseline.fingerprint, baseline.record),
+        new_env=facts.environment(new.fingerprint, new.record),
+        baseline_id=facts.public(baseline.record.run_id),
+        new_id=facts.public(new.record.run_id),
+        threshold=threshold,
+    )
 
 
 def compare_runs(

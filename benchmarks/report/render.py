@@ -23,7 +23,7 @@ from benchmarks import __version__
 from benchmarks.analysis import format_seconds
 from benchmarks.report import facts
 from benchmarks.report.charts import run_charts
-from benchmarks.report.compare import DEFAULT_THRESHOLD, Comparison, compare_runs
+from benchmarks.report.compare import DEFAULT_THRESHOLD, Comparison, compare_loaded
 from benchmarks.report.load import DIAGNOSIS_FILE, FINGERPRINT_FILE, LoadedRun, load_run
 from benchmarks.report.model import RunView, build_run_view
 from benchmarks.results import CASES_FILE, COLUMNS, RUN_FILE, CaseResult, latest_by_case
@@ -90,15 +90,7 @@ def _comparison(run: LoadedRun, baseline: Path | None, threshold: float) -> Comp
         return None
     base = load_run(baseline)
     _warn(base.problems, baseline)
-    return compare_runs(
-        base.cases,
-        run.cases,
-        baseline_env=facts.environment(base.fingerprint, base.record),
-        new_env=facts.environment(run.fingerprint, run.record),
-        baseline_id=facts.public(base.record.run_id),
-        new_id=facts.public(run.record.run_id),
-        threshold=threshold,
-    )
+    return compare_loaded(base, run, threshold)
 
 
 def _warn(problems: Sequence[str], run_dir: Path) -> None:

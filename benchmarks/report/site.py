@@ -17,7 +17,7 @@ from pathlib import Path
 from benchmarks.errors import ResultsError
 from benchmarks.report import facts
 from benchmarks.report.charts import MODE_COLORS
-from benchmarks.report.compare import DEFAULT_THRESHOLD, CellChange, Comparison, compare_runs
+from benchmarks.report.compare import DEFAULT_THRESHOLD, CellChange, Comparison, compare_loaded
 from benchmarks.report.load import LoadedRun, load_run
 from benchmarks.report.model import _mode_rank
 from benchmarks.report.plots import Chart, Point, Series, fmt_seconds, xy_chart
@@ -178,15 +178,7 @@ def _regressions(runs: Sequence[LoadedRun], threshold: float) -> list[MachineReg
         if len(group) < 2:
             continue
         prev, last = sorted(group, key=lambda r: (r.record.started_at, r.record.run_id))[-2:]
-        cmp = compare_runs(
-            prev.cases,
-            last.cases,
-            baseline_env=facts.environment(prev.fingerprint, prev.record),
-            new_env=facts.environment(last.fingerprint, last.record),
-            baseline_id=facts.public(prev.record.run_id),
-            new_id=facts.public(last.record.run_id),
-            threshold=threshold,
-        )
+        cmp = compare_loaded(prev, last, threshold)
         out.append(MachineRegressions(machine, cmp, cmp.regressions))
     return out
 
