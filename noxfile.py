@@ -86,7 +86,9 @@ def bench(session: nox.Session) -> None:
 
 
 ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT))  # the sessions below import benchmarks.containers from the checkout
+sys.path.insert(
+    0, str(ROOT)
+)  # the sessions below import benchmarks.containers.argv from the checkout
 
 # Lock settings (platform, Python, --exclude-newer date) live in benchmarks/containers.py.
 
@@ -137,7 +139,7 @@ def _container_options(session: nox.Session, *, bench: bool) -> argparse.Namespa
 
 
 def _engine_or_error(session: nox.Session):  # type: ignore[no-untyped-def]
-    from benchmarks import engine
+    from benchmarks.containers import engine
 
     try:
         return engine.probe()
@@ -169,7 +171,8 @@ def _source_url() -> str:
 
 def _build(session: nox.Session, flavor: str, opts: argparse.Namespace) -> str:
     """Build one image (the layer cache makes an unchanged build take seconds); return its tag."""
-    from benchmarks import containers, engine
+    from benchmarks.containers import argv as containers
+    from benchmarks.containers import engine
     from benchmarks.errors import ConfigError
 
     info = _engine_or_error(session)
@@ -239,7 +242,8 @@ def _run_dirs(reports: Path) -> set[Path]:
 
 
 def _bench_in_image(session: nox.Session, flavor: str) -> None:
-    from benchmarks import containers, engine
+    from benchmarks.containers import argv as containers
+    from benchmarks.containers import engine
 
     opts = _container_options(session, bench=True)
     if opts.no_build:
@@ -391,7 +395,7 @@ def lock(session: nox.Session) -> None:
     Deterministic: the inputs are the .in files, the platform, the Python version and a fixed
     --exclude-newer date (benchmarks/containers.py), so two runs give identical files.
     """
-    from benchmarks import containers
+    from benchmarks.containers import argv as containers
 
     session.install(f"uv=={containers.LOCK_UV_VERSION}")
     for flavor in containers.FLAVORS:
@@ -404,7 +408,7 @@ def refresh_digests(session: nox.Session) -> None:
 
     Without a reachable registry it says so and exits non-zero, changing nothing.
     """
-    from benchmarks import baseimages
+    from benchmarks.containers import baseimages
 
     toml_path = ROOT / baseimages.BASE_IMAGES_FILE
     text = toml_path.read_text()
@@ -434,7 +438,7 @@ def _registry_digest(reference: str, timeout: float = 15.0) -> str:
     """The manifest-list digest of ``reference`` via the registry HTTP API (token auth)."""
     import urllib.request
 
-    from benchmarks import baseimages
+    from benchmarks.containers import baseimages
 
     ref = baseimages.parse_reference(reference)
     headers = {

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from benchmarks.results import CaseResult, latest_by_case
+from benchmarks.rundir.results import CaseResult, latest_by_case
 from benchmarks.stats import fit_overhead, ratio_ci
 
 COMPILED_MODES = ("graph", "xla")

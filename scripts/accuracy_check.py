@@ -27,7 +27,8 @@ sys.path.insert(0, str(REPO))
 
 
 def suite_speedup() -> tuple[float, float, float]:
-    from benchmarks import analysis, results
+    from benchmarks import analysis
+    from benchmarks.rundir import results
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run"
@@ -58,8 +59,8 @@ def timeit_speedup(repeats: int) -> tuple[float, float, float]:
     import tensorflow as tf
 
     from benchmarks.commands.run import DEFAULT_SEED
-    from benchmarks.hostinfo import usable_cpus
-    from benchmarks.workloads import mlp
+    from benchmarks.environment.hostinfo import usable_cpus
+    from benchmarks.worker.workloads import mlp
 
     n = usable_cpus()
     tf.config.threading.set_intra_op_parallelism_threads(n)

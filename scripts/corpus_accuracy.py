@@ -16,7 +16,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.diagnose import diagnose  # noqa: E402
+from benchmarks.doctor import diagnose  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 

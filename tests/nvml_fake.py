@@ -1,6 +1,6 @@
 """A fake NVML backend that replays a recorded reading (``tests/data/nvml/*.json``).
 
-It looks like the ``pynvml`` module to ``benchmarks._nvml``: the same function names, the same
+It looks like the ``pynvml`` module to ``benchmarks.gpu.nvml``: the same function names, the same
 return shapes (structs become attribute objects, ``[current, pending]`` lists stay lists) and the
 *real* pynvml exception classes (``pynvml.NVMLError(code)`` builds ``NVMLError_DriverNotLoaded``
 and friends). A call the fixture did not record fails the test loudly instead of guessing.

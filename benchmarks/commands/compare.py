@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from benchmarks.report.compare import compare_loaded, format_table
-    from benchmarks.report.load import load_run
+    from benchmarks.rundir.load import load_run
 
     if not 0 <= args.threshold < 10:
         raise ConfigError(

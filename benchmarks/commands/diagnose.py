@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.errors import EXIT_GPU_UNAVAILABLE, EXIT_OK, ConfigError
-from benchmarks.results import read_json
+from benchmarks.rundir.results import read_json
 
 HELP = "explain a GPU start failure from a log (or probe the GPU now): cause, evidence, fix"
 
@@ -46,7 +46,7 @@ def _read_log(spec: str) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from benchmarks.diagnose import diagnose, render_text, to_json_document
+    from benchmarks.doctor import diagnose, render_text, to_json_document
 
     fingerprint: Mapping[str, Any] | None = None
     context: dict[str, Any] | None = None
@@ -54,7 +54,7 @@ def main(args: argparse.Namespace) -> int:
     if args.fingerprint:
         fingerprint = read_json(Path(args.fingerprint))
     if args.probe:
-        from benchmarks.probe import run_probe
+        from benchmarks.gpu.probe import run_probe
 
         with tempfile.TemporaryDirectory(prefix="graphbench-probe-") as tmp:
             result = run_probe(
@@ -63,7 +63,7 @@ def main(args: argparse.Namespace) -> int:
         log_text, context = result.log_text, result.diagnosis_context()
         notes.append(f"probe: ok={result.ok} in {result.elapsed_s:.1f} s, devices {result.devices}")
         if fingerprint is None:
-            from benchmarks.fingerprint import collect
+            from benchmarks.environment.fingerprint import collect
 
             fingerprint = collect()  # never raises: a failed section says why it is unavailable
     else:

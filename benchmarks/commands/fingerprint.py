@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from benchmarks import fingerprint  # imported here: `--help` must stay cheap
+    from benchmarks.environment import fingerprint  # imported here: `--help` must stay cheap
 
     if args.output is not None:
         _check_output(args.output)  # fail before spending seconds on the collection

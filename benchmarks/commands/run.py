@@ -15,17 +15,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
-from benchmarks import (
-    __version__,
-    fingerprint,
-    gpustate,
-    hostinfo,
-    matrix,
-    probe,
-    redact,
-    workloads,
-)
+from benchmarks import __version__
 from benchmarks.analysis import summary_table
+from benchmarks.environment import fingerprint, hostinfo, redact
 from benchmarks.errors import (
     EXIT_CELLS_FAILED,
     EXIT_GPU_UNAVAILABLE,
@@ -34,9 +26,13 @@ from benchmarks.errors import (
     BenchError,
     ConfigError,
 )
-from benchmarks.matrix import Case, Plan, Timing
-from benchmarks.progress import Progress, format_duration
-from benchmarks.results import (
+from benchmarks.gpu import probe
+from benchmarks.gpu import state as gpustate
+from benchmarks.plan import matrix
+from benchmarks.plan.matrix import Case, Plan, Timing
+from benchmarks.run.progress import Progress, format_duration
+from benchmarks.run.runner import Runner, RunnerConfig
+from benchmarks.rundir.results import (
     CASES_FILE,
     RUN_FILE,
     CaseResult,
@@ -47,7 +43,7 @@ from benchmarks.results import (
     read_run,
     write_run,
 )
-from benchmarks.runner import Runner, RunnerConfig
+from benchmarks.worker import workloads
 
 HELP = "Run a profile of the benchmark matrix and write a run directory."
 DEFAULT_SEED = 1234

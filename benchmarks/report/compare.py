@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from benchmarks.analysis import format_seconds
 from benchmarks.report import facts
-from benchmarks.report.load import LoadedRun
-from benchmarks.results import CaseResult, latest_by_case
+from benchmarks.rundir.load import LoadedRun
+from benchmarks.rundir.results import CaseResult, latest_by_case
 from benchmarks.stats import ratio_ci
 
 DEFAULT_THRESHOLD = 0.10

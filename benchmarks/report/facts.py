@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from benchmarks import redact
-from benchmarks.results import RunRecord
+from benchmarks.environment import redact
+from benchmarks.rundir.results import RunRecord
 
 
 def dig(data: Any, *keys: str | int) -> Any:

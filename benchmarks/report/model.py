@@ -32,7 +32,7 @@ from benchmarks.report.sections import (
     Section,
     gpu_peak,
 )
-from benchmarks.results import STATUSES, WARNINGS, CaseResult, RunRecord, latest_by_case
+from benchmarks.rundir.results import STATUSES, WARNINGS, CaseResult, RunRecord, latest_by_case
 
 MODES = ("eager", "graph", "xla")
 NOT_RUN = "not run"

@@ -24,9 +24,9 @@ from benchmarks.analysis import format_seconds
 from benchmarks.report import facts
 from benchmarks.report.charts import run_charts
 from benchmarks.report.compare import DEFAULT_THRESHOLD, Comparison, compare_loaded
-from benchmarks.report.load import DIAGNOSIS_FILE, FINGERPRINT_FILE, LoadedRun, load_run
 from benchmarks.report.model import RunView, build_run_view
-from benchmarks.results import CASES_FILE, COLUMNS, RUN_FILE, CaseResult, latest_by_case
+from benchmarks.rundir.load import DIAGNOSIS_FILE, FINGERPRINT_FILE, LoadedRun, load_run
+from benchmarks.rundir.results import CASES_FILE, COLUMNS, RUN_FILE, CaseResult, latest_by_case
 
 PAGE = "index.html"
 CSV_FILE = "cases.csv"

@@ -13,7 +13,7 @@ from typing import Any
 
 from benchmarks.report import facts
 from benchmarks.report.facts import dig, text
-from benchmarks.results import CaseResult, RunRecord
+from benchmarks.rundir.results import CaseResult, RunRecord
 
 # FP32 (non-tensor-core) datasheet peaks; matched as substrings of the NVML GPU name, longest
 # first. CPUs have no dependable peak from the facts we collect, so none is shown for them.

@@ -18,10 +18,10 @@ from benchmarks.errors import ResultsError
 from benchmarks.report import facts
 from benchmarks.report.charts import MODE_COLORS
 from benchmarks.report.compare import DEFAULT_THRESHOLD, CellChange, Comparison, compare_loaded
-from benchmarks.report.load import LoadedRun, load_run
 from benchmarks.report.model import _mode_rank
 from benchmarks.report.plots import Chart, Point, Series, fmt_seconds, xy_chart
-from benchmarks.results import RUN_FILE, latest_by_case
+from benchmarks.rundir.load import LoadedRun, load_run
+from benchmarks.rundir.results import RUN_FILE, latest_by_case
 
 SITE_PAGE = "index.html"
 MAX_DEPTH = 3

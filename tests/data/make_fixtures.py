@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import outcome  # noqa: E402
-from benchmarks.matrix import Case  # noqa: E402
-from benchmarks.results import CaseResult, RunRecord, write_json_atomic  # noqa: E402
+from benchmarks.plan.matrix import Case  # noqa: E402
+from benchmarks.run import outcome  # noqa: E402
+from benchmarks.rundir.results import CaseResult, RunRecord, write_json_atomic  # noqa: E402
 
 RUNS = Path(__file__).resolve().parent / "runs"
 MLP_FLOPS = 668_672

@@ -28,7 +28,9 @@ from typing import NoReturn
 
 import pytest
 
-from benchmarks import _proc, containers, engine
+from benchmarks import _proc
+from benchmarks.containers import argv as containers
+from benchmarks.containers import engine
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -84,7 +86,7 @@ def base_image(info: engine.EngineInfo) -> str | None:
         if engine.image_id(local) is None:
             pytest.fail(f"GRAPHBENCH_BASE_IMAGE={local} is not an image on this engine")
         return local
-    from benchmarks import baseimages
+    from benchmarks.containers import baseimages
 
     pinned = baseimages.load((ROOT / baseimages.BASE_IMAGES_FILE).read_text())[0]
     if engine.image_id(pinned.pinned_reference) is None:

@@ -114,7 +114,7 @@ def test_run_directory_from_a_command_line_with_secrets(tmp_path: Path) -> None:
         f"""
         import json, sys
         from pathlib import Path
-        from benchmarks import fingerprint
+        from benchmarks.environment import fingerprint
         argv = ["python", "-m", "benchmarks", "run", "--token", {CLI_TOKEN!r},
                 "--index-url", "https://{URL_USER}:{URL_PASSWORD}@pypi.example/simple",
                 "GITHUB_TOKEN={GITHUB_TOKEN}", "--note", {AWS_SECRET!r}]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import containers
+from benchmarks.containers import argv as containers
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from benchmarks.cli import main
-from benchmarks.diagnose import diagnose
-from benchmarks.probe import ProbeResult, run_probe
+from benchmarks.doctor import diagnose
+from benchmarks.gpu.probe import ProbeResult, run_probe
 
 pytestmark = pytest.mark.tf
 pytest.importorskip("tensorflow", reason="the TensorFlow stage needs TensorFlow installed")
@@ -28,7 +28,7 @@ def _real_facts(result: ProbeResult) -> dict[str, Any]:
     """This machine's fingerprint: the collector when it is merged, else the same facts read
     directly (device nodes, /proc/driver/nvidia/version, container, TF build)."""
     try:
-        collect = importlib.import_module("benchmarks.fingerprint").collect
+        collect = importlib.import_module("benchmarks.environment.fingerprint").collect
     except (ImportError, AttributeError):
         ctx = result.diagnosis_context()
         return {

@@ -11,7 +11,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from benchmarks import analysis, results
+from benchmarks import analysis
+from benchmarks.rundir import results
 
 from .conftest import bench_argv, bench_env, run_bench, tiny_matrix
 
@@ -102,7 +103,7 @@ def test_sigkill_of_a_worker_crashes_one_cell_and_the_run_goes_on(tmp_path: Path
     workers = [
         p
         for p in psutil.Process(runner.pid).children()
-        if "benchmarks.worker" in " ".join(p.cmdline())
+        if "benchmarks.worker.main" in " ".join(p.cmdline())
     ]
     victim = workers[0] if workers else None
     assert victim is not None, "no worker found to kill"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from benchmarks.report.load import LoadedRun, load_run
 from benchmarks.report.model import RunView, build_run_view
 from benchmarks.report.render import page_html
+from benchmarks.rundir.load import LoadedRun, load_run
 
 RUNS = Path(__file__).resolve().parents[1] / "data" / "runs"
 DOWNLOADS = (("cases.jsonl", "cases.jsonl"), ("cases.csv", "cases.csv"))

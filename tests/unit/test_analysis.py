@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks import analysis
-from benchmarks.results import CaseResult
+from benchmarks.rundir.results import CaseResult
 
 
 def cell(mode: str, b: int, t: float, status: str = "ok", device: str = "cpu") -> CaseResult:

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import baseimages, containers
-from benchmarks.containers import (
+from benchmarks.containers import argv as containers
+from benchmarks.containers import baseimages
+from benchmarks.containers.argv import (
     BuildSpec,
     RunSpec,
     build_argv,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.diagnose import CODES, FAILURE_CODES, Finding, diagnose, to_json_document
+from benchmarks.doctor import CODES, FAILURE_CODES, Finding, diagnose, to_json_document
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 MANIFEST: list[dict[str, Any]] = json.loads((DATA / "logs" / "manifest.json").read_text())
@@ -233,7 +233,7 @@ def test_finding_shape_and_json_document() -> None:
 
 
 def test_every_code_has_title_and_fix() -> None:
-    from benchmarks.diagnose import CATALOG
+    from benchmarks.doctor import CATALOG
 
     assert set(CATALOG) == set(CODES)
     assert len(FAILURE_CODES) == 23

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import cli, fingerprint, hostinfo
+from benchmarks import cli
+from benchmarks.environment import fingerprint, hostinfo
 
 
 def put(root: Path, rel: str, text: str = "") -> None:
@@ -394,7 +395,7 @@ def test_fingerprint_is_listed_in_help(capsys: pytest.CaptureFixture[str]) -> No
 def test_run_section_hashes_the_lock_file_an_image_was_built_from(tmp_path):
     import hashlib
 
-    from benchmarks import fingerprint
+    from benchmarks.environment import fingerprint
 
     lock = tmp_path / "requirements.lock"
     lock.write_text("tensorflow-cpu==2.21.0 --hash=sha256:abc\n")
@@ -408,7 +409,7 @@ def test_run_section_hashes_the_lock_file_an_image_was_built_from(tmp_path):
 def test_usable_cpus_is_capped_by_the_cgroup_quota(tmp_path):
     import os
 
-    from benchmarks import hostinfo
+    from benchmarks.environment import hostinfo
 
     (tmp_path / "proc/self").mkdir(parents=True)
     (tmp_path / "proc/self/cgroup").write_text("0::/\n")
@@ -422,7 +423,7 @@ def test_usable_cpus_is_capped_by_the_cgroup_quota(tmp_path):
 
 
 def test_oom_kill_counter_of_our_cgroup(tmp_path):
-    from benchmarks import hostinfo
+    from benchmarks.environment import hostinfo
 
     assert hostinfo.oom_kills(tmp_path) == 0  # unreadable: no kill seen
     (tmp_path / "proc/self").mkdir(parents=True)

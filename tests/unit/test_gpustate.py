@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks import gpustate
-from benchmarks.results import WARNINGS
+from benchmarks.gpu import state as gpustate
+from benchmarks.rundir.results import WARNINGS
 from tests.nvml_fake import FakeNvml
 
 OURS = frozenset({31337})
@@ -125,7 +125,7 @@ def test_gpu_missing_from_before_is_still_assessed() -> None:
 
 
 def test_monitor_fits_the_runner_protocol() -> None:
-    from benchmarks.runner import GpuMonitor
+    from benchmarks.run.runner import GpuMonitor
 
     monitor: GpuMonitor = gpustate.Monitor([0], FakeNvml.load("throttling"))
     before = monitor.snapshot()

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from benchmarks import _libcuda
+from benchmarks.gpu import libcuda as _libcuda
 
 
 class FakeLibcuda:

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import matrix, workloads
 from benchmarks.errors import ConfigError
+from benchmarks.plan import matrix
+from benchmarks.worker import workloads
 
 KNOWN = workloads.NAMES
 GOOD = """

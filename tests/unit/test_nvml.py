@@ -10,7 +10,8 @@ import sys
 import pynvml
 import pytest
 
-from benchmarks import _nvml, _nvml_record
+from benchmarks.gpu import nvml as _nvml
+from benchmarks.gpu import record as _nvml_record
 from tests.nvml_fake import DATA, FakeNvml, NotRecordedError
 
 OURS = frozenset({31337})

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from benchmarks import outcome
-from benchmarks.matrix import Case
+from benchmarks.plan.matrix import Case
+from benchmarks.run import outcome
 
 CASE = Case("mlp", "graph", 100, "cpu")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import probe
-from benchmarks.probe import RESULT_MARKER, parse_devices
+from benchmarks.gpu import probe
+from benchmarks.gpu.probe import RESULT_MARKER, parse_devices
 
 NO_GPU_HERE = not Path("/dev/nvidia0").exists()
 
@@ -118,7 +118,7 @@ def test_check_gpu_writes_probe_log_and_diagnosis(tmp_path: Path) -> None:
 
 
 def test_skip_reasons_per_requested_device() -> None:
-    from benchmarks.diagnose import diagnose
+    from benchmarks.doctor import diagnose
 
     result = probe.ProbeResult(
         ok=False,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks import redact
-from benchmarks.redact import REDACTED, PrivacyContext
+from benchmarks.environment import redact
+from benchmarks.environment.redact import REDACTED, PrivacyContext
 
 GH = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
 AWS = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -181,7 +181,7 @@ def test_fresh_context_sees_secrets_set_later(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_another_machines_host_in_tf_diagnostics_and_var_home_are_redacted():
-    from benchmarks import redact
+    from benchmarks.environment import redact
 
     ctx = redact.PrivacyContext.from_env({}, hostname="here", user="", home="/")
     line = (

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks import __version__
-from benchmarks.report.load import load_run
 from benchmarks.report.model import build_run_view
 from benchmarks.report.render import page_html
+from benchmarks.rundir.load import load_run
 from tests.unit.report_fixtures import DOWNLOADS, RUNS
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from benchmarks.report.model import NOT_RUN, build_run_view, gpu_peak, parse_case_id
-from benchmarks.results import STATUSES
+from benchmarks.rundir.results import STATUSES
 from tests.unit.report_fixtures import run, view
 
 

@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 from benchmarks.cli import main
-from benchmarks.report.load import load_run
 from benchmarks.report.render import cases_csv, render_run
 from benchmarks.report.site import find_run_dirs, render_site
+from benchmarks.rundir.load import load_run
 from tests.data.make_fixtures import IMG, SCRIPT
 from tests.unit.report_fixtures import RUNS, copy_run, html, run
 
@@ -56,7 +56,7 @@ def test_corrupt_lines_render_the_rest_with_a_visible_warning(tmp_path, capsys):
     assert f"warning: {d}/cases.jsonl:5: not valid JSON" in err
     # the strict reader (resume, CI checks) still refuses the same file, naming file:line
     from benchmarks.errors import ResultsError
-    from benchmarks.results import read_cases
+    from benchmarks.rundir.results import read_cases
 
     try:
         read_cases(d)

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import results
 from benchmarks.errors import ResultsError
-from benchmarks.results import CaseResult, RunRecord
+from benchmarks.rundir import results
+from benchmarks.rundir.results import CaseResult, RunRecord
 
 
 def case(case_id: str = "mlp-graph-b100-cpu", status: str = "ok", **kw: object) -> CaseResult:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 
 from benchmarks.commands.run import exit_status
-from benchmarks.matrix import Case
-from benchmarks.progress import Progress, format_duration
-from benchmarks.results import CaseResult
-from benchmarks.runner import order_cases, worker_env
+from benchmarks.plan.matrix import Case
+from benchmarks.run.progress import Progress, format_duration
+from benchmarks.run.runner import order_cases, worker_env
+from benchmarks.rundir.results import CaseResult
 
 
 def c(device: str, mode: str = "eager", b: int = 1) -> Case:

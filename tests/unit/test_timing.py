@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from benchmarks.matrix import Timing
-from benchmarks.timing import measure
+from benchmarks.plan.matrix import Timing
+from benchmarks.worker.timing import measure
 
 
 class FakeDevice:

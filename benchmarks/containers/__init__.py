@@ -1,0 +1,1 @@
+"""Docker: command lines, the environment passed in, the lock, engine I/O and its errors, base images."""

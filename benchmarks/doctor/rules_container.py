@@ -1,0 +1,102 @@
+"""Rules for containers: the engine did not pass the GPU in, or a running container lost it.
+
+Docker/podman and nvidia-container-cli print their own errors before TensorFlow ever starts;
+those lines are as decisive as any TensorFlow message and are diagnosed the same way.
+"""
+
+from __future__ import annotations
+
+from benchmarks.doctor.facts import Facts, fact
+from benchmarks.doctor.findings import Candidate
+from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
+from benchmarks.doctor.signals import code_lines, container_hostname_hint
+
+
+def docker_messages(log: ScannedLog) -> tuple[list[LogLine], list[LogLine]]:
+    explicit = log.find(
+        r'could not select device driver "[^"]*" with capabilities: \[\[gpu\]\]',
+        r"unknown or invalid runtime name: nvidia",
+        r"nvidia-container-cli: initialization error: load library failed",
+        r"unresolvable CDI devices",
+        r"WARNING: The NVIDIA Driver was not detected",
+    )
+    other_cli = [
+        ln
+        for ln in log.find(r"nvidia-container-cli: initialization error")
+        if "mismatch" not in ln.text and "driver not loaded" not in ln.text
+    ]
+    return explicit, other_cli
+
+
+def container_not_exposed(log: ScannedLog, facts: Facts) -> list[Candidate]:
+    explicit, other_cli = docker_messages(log)
+    score, ev = 0, []
+    if explicit or other_cli:
+        score, ev = 85, list(quote(explicit + other_cli))
+    stub = code_lines(log, 34)
+    hint = container_hostname_hint(log)
+    if stub:
+        score, ev = max(score, 55), ev + list(quote(stub, 2))
+    if hint:
+        score, ev = max(score, 50), [*ev, hint.text]
+    in_c, nodes = facts.in_container(), facts.has_gpu_nodes()
+    libcuda_missing = log.find(
+        r"libcuda\.so\.1: cannot open shared object file",
+        r"Could not load dynamic library 'libcuda",
+    )
+    failing = bool(score) or bool(
+        code_lines(log, 303)
+        or code_lines(log, 100)
+        or log.find(r"libcuda\.so\.1: cannot open", r"kernel driver does not appear to be running")
+    )
+    note = ""
+    if in_c and nodes is False and failing:
+        intended = facts.gpu_intended() or bool(explicit or other_cli)
+        score = max(score, 92 if intended else 55)
+        if not intended:
+            note = (
+                "Nothing in this container was set up for a GPU, so check first whether the "
+                "host has one: `nvidia-smi` on the host settles it."
+            )
+        ev.append(fact("host.container.in_container", True))
+        ev.append("nvidia.device_nodes: no /dev/nvidia[0-9]* node")
+        if facts.env("NVIDIA_VISIBLE_DEVICES") is None and facts.env_known():
+            ev.append("env: NVIDIA_VISIBLE_DEVICES unset")
+    elif in_c is False and not (explicit or other_cli) and score:
+        score = 15
+        ev.append(fact("host.container.in_container", False))
+    elif in_c and nodes is True and libcuda_missing:
+        # Device nodes passed in (e.g. --device /dev/nvidia0) but the driver libraries were not
+        # injected: the NVIDIA runtime/CDI is what mounts libcuda into the container.
+        score = max(score, 85)
+        ev += [*quote(libcuda_missing, 1), fact("host.container.in_container", True)]
+        ev.append("nvidia.device_nodes: /dev/nvidia0 present, but libcuda.so.1 is not")
+        note = (
+            "The device nodes are there but the driver libraries are not: start the container "
+            "through the NVIDIA runtime (--gpus / CDI), with NVIDIA_DRIVER_CAPABILITIES "
+            "including compute,utility, instead of passing /dev/nvidia* by hand."
+        )
+    elif nodes is True and not (explicit or other_cli) and score:
+        score = 20
+        ev.append("nvidia.device_nodes: /dev/nvidia0 present")
+    return [Candidate("container_gpu_not_exposed", score, tuple(ev), note)] if score else []
+
+
+def container_lost_access(log: ScannedLog, facts: Facts) -> list[Candidate]:
+    lines = log.find(r"Failed to initialize NVML: Unknown Error")
+    score = 50 if lines else 0
+    ev = list(quote(lines))
+    err = facts.nvidia_error() or ""
+    in_c, nodes = facts.in_container(), facts.has_gpu_nodes()
+    if in_c and nodes and ("Unknown Error" in err or lines):
+        score = 88
+        ev += [fact("host.container.in_container", True), "nvidia.device_nodes: present"]
+        if err:
+            ev.append(fact("nvidia.error", err))
+    elif in_c is False and score:
+        score = 15
+        ev.append(fact("host.container.in_container", False))
+    return [Candidate("container_lost_gpu_access", score, tuple(ev))] if score else []
+
+
+RULES = (container_not_exposed, container_lost_access)

@@ -1,0 +1,80 @@
+"""Signatures shared by several rules: CUDA result codes as TF, XLA and the probe print them.
+
+XLA prints a named CUresult as ``Failed call to cuInit: CUDA_ERROR_NO_DEVICE: no CUDA-capable
+device is detected`` and an unnamed one as ``UNKNOWN ERROR (303)``; the CUDA runtime prints its
+error string (``Status: out of memory``); CHECK failures print ``(46 vs. 0)``. ``code_lines``
+finds a code in any of these spellings.
+"""
+
+from __future__ import annotations
+
+import re
+
+from benchmarks.doctor.logscan import LogLine, ScannedLog
+from benchmarks.gpu.cuda_errors import CURESULT_NAMES, CURESULT_STRINGS
+
+PROBE_PREFIX = "graphbench-probe:"
+
+# Runtime (cudaError) values differ from CUresult values for a few codes seen at init.
+_RUNTIME_ALIASES: dict[int, tuple[str, ...]] = {
+    2: ("cudaErrorMemoryAllocation",),
+    3: ("cudaErrorInitializationError",),
+    35: ("cudaErrorInsufficientDriver", "CUDA driver version is insufficient"),
+    46: ("cudaErrorDevicesUnavailable", "busy or unavailable"),
+    100: ("cudaErrorNoDevice",),
+    999: ("cudaErrorUnknown", r"\(30 vs\. 0\)", r"error code: 30\b"),
+}
+
+
+def code_patterns(code: int) -> list[str]:
+    pats = [rf"UNKNOWN ERROR \({code}\)", rf"\({code} vs\. 0\)", rf"\(0 vs\. {code}\)"]
+    pats.append(rf"cuda runtime error \({code}\)")
+    pats.append(rf"-> {code} ")
+    name = CURESULT_NAMES.get(code)
+    if name:
+        pats.append(rf"\b{name}\b")
+    pats.extend(_RUNTIME_ALIASES.get(code, ()))
+    text = CURESULT_STRINGS.get(code)
+    if text and code not in (0, 999):
+        pats.append(rf"Status: {re.escape(text)}")
+    return pats
+
+
+def code_lines(log: ScannedLog, code: int) -> list[LogLine]:
+    return log.find(*code_patterns(code))
+
+
+def cuinit_lines(log: ScannedLog) -> list[LogLine]:
+    return log.find(r"failed call to cuInit", rf"{PROBE_PREFIX} driver: cuInit")
+
+
+def created_device_lines(log: ScannedLog) -> list[LogLine]:
+    return log.find(
+        r"Created device /job:.*device:GPU:\d+ with \d+ MB memory",
+        r"Created TensorFlow device \(.*GPU:\d+ with \d+ MB memory\)",
+    )
+
+
+def created_memory_mb(log: ScannedLog) -> list[tuple[LogLine, int]]:
+    out: list[tuple[LogLine, int]] = []
+    for line in created_device_lines(log):
+        m = re.search(r"with (\d+) MB memory", line.text)
+        if m:
+            out.append((line, int(m.group(1))))
+    return out
+
+
+def probe_gpu_ok_lines(log: ScannedLog) -> list[LogLine]:
+    return log.find(rf"{PROBE_PREFIX} tensorflow: matmul on /GPU:\d+ ok")
+
+
+def probe_gpu_failed_lines(log: ScannedLog) -> list[LogLine]:
+    return log.find(
+        rf"{PROBE_PREFIX} tensorflow: matmul on /GPU:\d+ (failed|ran on .*CPU)",
+        rf"{PROBE_PREFIX} tensorflow: no GPU visible",
+    )
+
+
+def container_hostname_hint(log: ScannedLog) -> LogLine | None:
+    """TF names the host in cuda_diagnostics lines; a 12-hex name is a docker container id."""
+    return log.first(r"running on this host \([0-9a-f]{12}\)")

@@ -1,0 +1,1 @@
+"""What to measure: the matrix file, its expansion into cases, and the names cases are made of."""

@@ -1,0 +1,27 @@
+"""Workload registry: name -> module, imported only when a worker builds the workload.
+
+Each workload module defines ``build(batch_size, seed) -> Workload`` (see ``base.py``) and imports
+TensorFlow inside ``build``; this file must stay importable without TensorFlow.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from benchmarks.worker.workloads.base import Workload
+
+REGISTRY = {
+    "mlp": "benchmarks.worker.workloads.mlp",
+    "mlp_raw": "benchmarks.worker.workloads.mlp_raw",
+    "mlp_train": "benchmarks.worker.workloads.mlp_train",
+    "cnn": "benchmarks.worker.workloads.cnn",
+}
+NAMES = tuple(REGISTRY)
+
+
+def build(name: str, batch_size: int, seed: int) -> Workload:
+    module = importlib.import_module(REGISTRY[name])
+    workload: Workload = module.build(batch_size, seed)
+    return workload
