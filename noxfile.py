@@ -243,7 +243,7 @@ def _run_dirs(reports: Path) -> set[Path]:
 
 def _bench_in_image(session: nox.Session, flavor: str) -> None:
     from benchmarks.containers import argv as containers
-    from benchmarks.containers import engine
+    from benchmarks.containers import engine, engine_errors, envpass
 
     opts = _container_options(session, bench=True)
     if opts.no_build:
@@ -282,7 +282,7 @@ def _bench_in_image(session: nox.Session, flavor: str) -> None:
     if refused is not None and refused.problem is not None:
         evidence = reports / f".engine-{os.getpid()}.log"
         evidence.write_text(
-            containers.engine_log_text(refused.problem, refused.argv, refused.stderr)
+            engine_errors.engine_log_text(refused.problem, refused.argv, refused.stderr)
         )
     args = containers.bench_args(
         profile=opts.profile,
@@ -309,7 +309,7 @@ def _bench_in_image(session: nox.Session, flavor: str) -> None:
         gpus=gpus,
         network=opts.network,
         matrix_file=matrix,
-        env=containers.passed_env(os.environ),
+        env=envpass.passed_env(os.environ),
         name=f"graphbench-{flavor}-{os.getpid()}",
     )
     argv = containers.run_argv(spec, docker=os.environ.get("GRAPHBENCH_DOCKER", "docker"))
@@ -396,10 +396,11 @@ def lock(session: nox.Session) -> None:
     --exclude-newer date (benchmarks/containers.py), so two runs give identical files.
     """
     from benchmarks.containers import argv as containers
+    from benchmarks.containers import lock
 
-    session.install(f"uv=={containers.LOCK_UV_VERSION}")
+    session.install(f"uv=={lock.LOCK_UV_VERSION}")
     for flavor in containers.FLAVORS:
-        session.run(*containers.lock_argv(flavor, f"docker/requirements/{flavor}.lock"))
+        session.run(*lock.lock_argv(flavor, f"docker/requirements/{flavor}.lock"))
 
 
 @nox.session(name="refresh-digests", python=False)

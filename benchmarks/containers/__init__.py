@@ -1,1 +1,1 @@
-"""Docker: command lines, the environment passed in, the lock, engine I/O and its errors, base images."""
+"""Docker: command lines, the environment passed in, the lock, engine I/O, base images."""

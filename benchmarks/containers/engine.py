@@ -1,7 +1,7 @@
 """The Docker engine as graphbench meets it: probe it, ask about images, try a GPU hand-over.
 
 A thin I/O shell over ``_proc`` and the pure argv builders of ``containers``: every failure of
-the engine becomes an ``EngineError`` carrying ``containers.explain_engine_error``'s words, so
+the engine becomes an ``EngineError`` carrying ``engine_errors.explain_engine_error``'s words, so
 Nox sessions and tests print ``error: ... / hint: ...`` instead of a traceback.
 """
 
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import _proc
-from benchmarks.containers.argv import EngineProblem, explain_engine_error, gpus_value
+from benchmarks.containers.argv import gpus_value
+from benchmarks.containers.engine_errors import EngineProblem, explain_engine_error
 from benchmarks.errors import ConfigError, HostError
 
 

@@ -6,6 +6,7 @@ those lines are as decisive as any TensorFlow message and are diagnosed the same
 
 from __future__ import annotations
 
+from benchmarks.containers import engine_errors
 from benchmarks.doctor.facts import Facts, fact
 from benchmarks.doctor.findings import Candidate
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
@@ -14,15 +15,15 @@ from benchmarks.doctor.signals import code_lines, container_hostname_hint
 
 def docker_messages(log: ScannedLog) -> tuple[list[LogLine], list[LogLine]]:
     explicit = log.find(
-        r'could not select device driver "[^"]*" with capabilities: \[\[gpu\]\]',
-        r"unknown or invalid runtime name: nvidia",
-        r"nvidia-container-cli: initialization error: load library failed",
-        r"unresolvable CDI devices",
-        r"WARNING: The NVIDIA Driver was not detected",
+        engine_errors.NO_GPU_DEVICE_DRIVER,
+        engine_errors.NO_NVIDIA_RUNTIME,
+        engine_errors.NVIDIA_CLI_NO_LIBRARY,
+        engine_errors.UNRESOLVABLE_CDI,
+        engine_errors.NO_DRIVER_DETECTED,
     )
     other_cli = [
         ln
-        for ln in log.find(r"nvidia-container-cli: initialization error")
+        for ln in log.find(engine_errors.NVIDIA_CLI_INIT)
         if "mismatch" not in ln.text and "driver not loaded" not in ln.text
     ]
     return explicit, other_cli

@@ -1,1 +1,1 @@
-"""The machine a run measured on: the fingerprint, host facts, and redaction of what is published."""
+"""The machine a run measured on: the fingerprint, host facts, redaction of what is published."""

@@ -240,7 +240,7 @@ def collect_python() -> dict[str, Any]:
 
 
 def collect_tensorflow() -> dict[str, Any]:
-    """Run ``python -m benchmarks.worker.tfinfo`` in a child; parse its stdout, keep stderr's tail."""
+    """Run ``python -m benchmarks.worker.tfinfo`` in a child; parse stdout, keep stderr's tail."""
     import sys
 
     done = _proc.run(

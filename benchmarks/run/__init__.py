@@ -1,1 +1,1 @@
-"""Running a plan: the session a `run` command drives, the runner, its side of each worker, outcomes."""
+"""Running a plan: the run session, the runner, its side of each worker, outcomes, progress."""

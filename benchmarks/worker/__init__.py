@@ -1,1 +1,1 @@
-"""The TensorFlow side: the worker process, its timing loop, the execution modes and the workloads."""
+"""The TensorFlow side: the worker process, its timing loop, the modes and the workloads."""

@@ -1,8 +1,7 @@
 """TensorFlow build and runtime facts, gathered in a child process.
 
 Run as ``python -m benchmarks.worker.tfinfo``: prints one JSON object on stdout (TensorFlow's own
-log
-noise goes to stderr, which the parent keeps only as evidence). The parent (the fingerprint)
+log noise goes to stderr, which the parent keeps only as evidence). The parent (the fingerprint)
 never imports TensorFlow: an import costs seconds, may crash in a broken CUDA setup, and would
 pin GPU memory in a process that must stay light.
 

@@ -30,7 +30,7 @@ import pytest
 
 from benchmarks import _proc
 from benchmarks.containers import argv as containers
-from benchmarks.containers import engine
+from benchmarks.containers import engine, engine_errors
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -71,7 +71,7 @@ def info() -> engine.EngineInfo:
     try:
         return engine.probe()
     except engine.EngineError as exc:
-        detail = containers.engine_error_line(exc.stderr) or exc.problem.code
+        detail = engine_errors.engine_error_line(exc.stderr) or exc.problem.code
         _unavailable(
             f"no Docker engine can be reached: {exc.message} [{detail}] "
             f"(DOCKER_HOST={os.environ.get('DOCKER_HOST', 'unset')})"
@@ -94,7 +94,7 @@ def base_image(info: engine.EngineInfo) -> str | None:
         if not pulled.ok:
             _unavailable(
                 f"base image {pinned.pinned_reference} cannot be pulled "
-                f"({containers.engine_error_line(pulled.stderr)}); set GRAPHBENCH_BASE_IMAGE "
+                f"({engine_errors.engine_error_line(pulled.stderr)}); set GRAPHBENCH_BASE_IMAGE "
                 "to a local Debian bookworm image (.ci/run makes one with debootstrap)"
             )
     return None

@@ -1,6 +1,6 @@
 """`nox -s lock` is reproducible: regenerating both lock files gives the committed bytes, twice.
 
-Runs the same ``uv pip compile`` command line as the session (``containers.lock_argv``) against
+Runs the same ``uv pip compile`` command line as the session (``lock.lock_argv``) against
 PyPI; takes a few seconds. Skips, saying why, where uv (the pinned version) or PyPI is missing;
 .ci/run installs that uv.
 """
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.containers import argv as containers
+from benchmarks.containers import lock
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,11 +23,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def _uv() -> str:
     uv = shutil.which("uv")
     if uv is None:
-        pytest.skip(f"uv is not on PATH (pip install uv=={containers.LOCK_UV_VERSION})")
+        pytest.skip(f"uv is not on PATH (pip install uv=={lock.LOCK_UV_VERSION})")
     version = subprocess.run([uv, "--version"], capture_output=True, text=True, check=False)
-    if version.stdout.split()[1:2] != [containers.LOCK_UV_VERSION]:
+    if version.stdout.split()[1:2] != [lock.LOCK_UV_VERSION]:
         pytest.skip(
-            f"uv {version.stdout.strip()} is not the pinned uv {containers.LOCK_UV_VERSION}: "
+            f"uv {version.stdout.strip()} is not the pinned uv {lock.LOCK_UV_VERSION}: "
             "another resolver version may format lock files differently"
         )
     return uv
@@ -38,7 +39,7 @@ def test_lock_is_reproducible_and_committed(flavor: str, tmp_path: Path) -> None
     outputs = []
     for attempt in (1, 2):
         out = tmp_path / f"{flavor}-{attempt}.lock"
-        argv = containers.lock_argv(flavor, str(out), uv=uv)
+        argv = lock.lock_argv(flavor, str(out), uv=uv)
         done = subprocess.run(
             argv, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
         )

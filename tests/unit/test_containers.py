@@ -12,15 +12,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks.containers import argv as containers
-from benchmarks.containers import baseimages
-from benchmarks.containers.argv import (
-    BuildSpec,
-    RunSpec,
-    build_argv,
-    explain_engine_error,
-    gpus_value,
-    run_argv,
-)
+from benchmarks.containers import baseimages, engine_errors, envpass
+from benchmarks.containers.argv import BuildSpec, RunSpec, build_argv, gpus_value, run_argv
+from benchmarks.containers.engine_errors import explain_engine_error
 from benchmarks.errors import EXIT_GPU_UNAVAILABLE, EXIT_HOST
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +116,7 @@ def test_gpu_hint_names_the_toolkit_fix() -> None:
 
 def test_engine_log_holds_command_and_exact_text() -> None:
     problem = explain_engine_error(UNKNOWN_RUNTIME_2010, 125)
-    text = containers.engine_log_text(
+    text = engine_errors.engine_log_text(
         problem, ("docker", "run", "--gpus", "all"), UNKNOWN_RUNTIME_2010
     )
     assert text.startswith("$ docker run --gpus all\n")
@@ -333,7 +327,7 @@ def test_only_allow_listed_environment_reaches_the_container() -> None:
         "HOME": "/home/someone",
         "XLA_FLAGS": "--xla_gpu_autotune_level=0",
     }
-    assert containers.passed_env(host) == {
+    assert envpass.passed_env(host) == {
         "GITHUB_ACTIONS": "true",
         "GITHUB_RUN_ID": "42",
         "XLA_FLAGS": "--xla_gpu_autotune_level=0",
