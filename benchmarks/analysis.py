@@ -10,10 +10,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from benchmarks.plan.names import BASELINE_MODE, COMPILED_MODES, MODES
 from benchmarks.rundir.results import CaseResult, latest_by_case
 from benchmarks.stats import fit_overhead, ratio_ci
-
-COMPILED_MODES = ("graph", "xla")
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ def speedups(results: Sequence[CaseResult]) -> list[Speedup]:
     cells = {(r.workload, r.device, r.batch_size, r.mode): r for r in _ok(results)}
     out = []
     for (w, d, b, m), r in sorted(cells.items()):
-        eager = cells.get((w, d, b, "eager"))
+        eager = cells.get((w, d, b, BASELINE_MODE))
         if m not in COMPILED_MODES or eager is None:
             continue
         ratio, lo, hi = ratio_ci(eager.samples_s, r.samples_s)
@@ -113,7 +112,7 @@ def summary_table(results: Sequence[CaseResult]) -> str:
     lines = [header, "-" * len(header)]
     for (w, d, b), modes in sorted(by_key.items()):
         cells = []
-        for m in ("eager", "graph", "xla"):
+        for m in MODES:
             cell = modes.get(m)
             if cell is None:
                 cells.append("")

@@ -58,8 +58,8 @@ def timeit_speedup(repeats: int) -> tuple[float, float, float]:
     os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
     import tensorflow as tf
 
-    from benchmarks.commands.run import DEFAULT_SEED
     from benchmarks.environment.hostinfo import usable_cpus
+    from benchmarks.run.session import DEFAULT_SEED
     from benchmarks.worker.workloads import mlp
 
     n = usable_cpus()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.errors import EXIT_GPU_UNAVAILABLE, EXIT_OK, ConfigError
-from benchmarks.rundir.results import read_json
+from benchmarks.rundir.jsonio import read_json
 
 HELP = "explain a GPU start failure from a log (or probe the GPU now): cause, evidence, fix"
 

@@ -17,7 +17,6 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -26,9 +25,10 @@ from benchmarks import __version__, _proc
 from benchmarks.environment import hostinfo, redact
 from benchmarks.errors import BenchError
 from benchmarks.gpu import nvml as _nvml
+from benchmarks.rundir.jsonio import utc_stamp, write_json_atomic
+from benchmarks.rundir.layout import FINGERPRINT_FILE
 
 SCHEMA_VERSION = 1
-FILENAME = "fingerprint.json"
 TF_TIMEOUT_S = 60.0
 PACKAGES = ("tensorflow", "tensorflow-cpu", "tf-keras", "keras", "numpy", "nvidia-ml-py")
 # Left out of the digest: they change from one collection to the next on an unchanged machine.
@@ -62,7 +62,7 @@ def collect(
         tf_future = pool.submit(_soft, collect_tensorflow)
         fp: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
-            "collected_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "collected_at": utc_stamp(),
             "run": _soft(
                 collect_run, command=command, matrix_digest=matrix_digest, env=env, ctx=ctx
             ),
@@ -327,8 +327,6 @@ def digest(fp: Mapping[str, Any]) -> str:
 def write(run_dir: Path, fp: Mapping[str, Any]) -> str:
     """Write ``fingerprint.json`` into ``run_dir`` (atomically) and return its digest."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    target = run_dir / FILENAME
-    tmp = target.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(fp, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(target)
+    target = run_dir / FINGERPRINT_FILE
+    write_json_atomic(target, fp, allow_nan=True)  # as before the move: NaN kept, not refused
     return digest(fp)

@@ -20,6 +20,8 @@ from typing import Any
 from benchmarks import _proc
 from benchmarks.doctor import Finding, diagnose, render_text, skip_reason, to_json_document
 from benchmarks.environment import hostinfo, redact
+from benchmarks.rundir.jsonio import write_json_atomic
+from benchmarks.rundir.layout import DIAGNOSIS_FILE, ENGINE_LOG, PROBE_LOG
 
 # Surface library-loading and driver diagnostics without flooding the log: dso_loader,
 # cuda_diagnostics and cuda_platform log these at VLOG(1) in TF 2.21/XLA.
@@ -240,14 +242,14 @@ def check_gpu(
     together with the probe's log and kept in ``run_dir/engine.log``.
     """
     result = run_probe(
-        devices, log_path=run_dir / "probe.log", timeout_s=timeout_s, env=env, tf_stage=tf_stage
+        devices, log_path=run_dir / PROBE_LOG, timeout_s=timeout_s, env=env, tf_stage=tf_stage
     )
     log_text = result.log_text
     if evidence.strip():
         evidence = redact.scrub_text(evidence)
-        (run_dir / "engine.log").write_text(evidence, encoding="utf-8")
+        (run_dir / ENGINE_LOG).write_text(evidence, encoding="utf-8")
         log_text = evidence.rstrip("\n") + "\n" + log_text
     findings = tuple(diagnose(log_text, fingerprint, context=result.diagnosis_context()))
     document = to_json_document(findings)
-    (run_dir / "diagnosis.json").write_text(json.dumps(document, indent=2) + "\n", "utf-8")
+    write_json_atomic(run_dir / DIAGNOSIS_FILE, document, sort_keys=False)
     return GpuCheck(result, findings)

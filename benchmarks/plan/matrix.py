@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,9 +21,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
+from benchmarks.plan import names
+from benchmarks.plan.names import DEVICE_RE as _DEVICE_RE
+from benchmarks.plan.names import MODES
+
 SCHEMA_VERSION = 1
-MODES = ("eager", "graph", "xla")
-_DEVICE_RE = re.compile(r"^(cpu|gpu)(?::(\d+))?$")
 _TIMING_KEYS = ("blocks", "min_block_s", "warmup_s", "warmup_calls", "timeout_s")
 _AXIS_KEYS = ("workloads", "modes", "batch_sizes", "devices", "exclude")
 _EXCLUDE_KEYS = ("workload", "mode", "batch_size", "device")
@@ -52,7 +53,7 @@ class Case:
 
     @property
     def case_id(self) -> str:
-        return f"{self.workload}-{self.mode}-b{self.batch_size}-{self.device.replace(':', '')}"
+        return names.case_id(self.workload, self.mode, self.batch_size, self.device)
 
     @property
     def is_gpu(self) -> bool:

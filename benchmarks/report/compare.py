@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from benchmarks.analysis import format_seconds
+from benchmarks.plan.names import MODES
 from benchmarks.report import facts
 from benchmarks.rundir.load import LoadedRun
 from benchmarks.rundir.results import CaseResult, latest_by_case
@@ -175,7 +176,7 @@ def compare_runs(
 
 
 def _order(r: CaseResult) -> tuple[str, str, int, int]:
-    mode_rank = {"eager": 0, "graph": 1, "xla": 2}.get(r.mode, 3)
+    mode_rank = MODES.index(r.mode) if r.mode in MODES else len(MODES)
     return (r.workload, r.device, r.batch_size, mode_rank)
 
 

@@ -7,7 +7,6 @@ significant — is unit-tested on literal data without Jinja or a browser.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from benchmarks.analysis import (
     overhead_fits,
     speedups,
 )
+from benchmarks.plan.names import MODES, parse_case_id
 from benchmarks.report import facts, sections
 from benchmarks.report.compare import Comparison
 from benchmarks.report.facts import dig, text
@@ -34,9 +34,7 @@ from benchmarks.report.sections import (
 )
 from benchmarks.rundir.results import STATUSES, WARNINGS, CaseResult, RunRecord, latest_by_case
 
-MODES = ("eager", "graph", "xla")
 NOT_RUN = "not run"
-_CASE_ID = re.compile(r"^(?P<w>.+)-(?P<m>[a-z]+)-b(?P<b>\d+)-(?P<d>cpu|gpu\d*)$")
 
 
 @dataclass(frozen=True)
@@ -142,16 +140,6 @@ class RunView:
     speedup_values: tuple[Speedup, ...]
     fit_values: tuple[OverheadFit, ...]
     peaks: tuple[tuple[str, float, str], ...]  # (device, FLOP/s, label)
-
-
-def parse_case_id(case_id: str) -> tuple[str, str, int, str] | None:
-    """``mlp-graph-b100-gpu0`` -> ("mlp", "graph", 100, "gpu:0"); None if it does not parse."""
-    m = _CASE_ID.match(case_id)
-    if m is None:
-        return None
-    d = m["d"]
-    device = d if d == "cpu" else f"gpu:{d[3:] or '0'}"
-    return m["w"], m["m"], int(m["b"]), device
 
 
 def _ratio(s: Speedup | None) -> Ratio | None:

@@ -13,7 +13,6 @@ import io
 import shutil
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,11 +24,18 @@ from benchmarks.report import facts
 from benchmarks.report.charts import run_charts
 from benchmarks.report.compare import DEFAULT_THRESHOLD, Comparison, compare_loaded
 from benchmarks.report.model import RunView, build_run_view
-from benchmarks.rundir.load import DIAGNOSIS_FILE, FINGERPRINT_FILE, LoadedRun, load_run
-from benchmarks.rundir.results import CASES_FILE, COLUMNS, RUN_FILE, CaseResult, latest_by_case
+from benchmarks.rundir.jsonio import utc_stamp, write_text_atomic
+from benchmarks.rundir.layout import (
+    CASES_FILE,
+    CSV_FILE,
+    DIAGNOSIS_FILE,
+    FINGERPRINT_FILE,
+    PAGE,
+    RUN_FILE,
+)
+from benchmarks.rundir.load import LoadedRun, load_run
+from benchmarks.rundir.results import COLUMNS, CaseResult, latest_by_case
 
-PAGE = "index.html"
-CSV_FILE = "cases.csv"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
@@ -45,10 +51,6 @@ def environment() -> jinja2.Environment:
     )
     env.filters["seconds"] = format_seconds
     return env
-
-
-def now_utc() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def page_html(view: RunView, downloads: Sequence[tuple[str, str]]) -> str:
@@ -120,7 +122,7 @@ def render_run(
         problems=run.problems,
         probe_log=run.probe_log,
         comparison=_comparison(run, baseline, threshold),
-        generated_at=now_utc() if generated_at is None else generated_at,
+        generated_at=utc_stamp() if generated_at is None else generated_at,
     )
     out = out_dir or run_dir
     out.mkdir(parents=True, exist_ok=True)
@@ -134,7 +136,5 @@ def render_run(
                 shutil.copyfile(run_dir / name, out / name)
     (out / CSV_FILE).write_text(cases_csv(run.cases), encoding="utf-8")
     page = out / PAGE
-    tmp = page.with_name(PAGE + ".tmp")
-    tmp.write_text(page_html(view, downloads), encoding="utf-8")
-    tmp.replace(page)
+    write_text_atomic(page, page_html(view, downloads))
     return page

@@ -20,10 +20,11 @@ from benchmarks.report.charts import MODE_COLORS
 from benchmarks.report.compare import DEFAULT_THRESHOLD, CellChange, Comparison, compare_loaded
 from benchmarks.report.model import _mode_rank
 from benchmarks.report.plots import Chart, Point, Series, fmt_seconds, xy_chart
+from benchmarks.rundir.jsonio import utc_stamp, write_text_atomic
+from benchmarks.rundir.layout import RUN_FILE, SITE_PAGE
 from benchmarks.rundir.load import LoadedRun, load_run
-from benchmarks.rundir.results import RUN_FILE, latest_by_case
+from benchmarks.rundir.results import latest_by_case
 
-SITE_PAGE = "index.html"
 MAX_DEPTH = 3
 
 
@@ -208,7 +209,7 @@ def render_site(
     root: Path, *, threshold: float = DEFAULT_THRESHOLD, generated_at: str | None = None
 ) -> Path:
     """Write ``root/index.html`` over every readable run under ``root``; return its path."""
-    from benchmarks.report.render import environment, now_utc
+    from benchmarks.report.render import environment
 
     runs, skipped = [], []
     for d in find_run_dirs(root):
@@ -222,13 +223,11 @@ def render_site(
         skipped=skipped,
         rendered={r.run_dir for r in runs if (r.run_dir / SITE_PAGE).is_file()},
         threshold=threshold,
-        generated_at=now_utc() if generated_at is None else generated_at,
+        generated_at=utc_stamp() if generated_at is None else generated_at,
     )
     from benchmarks import __version__
 
     html = environment().get_template("site.html.j2").render(s=view, version=__version__)
     page = root / SITE_PAGE
-    tmp = page.with_name(SITE_PAGE + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(page)
+    write_text_atomic(page, html)
     return page

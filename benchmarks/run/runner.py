@@ -22,6 +22,8 @@ from benchmarks.plan.matrix import Case, Timing
 from benchmarks.run import outcome
 from benchmarks.run.progress import Progress
 from benchmarks.run.workerproc import WorkerProcess
+from benchmarks.rundir.jsonio import utc_stamp
+from benchmarks.rundir.layout import LOGS_DIR, worker_log
 from benchmarks.rundir.results import CaseResult, append_case
 
 PHASES = ("build", "first_call", "warmup", "calibration", "measure")
@@ -86,7 +88,7 @@ class Runner:
         self.stats = RunnerStats()
         self._workers: dict[str, WorkerProcess] = {}
         self._started = 0
-        (config.run_dir / "logs").mkdir(parents=True, exist_ok=True)
+        (config.run_dir / LOGS_DIR).mkdir(parents=True, exist_ok=True)
 
     def run(self, cases: Sequence[Case]) -> RunnerStats:
         try:
@@ -121,7 +123,7 @@ class Runner:
         gpu_before = monitor.snapshot() if monitor else None
         cpu_before = _CpuSample.take(worker.pid)
         oom_before = hostinfo.oom_kills()
-        started = _now()
+        started = utc_stamp()
         msg = None
         if worker.send(
             {
@@ -149,7 +151,8 @@ class Runner:
         else:
             result = outcome.from_worker(case, msg, scrub=self.cfg.scrub)
             result = outcome.with_extra_warnings(
-                result, outcome.foreign_cpu_warning(cpu_before.foreign_fraction(), _cpus())
+                result,
+                outcome.foreign_cpu_warning(cpu_before.foreign_fraction(), hostinfo.usable_cpus()),
             )
         extra: list[tuple[str, str]] = []
         gpu_state = None
@@ -163,14 +166,14 @@ class Runner:
             extra,
             gpu_state=gpu_state,
             started_at=started,
-            finished_at=_now(),
+            finished_at=utc_stamp(),
             worker={**result.worker, "pid": worker.pid},
         )
 
     def _worker(self, kind: str) -> WorkerProcess:
         if kind not in self._workers:
             self._started += 1
-            log = self.cfg.run_dir / "logs" / f"worker-{self._started}-{kind}.log"
+            log = self.cfg.run_dir / worker_log(self._started, kind)
             w = WorkerProcess(self.cfg.threads, log, worker_env(kind, self.cfg.base_env))
             self._workers[kind] = w
             ready = w.wait_ready()
@@ -224,7 +227,7 @@ class _CpuSample:
         if wall <= 0.5:
             return None
         foreign = (now.busy - self.busy) - (now.worker - self.worker)
-        return max(0.0, foreign / (wall * _cpus()))
+        return max(0.0, foreign / (wall * hostinfo.usable_cpus()))
 
 
 def _proc_cpu(pid: int) -> float:
@@ -233,11 +236,3 @@ def _proc_cpu(pid: int) -> float:
     except psutil.Error:
         return 0.0
     return float(t.user + t.system + t.children_user + t.children_system)
-
-
-def _cpus() -> int:
-    return psutil.cpu_count() or 1
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

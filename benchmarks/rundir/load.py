@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.errors import ResultsError
-from benchmarks.rundir.results import CASES_FILE, CaseResult, RunRecord, read_json, read_run
+from benchmarks.rundir.jsonio import read_json
+from benchmarks.rundir.layout import CASES_FILE, DIAGNOSIS_FILE, FINGERPRINT_FILE, PROBE_LOG
+from benchmarks.rundir.results import CaseResult, RunRecord, read_run
 
-FINGERPRINT_FILE = "fingerprint.json"
-DIAGNOSIS_FILE = "diagnosis.json"
-PROBE_LOG = "probe.log"
 PROBE_LOG_LINES = 200
 
 

@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.errors import ResultsError
+from benchmarks.rundir.jsonio import read_json, write_json_atomic
+from benchmarks.rundir.layout import CASES_FILE, RUN_FILE
 
 if TYPE_CHECKING:
     import pandas as pd
 
 SCHEMA_VERSION = 1
-CASES_FILE = "cases.jsonl"
-RUN_FILE = "run.json"
 STATUSES = ("ok", "failed", "crashed", "timeout", "oom", "skipped")
 
 # Warning codes a cell may carry; the report explains each.
@@ -203,28 +203,6 @@ def read_run(run_dir: Path) -> RunRecord:
         raise ResultsError(
             f"{path}: incomplete run record ({exc})", "the file is damaged"
         ) from None
-
-
-def read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ResultsError(f"{path}: not found", "is this a graphbench run directory?") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ResultsError(
-            f"{path}: cannot be read as JSON ({exc})", "the file is damaged"
-        ) from None
-    if not isinstance(data, dict):
-        raise ResultsError(f"{path}: expected a JSON object", "the file is damaged")
-    return data
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(
-        json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8"
-    )
-    tmp.replace(path)
 
 
 COLUMNS = (

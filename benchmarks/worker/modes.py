@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-MODES = ("eager", "graph", "xla")
-
 
 def compile_fn(fn: Callable[..., Any], mode: str) -> Callable[..., Any]:
     """eager: ``fn``; graph: ``tf.function(fn)``; xla: ``tf.function(fn, jit_compile=True)``."""

@@ -27,7 +27,8 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.plan.matrix import Case  # noqa: E402
 from benchmarks.run import outcome  # noqa: E402
-from benchmarks.rundir.results import CaseResult, RunRecord, write_json_atomic  # noqa: E402
+from benchmarks.rundir.jsonio import write_json_atomic  # noqa: E402
+from benchmarks.rundir.results import CaseResult, RunRecord  # noqa: E402
 
 RUNS = Path(__file__).resolve().parent / "runs"
 MLP_FLOPS = 668_672

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from benchmarks.report.model import NOT_RUN, build_run_view, gpu_peak, parse_case_id
+from benchmarks.plan.names import parse_case_id
+from benchmarks.report.model import NOT_RUN, build_run_view, gpu_peak
 from benchmarks.rundir.results import STATUSES
 from tests.unit.report_fixtures import run, view
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 
-from benchmarks.commands.run import exit_status
 from benchmarks.plan.matrix import Case
 from benchmarks.run.progress import Progress, format_duration
 from benchmarks.run.runner import order_cases, worker_env
+from benchmarks.run.session import exit_status
 from benchmarks.rundir.results import CaseResult
 
 

@@ -1,0 +1,322 @@
+"""A run, start to end: plan or resume, the record, the fingerprint, the GPU check, the runner.
+
+The ``run`` command parses its flags into :class:`RunOptions` and prints what :func:`execute`
+returns; everything a run does to its directory happens here, so other entry points (shards,
+scripts) get the same run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+from benchmarks import __version__
+from benchmarks.environment import fingerprint, hostinfo, redact
+from benchmarks.errors import (
+    EXIT_CELLS_FAILED,
+    EXIT_GPU_UNAVAILABLE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    ConfigError,
+)
+from benchmarks.gpu import probe
+from benchmarks.gpu import state as gpustate
+from benchmarks.plan import matrix
+from benchmarks.plan.matrix import Case, Plan, Timing
+from benchmarks.run.progress import Progress
+from benchmarks.run.runner import Runner, RunnerConfig
+from benchmarks.rundir.jsonio import read_json, run_id_stamp, utc_stamp, write_json_atomic
+from benchmarks.rundir.layout import CASES_FILE, FINGERPRINT_FILE, RUN_FILE
+from benchmarks.rundir.results import (
+    CaseResult,
+    RunRecord,
+    latest_by_case,
+    read_cases,
+    read_run,
+    write_run,
+)
+from benchmarks.worker import workloads
+
+DEFAULT_SEED = 1234
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the ``run`` command's flags ask for (see its ``--help``)."""
+
+    profile: str = "default"
+    matrix: Path | None = None
+    device: str | None = None
+    only: Sequence[str] = ()
+    out: Path | None = None
+    reports_root: Path = Path("reports")
+    resume: Path | None = None
+    seed: int = DEFAULT_SEED
+    threads: int = 0
+    allow_gpu_failure: bool = False
+    gpu_evidence: Path | None = None
+    command: Sequence[str] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a finished (or interrupted) run leaves for the command to print."""
+
+    run_dir: Path
+    status: str
+    exit_code: int
+    results: tuple[CaseResult, ...]  # every line of cases.jsonl
+    measured: int  # cells measured by this invocation
+    wall_s: float
+    measured_share: float  # of the wall time, inside timed blocks
+    interrupted: bool
+
+
+def execute(opts: RunOptions, out: TextIO) -> RunOutcome:
+    """Run (or resume) ``opts``; progress goes to ``out``. Raises BenchError on bad input."""
+    started = time.monotonic()
+    if opts.resume:
+        plan, run_dir, record = _resume(opts.resume)
+    else:
+        plan = _plan(opts)
+        run_dir = _new_run_dir(opts, plan)
+        record = RunRecord(
+            run_id=run_dir.name,
+            command=redact.scrub_argv(list(opts.command)),
+            profile=plan.profile,
+            matrix_source=_public_source(opts.matrix),
+            matrix_digest=plan.digest,
+            cases=[c.case_id for c in plan.cases],
+            plan=[asdict(c) for c in plan.cases],
+            devices=sorted({c.device for c in plan.cases}),
+            timing=asdict(plan.timing),
+            started_at=utc_stamp(),
+            suite_version=__version__,
+            allow_gpu_failure=opts.allow_gpu_failure,
+            seed=opts.seed,
+            threads=opts.threads or hostinfo.usable_cpus(),
+        )
+    record = replace(record, image=_image_from_env(os.environ))
+    write_run(run_dir, record)
+    fp_start = time.monotonic()
+    fp, digest = _fingerprint(run_dir, record, resumed=bool(opts.resume), out=out)
+    fingerprint_s = time.monotonic() - fp_start
+    done = {r.case_id for r in read_cases(run_dir)}
+    todo = [c for c in plan.cases if c.case_id not in done]
+    print(
+        f"graphbench {__version__}: profile {plan.profile!r}, {len(todo)} of "
+        f"{len(plan.cases)} cells to run -> {run_dir}",
+        file=out,
+    )
+    skip, probe_s = _check_gpus(opts.gpu_evidence, todo, run_dir, fp, out)
+    gpus = sorted({int(c.device.split(":")[1]) for c in todo if c.is_gpu})
+    cfg = RunnerConfig(
+        run_dir=run_dir,
+        timing=plan.timing,
+        seed=record.seed,
+        threads=record.threads,
+        progress=Progress(len(todo), out),
+        fingerprint_digest=digest,
+        scrub=redact.scrub_text,
+        gpu_monitor=gpustate.Monitor(gpus) if gpus and not skip else None,
+        skip_gpu_reason=skip,
+    )
+    with _sigterm_as_interrupt():
+        stats = Runner(cfg).run(todo)
+    results = read_cases(run_dir)
+    status, code = exit_status(
+        latest_by_case(results), plan.cases, stats.interrupted, record.allow_gpu_failure
+    )
+    wall = {
+        "total": time.monotonic() - started,
+        "fingerprint": fingerprint_s,
+        "probe": probe_s,
+        "import": stats.import_s,
+        **stats.phases_s,
+    }
+    wall["other"] = max(0.0, wall["total"] - sum(v for k, v in wall.items() if k != "total"))
+    record = replace(
+        record,
+        finished_at=utc_stamp(),
+        status=status,
+        exit_code=code,
+        wall_s=_accumulate(record.wall_s, wall),
+        workers=record.workers + stats.workers,
+    )
+    write_run(run_dir, record)
+    return RunOutcome(
+        run_dir=run_dir,
+        status=status,
+        exit_code=code,
+        results=tuple(results),
+        measured=len(stats.results),
+        wall_s=wall["total"],
+        measured_share=wall["measure"] / wall["total"] if wall["total"] else 0.0,
+        interrupted=stats.interrupted,
+    )
+
+
+def _image_from_env(environ: dict[str, str] | os._Environ[str]) -> dict[str, str]:
+    """The image the run is inside, as the Nox session passed it (the container cannot see it)."""
+    pairs = (
+        ("reference", environ.get("GRAPHBENCH_IMAGE", "")),
+        ("digest", environ.get("GRAPHBENCH_IMAGE_DIGEST", "")),
+    )
+    return {k: v for k, v in pairs if v}
+
+
+def exit_status(
+    latest: dict[str, CaseResult],
+    planned: Sequence[Case],
+    interrupted: bool,
+    allow_gpu_failure: bool = False,
+) -> tuple[str, int]:
+    """The run's status word and exit code (documented in README "Exit codes")."""
+    if interrupted:
+        return "interrupted", EXIT_INTERRUPTED
+    statuses = [latest[c.case_id].status for c in planned if c.case_id in latest]
+    if any(s in ("failed", "crashed", "timeout", "oom") for s in statuses):
+        return "cells_failed", EXIT_CELLS_FAILED
+    if any(s == "skipped" for s in statuses):
+        return "gpu_unavailable", EXIT_OK if allow_gpu_failure else EXIT_GPU_UNAVAILABLE
+    return "complete", EXIT_OK
+
+
+def _fingerprint(
+    run_dir: Path, record: RunRecord, *, resumed: bool, out: TextIO
+) -> tuple[dict[str, Any], str]:
+    """Write fingerprint.json (a resumed run on a changed machine keeps both, and says so)."""
+    fp = fingerprint.collect(
+        command=record.command, matrix_digest=record.matrix_digest, image=record.image or None
+    )
+    target = run_dir / FINGERPRINT_FILE
+    if not resumed or not target.exists():
+        return fp, fingerprint.write(run_dir, fp)
+    old = fingerprint.digest(read_json(target))
+    new = fingerprint.digest(fp)
+    if new != old:
+        n = len(list(run_dir.glob("fingerprint.resume-*.json"))) + 1
+        write_json_atomic(run_dir / f"fingerprint.resume-{n}.json", fp, allow_nan=True)
+        print(
+            f"warning: the environment changed since this run started (fingerprint "
+            f"{old[:12]} -> {new[:12]}); new cells carry the new digest",
+            file=out,
+        )
+    return fp, new
+
+
+def _check_gpus(
+    gpu_evidence: Path | None,
+    todo: Sequence[Case],
+    run_dir: Path,
+    fp: dict[str, Any],
+    out: TextIO,
+) -> tuple[dict[str, str], float]:
+    """Probe the requested GPUs in a child before any GPU cell; explain a failure at once."""
+    devices = sorted({c.device for c in todo if c.is_gpu})
+    if not devices:
+        return {}, 0.0
+    evidence = ""
+    if gpu_evidence is not None:
+        try:
+            evidence = gpu_evidence.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise ConfigError(
+                f"--gpu-evidence {gpu_evidence}: cannot read ({exc.strerror})",
+                "pass a readable text file",
+            ) from None
+    start = time.monotonic()
+    print(f"probing {', '.join(devices)} (driver, then TensorFlow) ...", file=out)
+    check = probe.check_gpu(devices, run_dir=run_dir, fingerprint=fp, evidence=evidence)
+    skip = check.skip_reasons(devices)
+    if skip:
+        print(
+            f"GPU unavailable - {', '.join(sorted(skip))} cells will be skipped; "
+            "CPU cells still run.\n" + check.explanation(),
+            file=out,
+        )
+    return skip, time.monotonic() - start
+
+
+def _plan(opts: RunOptions) -> Plan:
+    path = opts.matrix or matrix.default_matrix_path()
+    spec = matrix.load(path, workloads.NAMES)
+    devices = matrix.parse_devices(opts.device) if opts.device else None
+    if opts.threads < 0:
+        raise ConfigError(f"--threads {opts.threads}: must be >= 0", "0 means: all usable CPUs")
+    return matrix.expand(spec, opts.profile, devices, list(opts.only))
+
+
+def _resume(run_dir: Path) -> tuple[Plan, Path, RunRecord]:
+    if not (run_dir / RUN_FILE).exists():
+        raise ConfigError(f"{run_dir}: no {RUN_FILE} here", "pass a run directory to --resume")
+    record = read_run(run_dir)
+    read_cases(run_dir)  # a corrupt cases.jsonl stops us here, before anything is written
+    try:
+        cases = tuple(Case(**c) for c in record.plan)
+        timing = Timing(**record.timing)
+    except TypeError as exc:
+        raise ConfigError(
+            f"{run_dir / RUN_FILE}: cannot rebuild the plan ({exc})",
+            "the file is damaged; start a new run",
+        ) from None
+    plan = Plan(record.profile, record.matrix_source, record.matrix_digest, timing, cases)
+    record = replace(record, resumed_from=[*record.resumed_from, utc_stamp()], status="running")
+    return plan, run_dir, record
+
+
+def _new_run_dir(opts: RunOptions, plan: Plan) -> Path:
+    if opts.out is not None:
+        run_dir: Path = opts.out
+        if (run_dir / CASES_FILE).exists() or (run_dir / RUN_FILE).exists():
+            raise ConfigError(
+                f"{run_dir}: already holds a run",
+                f"use --resume {run_dir} to finish it, or another --out",
+            )
+    else:
+        devices = "-".join(sorted({c.device.replace(":", "") for c in plan.cases}))
+        stamp = run_id_stamp()
+        run_dir = opts.reports_root / f"{stamp}-{plan.profile}-{devices}"
+        n = 2
+        while run_dir.exists():
+            run_dir = opts.reports_root / f"{stamp}-{plan.profile}-{devices}-{n}"
+            n += 1
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"{run_dir}: cannot create run directory ({exc.strerror})", "choose a writable --out"
+        ) from None
+    return run_dir
+
+
+def _public_source(path: Path | None) -> str:
+    """The matrix file as a reader of a published report may see it (no private path)."""
+    if path is None:
+        return "benchmarks/matrix.toml (built-in)"
+    return path.name
+
+
+def _accumulate(old: dict[str, float], new: dict[str, float]) -> dict[str, float]:
+    return {k: old.get(k, 0.0) + new.get(k, 0.0) for k in {*old, *new}}
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """CI cancellation sends SIGTERM: stop like Ctrl-C, keeping what was measured."""
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
