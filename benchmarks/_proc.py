@@ -16,6 +16,15 @@ from pathlib import Path
 
 from benchmarks.errors import HostError
 
+# The folder holding the ``benchmarks`` package (the checkout, or site-packages): child
+# interpreters get it on PYTHONPATH so that ``python -m benchmarks.…`` finds this very code.
+PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+
+
+def child_pythonpath(env: Mapping[str, str]) -> str:
+    """``PYTHONPATH`` for a child interpreter: this package first, then what ``env`` had."""
+    return os.pathsep.join(p for p in (str(PACKAGE_PARENT), env.get("PYTHONPATH", "")) if p)
+
 
 @dataclass(frozen=True)
 class Completed:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import __version__, _proc
-from benchmarks.environment import hostinfo, redact
+from benchmarks.environment import gitrepo, hostinfo, redact
 from benchmarks.errors import BenchError
 from benchmarks.gpu import nvml as _nvml
 from benchmarks.rundir.jsonio import utc_stamp, write_json_atomic
@@ -44,7 +44,7 @@ VOLATILE: tuple[tuple[str, ...], ...] = (
     ("tensorflow", "stderr_tail"),
 )
 GPU_VOLATILE = (*_nvml.DYNAMIC_FIELDS[1:], "ecc", "mig_devices", "errors")
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = gitrepo.REPO_ROOT
 
 
 def collect(
@@ -121,15 +121,9 @@ def collect_run(
 def _git_state(env: Mapping[str, str]) -> tuple[str | None, bool | None, str | None]:
     """HEAD and dirty flag of the checkout; inside an image (no .git) the Nox session may pass
     ``GRAPHBENCH_GIT_SHA`` / ``GRAPHBENCH_GIT_DIRTY`` instead."""
-    try:
-        head = _proc.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, timeout_s=10)
-        if head.ok:
-            status = _proc.run(["git", "status", "--porcelain"], cwd=REPO_ROOT, timeout_s=10)
-            dirty = bool(status.stdout.strip()) if status.ok else None
-            return head.stdout.strip(), dirty, None
-        error = head.stderr.strip().splitlines()[-1] if head.stderr.strip() else "git failed"
-    except BenchError as exc:
-        error = exc.message
+    sha, error = gitrepo.head()
+    if sha is not None:
+        return sha, gitrepo.dirty(), None
     if env.get("GRAPHBENCH_GIT_SHA"):
         dirty_text = env.get("GRAPHBENCH_GIT_DIRTY", "").lower()
         dirty = {"1": True, "true": True, "0": False, "false": False}.get(dirty_text)
@@ -193,10 +187,6 @@ def collect_host(
 
     env = os.environ if env is None else env
     libc_name, libc_version = platform.libc_ver()
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        usable = None
     if image is None and (env.get("GRAPHBENCH_IMAGE") or env.get("GRAPHBENCH_IMAGE_DIGEST")):
         image = {
             "reference": env.get("GRAPHBENCH_IMAGE", ""),
@@ -212,7 +202,7 @@ def collect_host(
         "cpu_model": hostinfo.cpu_model() or platform.processor() or None,
         "cores_physical": psutil.cpu_count(logical=False),
         "cores_logical": os.cpu_count(),
-        "cores_usable": usable,
+        "cores_usable": hostinfo.usable_cpus(),
         "memory_total_bytes": psutil.virtual_memory().total,
         "cgroup": hostinfo.cgroup_limits(),
         "cpu_governor": hostinfo.cpu_governor(),

@@ -150,15 +150,14 @@ def run_probe(
     ``tf_stage=False`` runs the driver stage only (seconds faster: no TensorFlow import).
     """
     ordinals = parse_devices(devices)
-    package_root = str(Path(__file__).resolve().parent.parent)
     base = dict(env) if env is not None else dict(os.environ)
     base.update(PROBE_ENV)
-    base["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, base.get("PYTHONPATH", "")) if p)
+    base["PYTHONPATH"] = _proc.child_pythonpath(base)
     argv = [sys.executable, "-m", "benchmarks.gpu.probe_child", "--devices"]
     argv.append(",".join(f"gpu:{o}" for o in ordinals) or "none")
     if not tf_stage:
         argv.append("--skip-tf")
-    done = _proc.run(argv, timeout_s=timeout_s, env=base, cwd=package_root)
+    done = _proc.run(argv, timeout_s=timeout_s, env=base, cwd=str(_proc.PACKAGE_PARENT))
     payload = _payload(done.stdout)
     log_text = done.stderr + ("" if done.stderr.endswith("\n") or not done.stderr else "\n")
     log_text += done.stdout

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import benchmarks
+from benchmarks import _proc
 from benchmarks.errors import WorkerError
 
 READY_TIMEOUT_S = 180.0
@@ -53,11 +53,8 @@ class WorkerProcess:
     def __init__(self, threads: int, log_path: Path, env: Mapping[str, str]) -> None:
         self.log_path = log_path
         self._log: IO[bytes] = log_path.open("ab")
-        package_root = str(Path(benchmarks.__file__).resolve().parents[1])
         full_env = dict(env)
-        full_env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (package_root, full_env.get("PYTHONPATH", "")) if p
-        )
+        full_env["PYTHONPATH"] = _proc.child_pythonpath(full_env)
         full_env.setdefault("PYTHONUNBUFFERED", "1")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.worker.main", "--threads", str(threads)],
