@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,3 +159,28 @@ def staged_ca_bundle(bundle: str | Path | None, context: str | Path) -> Iterator
         yield target
     finally:
         target.unlink(missing_ok=True)
+
+
+def call(argv: Sequence[str]) -> int:
+    """Run a docker command with its output streaming to our terminal; its exit status."""
+    return subprocess.call(list(argv))
+
+
+class DockerEngine:
+    """The engine as the container flows use it (``containers.flows.Engine``), over this module."""
+
+    def probe(self) -> EngineInfo:
+        return probe()
+
+    def image_id(self, tag: str) -> str | None:
+        return image_id(tag)
+
+    def try_gpu(self, image: str, gpus: str) -> GpuHandover:
+        return try_gpu(image, gpus)
+
+    def call(self, argv: Sequence[str]) -> int:
+        return call(argv)
+
+    @property
+    def cli(self) -> str:
+        return docker_cli()

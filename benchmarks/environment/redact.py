@@ -174,6 +174,13 @@ _TOKEN_SHAPES = (
         r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.S
     ),
 )
+
+
+def strip_url_credentials(text: str) -> str:
+    """``https://user:pw@host/x`` -> ``https://host/x`` (every URL in ``text``)."""
+    return _URL_USERINFO.sub(r"\1", text)
+
+
 _OTHER_HOMES = re.compile(r"(?<![\w.\-])/(?:home|Users|var/home)/[^/\s:;'\"]+")
 # TensorFlow's CUDA diagnostics name the host, often another machine's (a container id, a pod):
 # "kernel driver does not appear to be running on this host (runner-7): ..."
