@@ -60,3 +60,8 @@ def confidence_for(score: int) -> Confidence:
 def to_json_document(findings: Sequence[Finding]) -> dict[str, Any]:
     """The ``diagnosis.json`` document (shared contract, see BRIEF/DESIGN)."""
     return {"schema_version": SCHEMA_VERSION, "findings": [f.to_dict() for f in findings]}
+
+
+def fact(path: str, value: object) -> str:
+    """Evidence quoting the fingerprint: ``nvidia.gpus[0].compute_mode = Exclusive_Process``."""
+    return f"{path} = {value}"

@@ -11,7 +11,6 @@ from typing import Any
 
 from benchmarks.doctor import rules_container, rules_device, rules_memory, rules_platform
 from benchmarks.doctor.catalog import CATALOG, ORDER
-from benchmarks.doctor.facts import Facts
 from benchmarks.doctor.findings import Candidate, Finding, confidence_for
 from benchmarks.doctor.logscan import ScannedLog, quote
 from benchmarks.doctor.signals import (
@@ -19,6 +18,7 @@ from benchmarks.doctor.signals import (
     probe_gpu_failed_lines,
     probe_gpu_ok_lines,
 )
+from benchmarks.environment.view import FingerprintView
 
 MIN_SCORE = 12
 MAX_FINDINGS = 6
@@ -69,7 +69,7 @@ def diagnose(
     no failure class applies.
     """
     log = ScannedLog(log_text)
-    facts = Facts(fingerprint, context)
+    facts = FingerprintView(fingerprint, context)
     candidates = _merge([c for rule in RULES for c in rule(log, facts)])
     failures = [c for c in candidates if c.score >= MIN_SCORE]
     health = _health(log, failures)

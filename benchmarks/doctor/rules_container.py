@@ -7,10 +7,10 @@ those lines are as decisive as any TensorFlow message and are diagnosed the same
 from __future__ import annotations
 
 from benchmarks.containers import engine_errors
-from benchmarks.doctor.facts import Facts, fact
-from benchmarks.doctor.findings import Candidate
+from benchmarks.doctor.findings import Candidate, fact
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.signals import code_lines, container_hostname_hint
+from benchmarks.environment.view import FingerprintView
 
 
 def docker_messages(log: ScannedLog) -> tuple[list[LogLine], list[LogLine]]:
@@ -29,7 +29,7 @@ def docker_messages(log: ScannedLog) -> tuple[list[LogLine], list[LogLine]]:
     return explicit, other_cli
 
 
-def container_not_exposed(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def container_not_exposed(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     explicit, other_cli = docker_messages(log)
     score, ev = 0, []
     if explicit or other_cli:
@@ -83,7 +83,7 @@ def container_not_exposed(log: ScannedLog, facts: Facts) -> list[Candidate]:
     return [Candidate("container_gpu_not_exposed", score, tuple(ev), note)] if score else []
 
 
-def container_lost_access(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def container_lost_access(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     lines = log.find(r"Failed to initialize NVML: Unknown Error")
     score = 50 if lines else 0
     ev = list(quote(lines))

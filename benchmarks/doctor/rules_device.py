@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import re
 
-from benchmarks.doctor.facts import Facts, Gpu, fact
-from benchmarks.doctor.findings import Candidate
+from benchmarks.doctor.findings import Candidate, fact
 from benchmarks.doctor.logscan import ScannedLog, quote
 from benchmarks.doctor.signals import (
     code_lines,
     created_device_lines,
     cuinit_lines,
 )
+from benchmarks.environment.view import FingerprintView, Gpu
 
 
-def hardware_fault(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def hardware_fault(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     lines = log.find(
         r"fallen off the bus",
         r"Xid \([^)]*\): 79\b",
@@ -33,7 +33,7 @@ def hardware_fault(log: ScannedLog, facts: Facts) -> list[Candidate]:
     return [Candidate("gpu_fell_off_bus_hw_fault", score, tuple(ev))] if score else []
 
 
-def ecc(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def ecc(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     lines = log.find(
         r"CUDA_ERROR_ECC_UNCORRECTABLE",
         r"uncorrectable ECC error",
@@ -48,7 +48,7 @@ def ecc(log: ScannedLog, facts: Facts) -> list[Candidate]:
     return [Candidate("ecc_uncorrectable", score, tuple(ev))] if score else []
 
 
-def capability_below_minimum(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def capability_below_minimum(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     lines = log.find(r"Ignoring visible gpu device .* minimum required Cuda capability")
     return [Candidate("compute_capability_below_minimum", 93, quote(lines))] if lines else []
 
@@ -58,7 +58,7 @@ def _cc(gpu: Gpu) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-def kernel_image(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def kernel_image(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     errors = log.find(
         r"device kernel image is invalid",
         r"no kernel image is available for execution on the device",
@@ -98,7 +98,7 @@ def kernel_image(log: ScannedLog, facts: Facts) -> list[Candidate]:
     return [Candidate("no_kernel_image_for_arch", score, tuple(ev), note)]
 
 
-def fork_after_init(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def fork_after_init(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     lines = log.find(
         r"CUDA_ERROR_NOT_INITIALIZED",
         r"Cannot re-initialize CUDA in forked subprocess",
@@ -118,7 +118,7 @@ def fork_after_init(log: ScannedLog, facts: Facts) -> list[Candidate]:
     return [Candidate("fork_after_cuda_init", score, tuple(ev))]
 
 
-def xla_toolchain(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def xla_toolchain(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     lines = log.find(
         r"Can't find libdevice directory",
         r"libdevice not found at",
@@ -130,7 +130,7 @@ def xla_toolchain(log: ScannedLog, facts: Facts) -> list[Candidate]:
     return [Candidate("xla_toolchain_missing", 88, quote(lines))] if lines else []
 
 
-def uvm_or_suspend(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def uvm_or_suspend(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     init_unknown = [
         ln for ln in cuinit_lines(log) if re.search(r"CUDA_ERROR_UNKNOWN|-> 999 ", ln.text)
     ]
@@ -153,7 +153,7 @@ def uvm_or_suspend(log: ScannedLog, facts: Facts) -> list[Candidate]:
     return [Candidate("uvm_device_node_or_suspend", score, tuple(ev))]
 
 
-def mig(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def mig(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     lines = log.find(r"No MIG devices found", r"MIG M\.: Enabled")
     score, ev = (70 if lines else 0), list(quote(lines))
     failing = bool(code_lines(log, 100)) or bool(

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
-from benchmarks.doctor.facts import Facts, Gpu, fact
-from benchmarks.doctor.findings import Candidate
+from benchmarks.doctor.findings import Candidate, fact
 from benchmarks.doctor.logscan import ScannedLog, quote
 from benchmarks.doctor.signals import code_lines, created_memory_mb
+from benchmarks.environment.view import FingerprintView, Gpu
 
 EXCLUSIVE_MODES = ("Exclusive_Process", "Exclusive_Thread", "Prohibited")
 
@@ -35,7 +35,7 @@ def _is_vgpu(gpu: Gpu) -> bool:
     )
 
 
-def busy_or_unavailable(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def busy_or_unavailable(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     e46 = code_lines(log, 46)
     e216 = log.find(
         r"CONTEXT_ALREADY_IN_USE", r"\(0 vs\. 216\)", r"creating context when one is currently"
@@ -144,7 +144,7 @@ def busy_or_unavailable(log: ScannedLog, facts: Facts) -> list[Candidate]:
     return out
 
 
-def memory_held(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def memory_held(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     oom = log.find(
         r"implicit initialization on GPU:\d+ failed\. Status: out of memory",
         r"cuDevicePrimaryCtxRetain: CUDA_ERROR_OUT_OF_MEMORY",
@@ -179,7 +179,7 @@ def memory_held(log: ScannedLog, facts: Facts) -> list[Candidate]:
     return [Candidate("gpu_memory_held_by_other_process", score, tuple(ev))]
 
 
-def allocator_handles(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def allocator_handles(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     lines = log.find(
         r"Could not create cudnn handle: "
         r"CUDNN_STATUS_(INTERNAL_ERROR|NOT_INITIALIZED|ALLOC_FAILED)",

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 
-from benchmarks.doctor.facts import Facts, fact
-from benchmarks.doctor.findings import Candidate
+from benchmarks.doctor.findings import Candidate, fact
 from benchmarks.doctor.logscan import ScannedLog, quote
 from benchmarks.doctor.rules_container import docker_messages
 from benchmarks.doctor.signals import (
@@ -19,11 +18,12 @@ from benchmarks.doctor.signals import (
     container_hostname_hint,
     created_device_lines,
 )
+from benchmarks.environment.view import FingerprintView
 
 HIDING_VALUES = ("", "-1", "none", "void", "nodevfiles")
 
 
-def cpu_only_build(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def cpu_only_build(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     lines = log.find(
         rf"{PROBE_PREFIX} tensorflow: .*is_built_with_cuda=False",
         r"'is_cuda_build'[:,] False",
@@ -45,7 +45,7 @@ def cpu_only_build(log: ScannedLog, facts: Facts) -> list[Candidate]:
     return [Candidate("cpu_only_build_or_platform", score, tuple(ev))] if score else []
 
 
-def visible_devices_hidden(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def visible_devices_hidden(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     score, ev = 0, []
     explicit = log.find(
         r"CUDA_VISIBLE_DEVICES=(-1|none|\"\"|''|\s*$)", r"NVIDIA_VISIBLE_DEVICES=(none|void)"
@@ -85,7 +85,7 @@ def visible_devices_hidden(log: ScannedLog, facts: Facts) -> list[Candidate]:
     return [Candidate("cuda_visible_devices_hidden", score, tuple(ev))] if score else []
 
 
-def driver_missing(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def driver_missing(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     strong = log.find(
         r"libcuda\.so\.1: cannot open shared object file",
         r"Could not load dynamic library 'libcuda\.so\.1'",
@@ -143,7 +143,7 @@ def _module_version(proc_text: str) -> str | None:
     return m.group(1) if m else None
 
 
-def driver_library_mismatch(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def driver_library_mismatch(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     strong = log.find(
         r"does not match DSO version",
         r"Driver/library version mismatch",
@@ -171,7 +171,7 @@ def driver_library_mismatch(log: ScannedLog, facts: Facts) -> list[Candidate]:
     return [Candidate("driver_library_version_mismatch", score, tuple(ev))] if score else []
 
 
-def forward_compat(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def forward_compat(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     lines = code_lines(log, 804) + log.find(r"forward compatibility was attempted")
     if not lines:
         return []
@@ -191,7 +191,7 @@ def forward_compat(log: ScannedLog, facts: Facts) -> list[Candidate]:
     return [Candidate("cuda_forward_compat_unsupported", score, tuple(ev))]
 
 
-def fabric_manager(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def fabric_manager(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     lines = code_lines(log, 802) + log.find(r"system not yet initialized", r"Error 802")
     if not lines:
         return []
@@ -209,7 +209,7 @@ def fabric_manager(log: ScannedLog, facts: Facts) -> list[Candidate]:
     return [Candidate("fabric_manager_not_ready", score, tuple(ev))]
 
 
-def driver_too_old(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def driver_too_old(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     strong = log.find(
         r"CUDA driver version is insufficient for CUDA runtime version",
         r"CUDA_ERROR_UNSUPPORTED_PTX_VERSION",
@@ -239,7 +239,7 @@ def driver_too_old(log: ScannedLog, facts: Facts) -> list[Candidate]:
 _CUDA_LIBS = r"lib(cudart|cublas|cublasLt|cufft|curand|cusolver|cusparse|cudnn|nvJitLink|nccl)"
 
 
-def cuda_libs(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def cuda_libs(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     dso = log.find(rf"Could not load dynamic library '{_CUDA_LIBS}\.so")
     summary = log.find(r"Cannot dlopen some GPU libraries", r"Skipping registering GPU devices")
     stub = log.find(r"Could not find cuda drivers on your machine, GPU will not be used")
@@ -260,7 +260,7 @@ def cuda_libs(log: ScannedLog, facts: Facts) -> list[Candidate]:
     return [Candidate("cuda_libs_missing_or_wrong_major", score, tuple(ev))]
 
 
-def cudnn_mismatch(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def cudnn_mismatch(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     lines = log.find(r"Loaded runtime CuDNN library: .* but source was compiled with")
     if not lines:
         return []
@@ -270,7 +270,7 @@ def cudnn_mismatch(log: ScannedLog, facts: Facts) -> list[Candidate]:
     return [Candidate("cudnn_version_mismatch", 93, tuple(ev))]
 
 
-def no_device_candidates(log: ScannedLog, facts: Facts) -> list[Candidate]:
+def no_device_candidates(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """CUDA_ERROR_NO_DEVICE (100) alone has five causes; without facts, list them in the order
     to check, each with the fact that settles it. With facts the specific rules decide."""
     lines = code_lines(log, 100)

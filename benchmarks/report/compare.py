@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from benchmarks.analysis import format_seconds
 from benchmarks.plan.names import MODES
-from benchmarks.report import facts
+from benchmarks.report import display
 from benchmarks.rundir.load import LoadedRun
 from benchmarks.rundir.results import CaseResult, latest_by_case
 from benchmarks.stats import ratio_ci
@@ -134,10 +134,10 @@ def compare_loaded(
     return compare_runs(
         baseline.cases,
         new.cases,
-        baseline_env=facts.environment(baseline.fingerprint, baseline.record),
-        new_env=facts.environment(new.fingerprint, new.record),
-        baseline_id=facts.public(baseline.record.run_id),
-        new_id=facts.public(new.record.run_id),
+        baseline_env=display.environment(baseline.fingerprint, baseline.record),
+        new_env=display.environment(new.fingerprint, new.record),
+        baseline_id=display.public(baseline.record.run_id),
+        new_id=display.public(new.record.run_id),
         threshold=threshold,
     )
 

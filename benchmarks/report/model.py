@@ -20,13 +20,14 @@ from benchmarks.analysis import (
     overhead_fits,
     speedups,
 )
+from benchmarks.environment.view import dig
 from benchmarks.plan.names import MODES, parse_case_id
-from benchmarks.report import facts, sections
+from benchmarks.report import display, sections
 from benchmarks.report.compare import Comparison
-from benchmarks.report.facts import dig, text
+from benchmarks.report.display import text
 from benchmarks.report.sections import (
     Fact,
-    Finding,
+    FindingView,
     GpuStateRow,
     Reproduce,
     Section,
@@ -124,7 +125,7 @@ class RunView:
     problems: tuple[str, ...]
     gpu_reasons: tuple[tuple[str, int], ...]  # (reason, cells) when the GPU failed
     probe_log: tuple[str, ...]
-    findings: tuple[Finding, ...]
+    findings: tuple[FindingView, ...]
     speedups: tuple[SpeedupRow, ...]
     grid: tuple[GridTable, ...]
     fits: tuple[FitRow, ...]
@@ -292,7 +293,7 @@ def _gpu_verdict(
     record: RunRecord,
     latest: Mapping[str, CaseResult],
     fp: Mapping[str, Any],
-    findings: Sequence[Finding],
+    findings: Sequence[FindingView],
 ) -> tuple[bool, bool, str]:
     requested = any(d.startswith("gpu") for d in record.devices)
     if not requested:
@@ -300,11 +301,11 @@ def _gpu_verdict(
     gpu_cells = [r for r in latest.values() if r.device.startswith("gpu")]
     worked = any(r.status == "ok" for r in gpu_cells)
     if worked and record.status != "gpu_unavailable":
-        drv = facts.driver(fp)
+        drv = display.driver(fp)
         return (
             True,
             False,
-            f"ok: {facts.gpu_names(fp) or 'GPU'}" + (f", driver {drv}" if drv else ""),
+            f"ok: {display.gpu_names(fp) or 'GPU'}" + (f", driver {drv}" if drv else ""),
         )
     cause = next((f.title or f.code for f in findings if f.code != "healthy"), "")
     if cause:
@@ -355,9 +356,9 @@ def build_run_view(
     )
     if failed and record.status == "complete":
         status_css = "warn"
-    ref, digest = facts.image(fp, record.image)
+    ref, digest = display.image(fp, record.image)
     headline = Headline(
-        run_id=facts.public(record.run_id),
+        run_id=display.public(record.run_id),
         title=f"{', '.join(_unique(workloads))} on {', '.join(record.devices)}",
         what=(
             Fact("profile", text(record.profile)),
@@ -370,10 +371,10 @@ def build_run_view(
             Fact("threads / seed", f"{record.threads or 'default'} / {record.seed}"),
         ),
         where=(
-            Fact("CPU", facts.cpu_model(fp)),
-            Fact("GPU", facts.gpu_names(fp) or _no_gpu(fp)),
-            Fact("NVIDIA driver", facts.driver(fp) or "none"),
-            Fact("TensorFlow", facts.tf_version(fp, record) or "unknown"),
+            Fact("CPU", display.cpu_model(fp)),
+            Fact("GPU", display.gpu_names(fp) or _no_gpu(fp)),
+            Fact("NVIDIA driver", display.driver(fp) or "none"),
+            Fact("TensorFlow", display.tf_version(fp, record) or "unknown"),
             Fact("image", f"{ref} {digest}".strip() or "none (ran on the host)"),
         ),
         started_at=text(record.started_at),
@@ -391,9 +392,9 @@ def build_run_view(
     )
     return RunView(
         headline=headline,
-        problems=tuple(facts.public(p) for p in problems),
+        problems=tuple(display.public(p) for p in problems),
         gpu_reasons=_gpu_reasons(latest) if failed else (),
-        probe_log=tuple(facts.public(line) for line in probe_log),
+        probe_log=tuple(display.public(line) for line in probe_log),
         findings=findings,
         speedups=_speedup_rows(sp),
         grid=grid,

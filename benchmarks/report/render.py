@@ -20,7 +20,7 @@ import jinja2
 
 from benchmarks import __version__
 from benchmarks.analysis import format_seconds
-from benchmarks.report import facts
+from benchmarks.report import display
 from benchmarks.report.charts import run_charts
 from benchmarks.report.compare import DEFAULT_THRESHOLD, Comparison, compare_loaded
 from benchmarks.report.model import RunView, build_run_view
@@ -79,7 +79,7 @@ def cases_csv(cases: Sequence[CaseResult]) -> str:
             if value is None:
                 value = ""
             if isinstance(value, str):
-                value = facts.public(value)
+                value = display.public(value)
                 if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
                     value = "'" + value
             row.append(value)

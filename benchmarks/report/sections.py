@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.report import facts
-from benchmarks.report.facts import dig, text
+from benchmarks.environment.view import dig
+from benchmarks.report import display
+from benchmarks.report.display import text
 from benchmarks.rundir.results import CaseResult, RunRecord
 
 # FP32 (non-tensor-core) datasheet peaks; matched as substrings of the NVML GPU name, longest
@@ -38,7 +39,9 @@ class Fact:
 
 
 @dataclass(frozen=True)
-class Finding:
+class FindingView:
+    """A GPU-doctor finding as the page shows it: display strings (the doctor's is Finding)."""
+
     code: str
     title: str
     confidence: str
@@ -85,7 +88,7 @@ def gpu_peak(fp: Mapping[str, Any], device: str) -> tuple[float, str] | None:
     if not device.startswith("gpu"):
         return None
     index = int(device.split(":")[1]) if ":" in device else 0
-    for g in facts.gpus(fp):
+    for g in display.gpus(fp):
         if g.get("index", 0) == index:
             name = text(g.get("name"))
             for key, peak in GPU_FP32_PEAK:
@@ -94,12 +97,12 @@ def gpu_peak(fp: Mapping[str, Any], device: str) -> tuple[float, str] | None:
     return None
 
 
-def findings(diagnosis: Mapping[str, Any] | None) -> tuple[Finding, ...]:
+def findings(diagnosis: Mapping[str, Any] | None) -> tuple[FindingView, ...]:
     found = dig(diagnosis, "findings")
     if not isinstance(found, list):
         return ()
     return tuple(
-        Finding(
+        FindingView(
             code=text(f.get("code"), "unexplained"),
             title=text(f.get("title")),
             confidence=text(f.get("confidence")),
@@ -174,20 +177,20 @@ def environment(fp: Mapping[str, Any]) -> tuple[Section, ...]:
     for name in names:
         data = fp[name]
         status = text(dig(data, "status")) if isinstance(data, Mapping) else ""
-        rows = tuple(Fact(k, v) for k, v in facts.flatten(data))
+        rows = tuple(Fact(k, v) for k, v in display.flatten(data))
         out.append(Section(name, status, rows))
     return tuple(out)
 
 
 def reproduce(record: RunRecord, fp: Mapping[str, Any]) -> Reproduce:
-    ref, digest = facts.image(fp, record.image)
+    ref, digest = display.image(fp, record.image)
     return Reproduce(
-        command=facts.public(shlex.join(str(a) for a in record.command)),
+        command=display.public(shlex.join(str(a) for a in record.command)),
         image_reference=ref,
         image_digest=digest,
         git_sha=text(dig(fp, "run", "git_sha")),
         git_dirty=text(dig(fp, "run", "git_dirty")),
         matrix_digest=text(record.matrix_digest) or text(dig(fp, "run", "matrix_digest")),
-        lock_hash=facts.lock_hash(fp, record.image),
+        lock_hash=display.lock_hash(fp, record.image),
         suite_version=text(record.suite_version) or text(dig(fp, "run", "suite_version")),
     )

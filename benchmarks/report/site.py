@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.errors import ResultsError
-from benchmarks.report import facts
+from benchmarks.report import display
 from benchmarks.report.charts import MODE_COLORS
 from benchmarks.report.compare import DEFAULT_THRESHOLD, CellChange, Comparison, compare_loaded
 from benchmarks.report.model import _mode_rank
@@ -90,12 +90,12 @@ def _site_run(root: Path, run: LoadedRun, rendered: Collection[Path]) -> SiteRun
     if run.run_dir not in rendered:
         href = ""
     return SiteRun(
-        run_id=facts.public(run.record.run_id),
+        run_id=display.public(run.record.run_id),
         href=href,
-        date=facts.text(run.record.started_at),
-        machine_class=facts.machine_class(run.fingerprint),
+        date=display.text(run.record.started_at),
+        machine_class=display.machine_class(run.fingerprint),
         devices=", ".join(run.record.devices),
-        tf_version=facts.tf_version(run.fingerprint, run.record) or "unknown",
+        tf_version=display.tf_version(run.fingerprint, run.record) or "unknown",
         status=run.record.status,
         status_css=_status_css(run.record.status),
         gpu_status=_gpu_status(run),
@@ -123,7 +123,7 @@ def _trend_charts(runs: Sequence[LoadedRun]) -> list[Chart]:
     """One chart per machine class x workload x device at the headline batch, a line per mode."""
     by_class: dict[str, list[LoadedRun]] = defaultdict(list)
     for run in runs:
-        by_class[facts.machine_class(run.fingerprint)].append(run)
+        by_class[display.machine_class(run.fingerprint)].append(run)
     charts = []
     for n, (machine, group) in enumerate(sorted(by_class.items())):
         group = sorted(group, key=lambda r: (r.record.started_at, r.record.run_id))
@@ -173,7 +173,7 @@ def _date_at(dates: Sequence[str], x: float) -> str:
 def _regressions(runs: Sequence[LoadedRun], threshold: float) -> list[MachineRegressions]:
     by_class: dict[str, list[LoadedRun]] = defaultdict(list)
     for run in runs:
-        by_class[facts.machine_class(run.fingerprint)].append(run)
+        by_class[display.machine_class(run.fingerprint)].append(run)
     out = []
     for machine, group in sorted(by_class.items()):
         if len(group) < 2:
@@ -216,7 +216,7 @@ def render_site(
         try:
             runs.append(load_run(d))
         except ResultsError as exc:
-            skipped.append(f"{d.relative_to(root).as_posix()}: {facts.public(exc.message)}")
+            skipped.append(f"{d.relative_to(root).as_posix()}: {display.public(exc.message)}")
     view = build_site_view(
         root,
         runs,

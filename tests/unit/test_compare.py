@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks.cli import main
 from benchmarks.report import compare as c
-from benchmarks.report import facts
+from benchmarks.report import display
 from tests.unit.report_fixtures import RUNS, run
 
 
@@ -18,8 +18,8 @@ def _cmp(threshold=0.10, new_fp=None, base_cases=None, new_cases=None):
     return c.compare_runs(
         base_cases if base_cases is not None else b.cases,
         new_cases if new_cases is not None else n.cases,
-        baseline_env=facts.environment(b.fingerprint, b.record),
-        new_env=facts.environment(new_fp if new_fp is not None else n.fingerprint, n.record),
+        baseline_env=display.environment(b.fingerprint, b.record),
+        new_env=display.environment(new_fp if new_fp is not None else n.fingerprint, n.record),
         threshold=threshold,
     )
 

@@ -38,14 +38,14 @@ def render(name: str) -> str:
     baseline = load_run(RUNS / "compare-base") if name == "compare-new" else None
     comparison = None
     if baseline is not None:
-        from benchmarks.report import facts
+        from benchmarks.report import display
         from benchmarks.report.compare import compare_runs
 
         comparison = compare_runs(
             baseline.cases,
             run.cases,
-            baseline_env=facts.environment(baseline.fingerprint, baseline.record),
-            new_env=facts.environment(run.fingerprint, run.record),
+            baseline_env=display.environment(baseline.fingerprint, baseline.record),
+            new_env=display.environment(run.fingerprint, run.record),
             baseline_id=baseline.record.run_id,
             new_id=run.record.run_id,
         )

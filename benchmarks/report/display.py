@@ -1,5 +1,5 @@
-"""Safe, pure look-ups into fingerprint.json: every key may be missing (collectors that failed
-leave ``{"status": "unavailable", "error": ...}``), so nothing here raises on odd shapes.
+"""Fingerprint facts as the report shows them: display text, defaults, the comparable-environment
+table. Reading is :class:`~benchmarks.environment.view.FingerprintView`'s job; this adds words.
 
 Also the scrubbing every published string goes through: reports are public, so home paths and
 user names must not reach them even if a command line carried one.
@@ -11,21 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from benchmarks.environment import redact
+from benchmarks.environment.view import FingerprintView
 from benchmarks.rundir.results import RunRecord
-
-
-def dig(data: Any, *keys: str | int) -> Any:
-    """``data[k1][k2]...`` or None when any step is missing or of the wrong type."""
-    for key in keys:
-        if isinstance(key, int):
-            if not isinstance(data, list) or not -len(data) <= key < len(data):
-                return None
-            data = data[key]
-        elif isinstance(data, Mapping):
-            data = data.get(key)
-        else:
-            return None
-    return data
 
 
 def text(value: Any, default: str = "") -> str:
@@ -47,12 +34,11 @@ def public(value: str) -> str:
 
 
 def cpu_model(fp: Mapping[str, Any]) -> str:
-    return text(dig(fp, "host", "cpu_model"), "unknown CPU")
+    return text(FingerprintView(fp).cpu_model(), "unknown CPU")
 
 
 def gpus(fp: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    found = dig(fp, "nvidia", "gpus")
-    return [g for g in found if isinstance(g, Mapping)] if isinstance(found, list) else []
+    return [g.raw for g in FingerprintView(fp).gpus()]
 
 
 def gpu_names(fp: Mapping[str, Any]) -> str:
@@ -61,18 +47,16 @@ def gpu_names(fp: Mapping[str, Any]) -> str:
 
 
 def nvidia_status(fp: Mapping[str, Any]) -> str:
-    return text(dig(fp, "nvidia", "status"), "not collected")
+    return text(FingerprintView(fp).nvidia_status(), "not collected")
 
 
 def driver(fp: Mapping[str, Any]) -> str:
-    return text(dig(fp, "nvidia", "driver_version"))
+    return text(FingerprintView(fp).driver_version())
 
 
 def tf_version(fp: Mapping[str, Any], record: RunRecord | None = None) -> str:
     """From the fingerprint, else from what the run's workers reported at start-up."""
-    found = text(dig(fp, "tensorflow", "version")) or text(
-        dig(fp, "python", "packages", "tensorflow")
-    )
+    found = text(FingerprintView(fp).tf_version())
     if not found and record is not None:
         found = ", ".join(
             sorted(
@@ -88,22 +72,15 @@ def tf_version(fp: Mapping[str, Any], record: RunRecord | None = None) -> str:
 
 def image(fp: Mapping[str, Any], run_image: Mapping[str, str]) -> tuple[str, str]:
     """(reference, digest) of the container image, from run.json first, else the fingerprint."""
-    ref = run_image.get("reference") or text(dig(fp, "host", "image", "reference"))
-    digest = run_image.get("digest") or text(dig(fp, "host", "image", "digest"))
+    fp_ref, fp_digest = FingerprintView(fp).image()
+    ref = run_image.get("reference") or text(fp_ref)
+    digest = run_image.get("digest") or text(fp_digest)
     return public(ref), public(digest)
 
 
 def lock_hash(fp: Mapping[str, Any], run_image: Mapping[str, str]) -> str:
     """The lock-file hash when some collector recorded one (not part of schema 1: optional)."""
-    for value in (
-        run_image.get("lock_sha256"),
-        dig(fp, "run", "lock_sha256"),
-        dig(fp, "run", "lock_hash"),
-        dig(fp, "python", "lock_sha256"),
-    ):
-        if value:
-            return text(value)
-    return ""
+    return text(run_image.get("lock_sha256") or FingerprintView(fp).lock_hash())
 
 
 def machine_class(fp: Mapping[str, Any]) -> str:

@@ -1,9 +1,9 @@
-"""Typed, forgiving access to the fingerprint and probe context.
+"""The one reader of ``fingerprint.json`` (plus the GPU probe's context), for the doctor and
+the report alike.
 
-Every key of ``fingerprint.json`` may be missing (a collector that failed writes
-``{"status": "unavailable"}``), so every accessor answers ``None`` for "unknown", which the rules
-treat differently from a known ``False``. ``fact()`` renders the evidence string quoted in a
-finding, e.g. ``nvidia.gpus[0].compute_mode = Exclusive_Process``.
+Every key may be missing (a collector that failed writes ``{"status": "unavailable"}``) or of an
+odd shape, so nothing here raises: every accessor answers ``None`` for "unknown", which the
+doctor's rules treat differently from a known ``False``, and the report shows as a default.
 """
 
 from __future__ import annotations
@@ -13,16 +13,18 @@ from dataclasses import dataclass
 from typing import Any
 
 
-def fact(path: str, value: Any) -> str:
-    return f"{path} = {value}"
-
-
-def _get(obj: Any, *keys: str) -> Any:
+def dig(data: Any, *keys: str | int) -> Any:
+    """``data[k1][k2]...`` or None when any step is missing or of the wrong type."""
     for key in keys:
-        if not isinstance(obj, Mapping):
+        if isinstance(key, int):
+            if not isinstance(data, list) or not -len(data) <= key < len(data):
+                return None
+            data = data[key]
+        elif isinstance(data, Mapping):
+            data = data.get(key)
+        else:
             return None
-        obj = obj.get(key)
-    return obj
+    return data
 
 
 def _version_tuple(text: Any) -> tuple[int, ...] | None:
@@ -42,7 +44,7 @@ class Gpu:
     raw: Mapping[str, Any]
 
     def get(self, *keys: str) -> Any:
-        return _get(self.raw, *keys)
+        return dig(self.raw, *keys)
 
     def path(self, key: str) -> str:
         return f"nvidia.gpus[{self.index}].{key}"
@@ -60,11 +62,11 @@ class Gpu:
         return None
 
 
-class Facts:
+class FingerprintView:
     """What the fingerprint and the probe context say, with ``None`` for unknown."""
 
     def __init__(
-        self, fingerprint: Mapping[str, Any] | None, context: Mapping[str, Any] | None
+        self, fingerprint: Mapping[str, Any] | None, context: Mapping[str, Any] | None = None
     ) -> None:
         self.fp: Mapping[str, Any] = fingerprint or {}
         self.ctx: Mapping[str, Any] = context or {}
@@ -77,12 +79,32 @@ class Facts:
     def in_container(self) -> bool | None:
         if isinstance(self.ctx.get("in_container"), bool):
             return bool(self.ctx["in_container"])
-        value = _get(self.fp, "host", "container", "in_container")
+        value = dig(self.fp, "host", "container", "in_container")
         return value if isinstance(value, bool) else None
 
     def container_kind(self) -> str | None:
-        kind = _get(self.fp, "host", "container", "kind")
+        kind = dig(self.fp, "host", "container", "kind")
         return kind if isinstance(kind, str) else None
+
+    def cpu_model(self) -> str | None:
+        v = dig(self.fp, "host", "cpu_model")
+        return str(v) if v else None
+
+    def image(self) -> tuple[str | None, str | None]:
+        """(reference, digest) of the container image the fingerprint recorded."""
+        ref, digest = (
+            dig(self.fp, "host", "image", "reference"),
+            dig(self.fp, "host", "image", "digest"),
+        )
+        return (str(ref) if ref else None), (str(digest) if digest else None)
+
+    def lock_hash(self) -> str | None:
+        """The lock-file hash when some collector recorded one (optional in schema 1)."""
+        for keys in (("run", "lock_sha256"), ("run", "lock_hash"), ("python", "lock_sha256")):
+            v = dig(self.fp, *keys)
+            if v:
+                return str(v)
+        return None
 
     # -- nvidia ---------------------------------------------------------------------------
     def nvidia(self) -> Mapping[str, Any]:
@@ -91,6 +113,10 @@ class Facts:
 
     def nvidia_known(self) -> bool:
         return bool(self.nvidia())
+
+    def nvidia_status(self) -> str | None:
+        status = self.nvidia().get("status")
+        return str(status) if status is not None else None
 
     def nvidia_ok(self) -> bool | None:
         status = self.nvidia().get("status")
@@ -159,20 +185,20 @@ class Facts:
 
     # -- tensorflow -----------------------------------------------------------------------
     def is_cuda_build(self) -> bool | None:
-        v = _get(self.fp, "tensorflow", "build_info", "is_cuda_build")
+        v = dig(self.fp, "tensorflow", "build_info", "is_cuda_build")
         if v is None:
             v = self.ctx.get("is_cuda_build")
         return v if isinstance(v, bool) else None
 
     def build_cuda_version(self) -> tuple[int, ...] | None:
-        return _version_tuple(_get(self.fp, "tensorflow", "build_info", "cuda_version"))
+        return _version_tuple(dig(self.fp, "tensorflow", "build_info", "cuda_version"))
 
     def build_cudnn_version(self) -> str | None:
-        v = _get(self.fp, "tensorflow", "build_info", "cudnn_version")
+        v = dig(self.fp, "tensorflow", "build_info", "cudnn_version")
         return str(v) if v else None
 
     def build_compute_capabilities(self) -> list[tuple[int, int]]:
-        caps = _get(self.fp, "tensorflow", "build_info", "cuda_compute_capabilities")
+        caps = dig(self.fp, "tensorflow", "build_info", "cuda_compute_capabilities")
         out: list[tuple[int, int]] = []
         for cap in caps if isinstance(caps, list) else []:
             digits = "".join(ch for ch in str(cap) if ch.isdigit() or ch == ".")
@@ -185,11 +211,14 @@ class Facts:
         return out
 
     def tf_version(self) -> str | None:
-        v = _get(self.fp, "tensorflow", "version")
+        """TensorFlow's own word, else the installed package's version."""
+        v = dig(self.fp, "tensorflow", "version") or dig(
+            self.fp, "python", "packages", "tensorflow"
+        )
         return str(v) if v else None
 
     def package(self, name: str) -> str | None:
-        v = _get(self.fp, "python", "packages", name)
+        v = dig(self.fp, "python", "packages", name)
         return str(v) if v else None
 
     def env(self, name: str) -> str | None:
