@@ -39,7 +39,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", "benchmarks", "tests", "noxfile.py")
     session.run("ruff", "format", "--check", "benchmarks", "tests", "noxfile.py")
     # --- containers and CI (docker/, .github/workflows/) ---
-    session.install("-e", ".[dev,containers]")
+    session.install("-e", ".[dev,containers,test]")  # test: pytest's and playwright's types
     session.run("mypy")
     session.run(
         "hadolint",
@@ -54,8 +54,8 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over the package."""
-    session.install("-e", ".[dev]")
+    """mypy --strict over the package, the tests, the scripts and this file."""
+    session.install("-e", ".[dev,test]")
     session.run("mypy")
 
 

@@ -203,8 +203,12 @@ def case(
                 "stderr_tail": "Fatal Python error: Segmentation fault",
             }
         return CaseResult(
-            status=status, reason=reason, worker=worker, warnings=warnings or [], **base
-        )  # type: ignore[arg-type]
+            status=status,
+            reason=reason,
+            worker=worker,
+            warnings=warnings or [],
+            **base,  # type: ignore[arg-type]
+        )
     t0, c = MODEL.get((workload.split("_")[0], mode, kind), (2e-4, 5e-6))
     mean = (t0 + c * b) * scale
     samples = [round(mean * (1 + rng.gauss(0, noise)), 12) for _ in range(11)]
@@ -228,7 +232,7 @@ def case(
         reason=reason,
         warnings=[*result.warnings, *(warnings or [])],
         worker={"pid": 4100},
-        **{
+        **{  # type: ignore[arg-type]
             k: v
             for k, v in base.items()
             if k not in ("case_id", "workload", "mode", "batch_size", "device")
@@ -460,7 +464,7 @@ def gpu_injection(root: Path) -> Path:
         ],
     }
     after = copy.deepcopy(snap)
-    after["gpus"][0]["processes"][0]["name"] = IMG
+    after["gpus"][0]["processes"][0]["name"] = IMG  # type: ignore[index]
     state = {"before": snap, "after": after}
     cases = [
         case(

@@ -27,7 +27,7 @@ SECRETS = {
 }
 
 
-def test_tiny_run_measures_every_cell_and_leaks_no_secret(tmp_path: Path):
+def test_tiny_run_measures_every_cell_and_leaks_no_secret(tmp_path: Path) -> None:
     m = tiny_matrix(tmp_path, '[profiles.t]\nworkloads = ["mlp", "mlp_raw"]\nbatch_sizes = [1, 8]')
     out = tmp_path / "run"
     proc = run_bench(
@@ -90,7 +90,7 @@ def wait_for_cells(out: Path, n: int, timeout_s: float = 180) -> None:
     raise AssertionError(f"fewer than {n} cells finished within {timeout_s} s")
 
 
-def test_sigkill_of_a_worker_crashes_one_cell_and_the_run_goes_on(tmp_path: Path):
+def test_sigkill_of_a_worker_crashes_one_cell_and_the_run_goes_on(tmp_path: Path) -> None:
     m = tiny_matrix(
         tmp_path,
         '[profiles.t]\nworkloads = ["mlp"]\nbatch_sizes = [1, 10]\nmodes = ["eager", "graph"]',
@@ -121,7 +121,7 @@ def test_sigkill_of_a_worker_crashes_one_cell_and_the_run_goes_on(tmp_path: Path
     assert any(w["end"] == "killed by SIGKILL" for w in run.workers)  # and a fresh one carried on
 
 
-def test_batch_too_large_for_memory_is_oom_and_the_run_goes_on(tmp_path: Path):
+def test_batch_too_large_for_memory_is_oom_and_the_run_goes_on(tmp_path: Path) -> None:
     m = tiny_matrix(
         tmp_path,
         '[profiles.t]\nworkloads = ["mlp"]\nmodes = ["eager"]\nbatch_sizes = [100000000, 4]',
@@ -135,7 +135,7 @@ def test_batch_too_large_for_memory_is_oom_and_the_run_goes_on(tmp_path: Path):
     assert frame.loc["mlp-eager-b4-cpu", "status"] == "ok"
 
 
-def test_a_hung_cell_times_out_and_the_next_cell_runs(tmp_path: Path):
+def test_a_hung_cell_times_out_and_the_next_cell_runs(tmp_path: Path) -> None:
     m = tiny_matrix(
         tmp_path,
         '[profiles.t]\nworkloads = ["cnn", "mlp"]\nmodes = ["eager"]\nbatch_sizes = [256]\n'
@@ -152,7 +152,7 @@ def test_a_hung_cell_times_out_and_the_next_cell_runs(tmp_path: Path):
     assert row.status == "timeout" and "3 s per-cell limit" in (row.reason or "")
 
 
-def test_ctrl_c_keeps_measured_cells_and_resume_finishes_the_rest(tmp_path: Path):
+def test_ctrl_c_keeps_measured_cells_and_resume_finishes_the_rest(tmp_path: Path) -> None:
     m = tiny_matrix(
         tmp_path,
         '[profiles.t]\nworkloads = ["mlp"]\nbatch_sizes = [1, 10]',
@@ -185,7 +185,7 @@ def test_ctrl_c_keeps_measured_cells_and_resume_finishes_the_rest(tmp_path: Path
     assert results.read_run(out).resumed_from
 
 
-def test_gpu_requested_without_a_gpu_measures_cpu_and_explains(tmp_path: Path):
+def test_gpu_requested_without_a_gpu_measures_cpu_and_explains(tmp_path: Path) -> None:
     """On this GPU-less machine: CPU cells ok, GPU cells skipped with the doctor's reason."""
     m = tiny_matrix(
         tmp_path, '[profiles.t]\nworkloads = ["mlp"]\nbatch_sizes = [1]\nmodes = ["eager", "graph"]'

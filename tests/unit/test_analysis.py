@@ -21,7 +21,7 @@ def cell(mode: str, b: int, t: float, status: str = "ok", device: str = "cpu") -
     )
 
 
-def test_speedups_with_ci_per_batch_and_mode():
+def test_speedups_with_ci_per_batch_and_mode() -> None:
     rows = [
         cell("eager", 1, 3e-3),
         cell("graph", 1, 1e-3),
@@ -36,7 +36,7 @@ def test_speedups_with_ci_per_batch_and_mode():
     assert sp[(1, "graph")].significant
 
 
-def test_overhead_fit_per_mode():
+def test_overhead_fit_per_mode() -> None:
     rows = [
         cell(m, b, t0 + c * b)
         for m, t0, c in (("eager", 3e-3, 2e-5), ("graph", 3e-4, 8e-6))
@@ -48,7 +48,7 @@ def test_overhead_fit_per_mode():
     assert fits["eager"].n_half == pytest.approx(150.0)
 
 
-def test_flops_and_table():
+def test_flops_and_table() -> None:
     r = cell("graph", 100, 1e-3)
     assert analysis.flops_per_second(r) == pytest.approx(1000 * 100 / 1e-3)
     table = analysis.summary_table(
@@ -57,7 +57,7 @@ def test_flops_and_table():
     assert "3.00x" in table and "oom" in table and "mlp-xla-b1-cpu: oom" in table
 
 
-def test_format_seconds():
+def test_format_seconds() -> None:
     assert analysis.format_seconds(2.5e-3) == "2.5 ms"
     assert analysis.format_seconds(3e-7) == "300 ns"
     assert analysis.format_seconds(None) == "-"

@@ -41,7 +41,7 @@ def assert_one_line_error(err: str, *needles: str) -> None:
 )
 def test_bad_matrix_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, needles: list[str]
-):
+) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(text)
     code, err = run_cli(capsys, "run", "--matrix", str(bad), "--out", str(tmp_path / "r"))
@@ -50,7 +50,7 @@ def test_bad_matrix_files(
     assert not (tmp_path / "r").exists()
 
 
-def test_unknown_device_and_profile(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+def test_unknown_device_and_profile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, err = run_cli(capsys, "run", "--device", "tpu", "--out", str(tmp_path / "r"))
     assert code == 2
     assert_one_line_error(err, "unknown device 'tpu'")
@@ -59,7 +59,7 @@ def test_unknown_device_and_profile(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert_one_line_error(err, "no profile 'nightly'")
 
 
-def test_unknown_mode_flag_is_an_argparse_usage_error(capsys: pytest.CaptureFixture[str]):
+def test_unknown_mode_flag_is_an_argparse_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["run", "--bogus"])
     assert info.value.code == 2
@@ -67,7 +67,7 @@ def test_unknown_mode_flag_is_an_argparse_usage_error(capsys: pytest.CaptureFixt
 
 def test_resume_refuses_a_corrupt_cases_file_and_keeps_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
-):
+) -> None:
     run = tmp_path / "run"
     run.mkdir()
     record = {
@@ -95,7 +95,7 @@ def test_resume_refuses_a_corrupt_cases_file_and_keeps_it(
 
 def test_out_dir_holding_a_run_is_not_overwritten(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
-):
+) -> None:
     (tmp_path / "cases.jsonl").write_text("keep me\n")
     code, err = run_cli(capsys, "run", "--out", str(tmp_path))
     assert code == 2

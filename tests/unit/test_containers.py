@@ -7,6 +7,7 @@ toolkit); the NVIDIA toolkit ones are quoted from the GitHub issues named next t
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -261,9 +262,9 @@ def test_parse_reference() -> None:
 
 def test_lock_inputs_follow_pyproject() -> None:
     """The images must install what pyproject.toml declares (same names, TF pinned the same)."""
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ImportError:  # Python 3.10
+    else:  # Python 3.10
         import tomli as tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]

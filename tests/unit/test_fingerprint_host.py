@@ -392,7 +392,7 @@ def test_fingerprint_is_listed_in_help(capsys: pytest.CaptureFixture[str]) -> No
     assert "--json" in out and "--include-private" in out
 
 
-def test_run_section_hashes_the_lock_file_an_image_was_built_from(tmp_path):
+def test_run_section_hashes_the_lock_file_an_image_was_built_from(tmp_path: Path) -> None:
     import hashlib
 
     from benchmarks.environment import fingerprint
@@ -406,7 +406,7 @@ def test_run_section_hashes_the_lock_file_an_image_was_built_from(tmp_path):
     assert "lock_sha256" not in fingerprint.collect_run(env={})
 
 
-def test_usable_cpus_is_capped_by_the_cgroup_quota(tmp_path):
+def test_usable_cpus_is_capped_by_the_cgroup_quota(tmp_path: Path) -> None:
     import os
 
     from benchmarks.environment import hostinfo
@@ -422,7 +422,7 @@ def test_usable_cpus_is_capped_by_the_cgroup_quota(tmp_path):
     assert hostinfo.usable_cpus(tmp_path) == len(os.sched_getaffinity(0))
 
 
-def test_oom_kill_counter_of_our_cgroup(tmp_path):
+def test_oom_kill_counter_of_our_cgroup(tmp_path: Path) -> None:
     from benchmarks.environment import hostinfo
 
     assert hostinfo.oom_kills(tmp_path) == 0  # unreadable: no kill seen

@@ -32,7 +32,7 @@ def parse(text: str) -> matrix.MatrixSpec:
     return matrix.parse(text, "m.toml", KNOWN)
 
 
-def test_builtin_matrix_is_valid_and_profiles_have_the_promised_shape():
+def test_builtin_matrix_is_valid_and_profiles_have_the_promised_shape() -> None:
     spec = matrix.load(matrix.default_matrix_path(), KNOWN)
     assert {"smoke", "default", "full"} <= set(spec.profiles)
     default = matrix.expand(spec, "default")
@@ -44,7 +44,7 @@ def test_builtin_matrix_is_valid_and_profiles_have_the_promised_shape():
     assert spec.profiles["smoke"].timing.blocks >= 9
 
 
-def test_expand_orders_cases_and_builds_stable_ids():
+def test_expand_orders_cases_and_builds_stable_ids() -> None:
     plan = matrix.expand(parse(GOOD), "tiny")
     assert [c.case_id for c in plan.cases] == [
         "mlp-eager-b1-cpu",
@@ -58,7 +58,7 @@ def test_expand_orders_cases_and_builds_stable_ids():
     assert plan.timing.min_block_s == matrix.Timing().min_block_s  # default kept
 
 
-def test_exclusions_and_device_override():
+def test_exclusions_and_device_override() -> None:
     plan = matrix.expand(parse(GOOD), "two")
     ids = {c.case_id for c in plan.cases}
     assert "cnn-eager-b8-gpu0" not in ids
@@ -68,7 +68,7 @@ def test_exclusions_and_device_override():
     assert {c.device for c in cpu_only.cases} == {"cpu"}
 
 
-def test_only_selects_by_glob_and_rejects_empty_selection():
+def test_only_selects_by_glob_and_rejects_empty_selection() -> None:
     plan = matrix.expand(parse(GOOD), "tiny", only=["*-graph-*", "mlp-xla-b1-cpu"])
     assert [c.case_id for c in plan.cases] == [
         "mlp-graph-b1-cpu",
@@ -79,7 +79,7 @@ def test_only_selects_by_glob_and_rejects_empty_selection():
         matrix.expand(parse(GOOD), "tiny", only=["nothing-*"])
 
 
-def test_digest_changes_with_content():
+def test_digest_changes_with_content() -> None:
     assert parse(GOOD).digest != parse(GOOD + "\n# comment\n").digest
 
 
@@ -133,19 +133,19 @@ def test_digest_changes_with_content():
         ("[defaults]\nmodes=['eager']", "no \\[profiles.NAME\\] table"),
     ],
 )
-def test_invalid_matrices_name_file_key_and_allowed_values(text: str, message: str):
+def test_invalid_matrices_name_file_key_and_allowed_values(text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as info:
         parse(text)
     assert info.value.hint  # every error says what to do
 
 
-def test_unknown_profile_lists_the_allowed_ones():
+def test_unknown_profile_lists_the_allowed_ones() -> None:
     with pytest.raises(ConfigError, match="no profile 'huge'") as info:
         matrix.expand(parse(GOOD), "huge")
     assert "tiny" in info.value.hint and "two" in info.value.hint
 
 
-def test_devices_parse_and_normalise():
+def test_devices_parse_and_normalise() -> None:
     assert matrix.parse_devices("cpu,gpu") == ("cpu", "gpu:0")
     assert matrix.parse_devices("GPU:1, gpu:1,cpu") == ("gpu:1", "cpu")
     for bad in ("cuda", "gpu:x", "cpu:1", ","):
@@ -153,6 +153,6 @@ def test_devices_parse_and_normalise():
             matrix.parse_devices(bad)
 
 
-def test_missing_file_is_a_config_error(tmp_path: Path):
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="matrix file not found"):
         matrix.load(tmp_path / "nope.toml", KNOWN)

@@ -25,13 +25,13 @@ def raw(**kw: object) -> dict[str, object]:
     return base
 
 
-def test_ok_cell_gets_statistics_and_no_warnings():
+def test_ok_cell_gets_statistics_and_no_warnings() -> None:
     r = outcome.from_worker(CASE, raw())
     assert r.status == "ok" and r.median_s == 1e-3 and r.ci_low_s == r.ci_high_s == 1e-3
     assert r.warnings == [] and r.case_id == "mlp-graph-b100-cpu"
 
 
-def test_retrace_mismatch_and_noise_are_flagged_not_hidden():
+def test_retrace_mismatch_and_noise_are_flagged_not_hidden() -> None:
     r = outcome.from_worker(
         CASE,
         raw(
@@ -46,7 +46,7 @@ def test_retrace_mismatch_and_noise_are_flagged_not_hidden():
     assert r.status == "ok"
 
 
-def test_cpu_fallback_is_a_failure_without_numbers():
+def test_cpu_fallback_is_a_failure_without_numbers() -> None:
     r = outcome.from_worker(
         Case("mlp", "graph", 100, "gpu:0"),
         raw(status="failed", reason="silent CPU fallback: output on CPU:0", fallback=True),
@@ -55,7 +55,7 @@ def test_cpu_fallback_is_a_failure_without_numbers():
     assert [w["code"] for w in r.warnings] == ["cpu_fallback"]
 
 
-def test_worker_death_variants():
+def test_worker_death_variants() -> None:
     killed = outcome.from_death(
         CASE,
         -9,
@@ -78,7 +78,7 @@ def test_worker_death_variants():
     assert hung.status == "timeout" and "12.5 s" in (hung.reason or "")
 
 
-def test_scrub_applies_to_reasons_and_stderr():
+def test_scrub_applies_to_reasons_and_stderr() -> None:
     r = outcome.from_death(
         CASE,
         1,
@@ -92,7 +92,7 @@ def test_scrub_applies_to_reasons_and_stderr():
     assert "/home/alice" not in (r.reason or "") + r.worker["stderr_tail"]
 
 
-def test_foreign_cpu_warning_threshold():
+def test_foreign_cpu_warning_threshold() -> None:
     assert outcome.foreign_cpu_warning(0.1, 2) == []
     assert outcome.foreign_cpu_warning(None, 2) == []
     [(code, detail)] = outcome.foreign_cpu_warning(0.6, 2)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from benchmarks.report.charts import run_charts
-from benchmarks.report.plots import HLine, Point, Series, fmt_count, fmt_seconds, xy_chart
+from benchmarks.report.plots import Chart, HLine, Point, Series, fmt_count, fmt_seconds, xy_chart
 from tests.unit.report_fixtures import view
 
 
-def _chart(series, **kw):
+def _chart(series: list[Series], **kw: Any) -> Chart:
     return xy_chart(
         "c1",
         "Title",
@@ -25,14 +27,14 @@ A = Series("eager · cpu", (Point(1, 3e-4, 2.9e-4, 3.1e-4), Point(100, 1e-3, 0.9
 B = Series("graph · cpu", (Point(100, 7e-4), Point(1, 1e-4)))
 
 
-def test_same_data_same_bytes_whatever_the_input_order():
+def test_same_data_same_bytes_whatever_the_input_order() -> None:
     one = _chart([A, B], hlines=[HLine(5e-4, "ref")])
     two = _chart([B, A], hlines=[HLine(5e-4, "ref")])
     assert one.svg == two.svg and one.table_rows == two.table_rows
     assert _chart([A]).svg != _chart([A, B]).svg
 
 
-def test_run_charts_are_deterministic_and_complete():
+def test_run_charts_are_deterministic_and_complete() -> None:
     first = run_charts(view("cpu-all-statuses"))
     second = run_charts(view("cpu-all-statuses"))
     assert [c.svg for c in first] == [c.svg for c in second]
@@ -46,13 +48,13 @@ def test_run_charts_are_deterministic_and_complete():
         assert c.table_rows and len(c.table_head) == 5
 
 
-def test_gpu_chart_shows_the_device_peak():
+def test_gpu_chart_shows_the_device_peak() -> None:
     charts = {c.chart_id: c for c in run_charts(view("gpu-h100-injection"))}
     flops = charts["flops-mlp"]
     assert any("FP32 peak" in row[0] and row[2] == "66.9 T" for row in flops.table_rows)
 
 
-def test_text_is_escaped():
+def test_text_is_escaped() -> None:
     evil = Series("<script>alert(1)</script>", (Point(1, 1e-3),))
     c = xy_chart(
         "x",
@@ -68,7 +70,7 @@ def test_text_is_escaped():
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in c.svg and "a &amp; b" in c.svg
 
 
-def test_log_axes_drop_non_positive_values_and_colours_stay_per_mode():
+def test_log_axes_drop_non_positive_values_and_colours_stay_per_mode() -> None:
     c = _chart([Series("s", (Point(0, 1.0), Point(10, -1.0), Point(10, 2e-3)))])
     assert 'points="' in c.svg and "nan" not in c.svg.lower()
     assert _chart([]).svg.startswith("<svg")  # an empty chart still renders

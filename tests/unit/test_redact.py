@@ -180,7 +180,7 @@ def test_fresh_context_sees_secrets_set_later(monkeypatch: pytest.MonkeyPatch) -
     assert redact.scrub_text("x late-secret-value-123 y", ctx) == f"x {REDACTED} y"
 
 
-def test_another_machines_host_in_tf_diagnostics_and_var_home_are_redacted():
+def test_another_machines_host_in_tf_diagnostics_and_var_home_are_redacted() -> None:
     from benchmarks.environment import redact
 
     ctx = redact.PrivacyContext.from_env({}, hostname="here", user="", home="/")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
 CASES = ("cpu-all-statuses", "gpu-failed", "gpu-h100-injection", "compare-new")
 
 
-def scrub(html: str, fp: dict) -> str:
+def scrub(html: str, fp: dict[str, Any]) -> str:
     """Replace what differs between machines and days by fixed tokens."""
     html = re.sub(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z?", "<TIME>", html)
     html = re.sub(r"\d{4}-\d\d-\d\dT\d{4}Z", "<TIME>", html)  # run ids

@@ -5,16 +5,17 @@ from __future__ import annotations
 import dataclasses
 
 from benchmarks.plan.names import parse_case_id
-from benchmarks.report.model import NOT_RUN, build_run_view, gpu_peak
+from benchmarks.report.model import NOT_RUN, GridCell, RunView, build_run_view
+from benchmarks.report.sections import gpu_peak
 from benchmarks.rundir.results import STATUSES
 from tests.unit.report_fixtures import run, view
 
 
-def _cells(v):  # every grid cell that exists
+def _cells(v: RunView) -> dict[str, GridCell]:  # every grid cell that exists
     return {c.case_id: c for t in v.grid for row in t.rows for c in row.cells if c is not None}
 
 
-def test_gpu_failed_run_headline_names_the_cause():
+def test_gpu_failed_run_headline_names_the_cause() -> None:
     v = view("gpu-failed")
     h = v.headline
     assert h.gpu_requested and h.gpu_failed
@@ -33,7 +34,7 @@ def test_gpu_failed_run_headline_names_the_cause():
     assert h.duration == "72 s"
 
 
-def test_every_status_is_shown_with_its_reason_and_warnings():
+def test_every_status_is_shown_with_its_reason_and_warnings() -> None:
     v = view("cpu-all-statuses")
     cells = _cells(v)
     assert {c.status for c in cells.values()} == set(STATUSES)
@@ -57,7 +58,7 @@ def test_every_status_is_shown_with_its_reason_and_warnings():
     assert [r.batch_size for r in v.grid[0].rows] == [1, 10, 100, 1000]
 
 
-def test_planned_cell_without_a_line_is_not_run():
+def test_planned_cell_without_a_line_is_not_run() -> None:
     r = run("compare-base")
     rec = dataclasses.replace(r.record, cases=[*r.record.cases, "mlp-xla-b5000-cpu"])
     v = build_run_view(rec, r.cases, r.fingerprint, None)
@@ -66,7 +67,7 @@ def test_planned_cell_without_a_line_is_not_run():
     assert ("not run", "1") in {(f.label, f.value) for f in v.headline.counts}
 
 
-def test_speedups_fits_and_significance():
+def test_speedups_fits_and_significance() -> None:
     v = view("compare-base")
     rows = {(s.workload, s.device, s.batch_size): s for s in v.speedups}
     b1 = rows[("mlp", "cpu", 1)]
@@ -83,7 +84,7 @@ def test_speedups_fits_and_significance():
     assert v.first_calls and v.peaks == ()  # no known CPU peak
 
 
-def test_gpu_run_state_rows_and_peak():
+def test_gpu_run_state_rows_and_peak() -> None:
     v = view("gpu-h100-injection")
     assert not v.headline.gpu_failed and v.headline.gpu_status.startswith("ok: NVIDIA H100")
     assert v.peaks == (("gpu:0", 66.9e12, "NVIDIA H100 80GB HBM3 FP32 peak (datasheet)"),)
@@ -93,7 +94,7 @@ def test_gpu_run_state_rows_and_peak():
     assert before[0].sm_clock == "1980 MHz" and before[0].throttle == "none"
 
 
-def test_environment_and_reproduce():
+def test_environment_and_reproduce() -> None:
     r = run("gpu-failed")
     rec = dataclasses.replace(
         r.record, command=["python", "-m", "benchmarks", "run", "--out", "/home/alice/x y"]
@@ -110,7 +111,7 @@ def test_environment_and_reproduce():
     assert [s.name for s in v.environment][:3] == ["run", "host", "python"]
 
 
-def test_missing_and_malformed_fingerprint_do_not_break_the_view():
+def test_missing_and_malformed_fingerprint_do_not_break_the_view() -> None:
     r = run("gpu-failed")
     for fp in ({}, {"nvidia": "garbage", "host": ["x"], "tensorflow": {"status": "unavailable"}}):
         v = build_run_view(r.record, r.cases, fp, {"findings": "nonsense"})
@@ -125,7 +126,7 @@ def test_missing_and_malformed_fingerprint_do_not_break_the_view():
         assert v.gpu_reasons == (("GPU unavailable: no GPU device initialised (see diagnosis)", 9),)
 
 
-def test_parse_case_id_and_peaks():
+def test_parse_case_id_and_peaks() -> None:
     assert parse_case_id("mlp_raw-graph-b100-gpu0") == ("mlp_raw", "graph", 100, "gpu:0")
     assert parse_case_id("cnn-xla-b1-cpu") == ("cnn", "xla", 1, "cpu")
     assert parse_case_id("nonsense") is None
@@ -134,7 +135,7 @@ def test_parse_case_id_and_peaks():
     assert gpu_peak(fp, "cpu") is None and gpu_peak({}, "gpu:0") is None
 
 
-def test_plan_in_run_json_decides_the_grid():
+def test_plan_in_run_json_decides_the_grid() -> None:
     r = run("compare-base")
     plan = [*r.record.plan, {"workload": "mlp", "mode": "xla", "batch_size": 7, "device": "cpu"}]
     rec = dataclasses.replace(r.record, cases=[*r.record.cases, "odd id"], plan=plan)
@@ -146,7 +147,7 @@ def test_plan_in_run_json_decides_the_grid():
     assert {f.label: f.value for f in v.headline.what}["threads / seed"] == "2 / 1234"
 
 
-def test_unavailable_gpu_snapshot_says_why():
+def test_unavailable_gpu_snapshot_says_why() -> None:
     r = run("gpu-failed")
     snap = {"status": "unavailable", "error": "NVML Shared Library Not Found", "gpus": []}
     cases = [dataclasses.replace(c, gpu_state={"before": snap, "after": snap}) for c in r.cases]

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from benchmarks.cli import main
 from benchmarks.report.render import cases_csv, render_run
 from benchmarks.report.site import find_run_dirs, render_site
@@ -21,7 +23,7 @@ from tests.unit.report_fixtures import RUNS, copy_run, html, run
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_report_never_imports_tensorflow(tmp_path):
+def test_report_never_imports_tensorflow(tmp_path: Path) -> None:
     code = (
         "import sys; from pathlib import Path\n"
         "import benchmarks.report, benchmarks.report.render as r, benchmarks.report.site as s\n"
@@ -36,7 +38,9 @@ def test_report_never_imports_tensorflow(tmp_path):
     assert (tmp_path / "index.html").exists()
 
 
-def test_corrupt_lines_render_the_rest_with_a_visible_warning(tmp_path, capsys):
+def test_corrupt_lines_render_the_rest_with_a_visible_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     d = copy_run("cpu-all-statuses", tmp_path)
     lines = (d / "cases.jsonl").read_text().splitlines(keepends=True)
     lines[4] = '{"case_id": "mlp-graph-b10-cpu", "status": \n'  # line 5: truncated JSON
@@ -66,7 +70,7 @@ def test_corrupt_lines_render_the_rest_with_a_visible_warning(tmp_path, capsys):
         raise AssertionError("read_cases accepted a corrupt file")
 
 
-def test_injection_strings_are_text_in_the_page():
+def test_injection_strings_are_text_in_the_page() -> None:
     page = html("gpu-h100-injection")
     assert (
         "<script" not in page
@@ -88,7 +92,7 @@ def test_injection_strings_are_text_in_the_page():
     assert "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:;" in page
 
 
-def test_page_has_no_external_references():
+def test_page_has_no_external_references() -> None:
     for name in ("cpu-all-statuses", "gpu-failed", "gpu-h100-injection"):
         page = html(name)
         urls = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", page)
@@ -98,7 +102,7 @@ def test_page_has_no_external_references():
         assert "https://" not in page
 
 
-def test_csv_has_every_case_and_defuses_formulas():
+def test_csv_has_every_case_and_defuses_formulas() -> None:
     r = run("cpu-all-statuses")
     cases = [dataclasses.replace(r.cases[0], reason='=HYPERLINK("http://x")'), *r.cases[1:]]
     rows = list(csv.reader(cases_csv(cases).splitlines()))
@@ -108,7 +112,7 @@ def test_csv_has_every_case_and_defuses_formulas():
     assert statuses == {"ok", "failed", "crashed", "timeout", "oom", "skipped"}
 
 
-def test_out_dir_gets_the_downloads(tmp_path):
+def test_out_dir_gets_the_downloads(tmp_path: Path) -> None:
     page = render_run(RUNS / "gpu-failed", out_dir=tmp_path / "o")
     names = sorted(p.name for p in page.parent.iterdir())
     assert names == [
@@ -124,7 +128,9 @@ def test_out_dir_gets_the_downloads(tmp_path):
         assert f'href="{n}" download' in text
 
 
-def test_report_command_renders_run_and_site(tmp_path, capsys):
+def test_report_command_renders_run_and_site(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = tmp_path / "reports"
     a = copy_run("compare-base", root)
     b = copy_run("compare-new", root)
@@ -137,7 +143,9 @@ def test_report_command_renders_run_and_site(tmp_path, capsys):
     assert main(["report", str(a), "--no-site"]) == 0
 
 
-def test_report_command_errors_are_one_line(tmp_path, capsys):
+def test_report_command_errors_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["report", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "hint: " in err and "Traceback" not in err
@@ -150,7 +158,7 @@ def test_report_command_errors_are_one_line(tmp_path, capsys):
     assert "schema_version 99 is not supported" in capsys.readouterr().err
 
 
-def test_site_merges_machines_and_lists_regressions(tmp_path):
+def test_site_merges_machines_and_lists_regressions(tmp_path: Path) -> None:
     root = tmp_path / "site"
     for name in ("compare-base", "compare-new", "gpu-failed"):
         copy_run(name, root)
@@ -178,7 +186,7 @@ def test_site_merges_machines_and_lists_regressions(tmp_path):
     assert load_run(root / "compare-new").record.status == "complete"
 
 
-def test_gpu_failure_without_a_diagnosis_still_explains(tmp_path):
+def test_gpu_failure_without_a_diagnosis_still_explains(tmp_path: Path) -> None:
     d = copy_run("gpu-failed", tmp_path)
     (d / "diagnosis.json").unlink()
     page = render_run(d, generated_at="").read_text()

@@ -24,7 +24,7 @@ def case(case_id: str = "mlp-graph-b100-cpu", status: str = "ok", **kw: object) 
     return CaseResult(**fields)  # type: ignore[arg-type]
 
 
-def test_round_trip_through_cases_jsonl(tmp_path: Path):
+def test_round_trip_through_cases_jsonl(tmp_path: Path) -> None:
     a = case(
         median_s=1e-3, samples_s=[1e-3, 1.1e-3], warnings=[{"code": "retraced", "detail": "2"}]
     )
@@ -34,7 +34,7 @@ def test_round_trip_through_cases_jsonl(tmp_path: Path):
     assert results.read_cases(tmp_path) == [a, b]
 
 
-def test_load_returns_the_documented_columns_latest_row_wins(tmp_path: Path):
+def test_load_returns_the_documented_columns_latest_row_wins(tmp_path: Path) -> None:
     results.append_case(tmp_path, case(status="failed", reason="boom"))
     results.append_case(
         tmp_path,
@@ -70,7 +70,7 @@ def test_load_returns_the_documented_columns_latest_row_wins(tmp_path: Path):
     assert row["warnings"] == ["unstable_cov"]
 
 
-def test_corrupt_line_names_file_and_line(tmp_path: Path):
+def test_corrupt_line_names_file_and_line(tmp_path: Path) -> None:
     results.append_case(tmp_path, case())
     with (tmp_path / "cases.jsonl").open("a") as fh:
         fh.write("{not json\n")
@@ -79,14 +79,14 @@ def test_corrupt_line_names_file_and_line(tmp_path: Path):
         results.read_cases(tmp_path)
 
 
-def test_a_partial_last_line_from_a_killed_writer_is_ignored(tmp_path: Path):
+def test_a_partial_last_line_from_a_killed_writer_is_ignored(tmp_path: Path) -> None:
     results.append_case(tmp_path, case())
     with (tmp_path / "cases.jsonl").open("a") as fh:
         fh.write('{"case_id": "mlp-xla')
     assert [r.case_id for r in results.read_cases(tmp_path)] == ["mlp-graph-b100-cpu"]
 
 
-def test_unknown_schema_version_and_status_are_refused(tmp_path: Path):
+def test_unknown_schema_version_and_status_are_refused(tmp_path: Path) -> None:
     line = json.loads(case().to_json())
     (tmp_path / "cases.jsonl").write_text(json.dumps({**line, "schema_version": 99}) + "\n")
     with pytest.raises(ResultsError, match="schema_version 99"):
@@ -96,12 +96,12 @@ def test_unknown_schema_version_and_status_are_refused(tmp_path: Path):
         results.read_cases(tmp_path)
 
 
-def test_nan_is_never_written(tmp_path: Path):
+def test_nan_is_never_written(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         results.append_case(tmp_path, case(median_s=float("nan")))
 
 
-def test_run_record_round_trip(tmp_path: Path):
+def test_run_record_round_trip(tmp_path: Path) -> None:
     rec = RunRecord(
         run_id="r",
         command=["python"],

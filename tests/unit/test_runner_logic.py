@@ -19,12 +19,12 @@ def result(case: Case, status: str) -> CaseResult:
     return CaseResult(case.case_id, case.workload, case.mode, case.batch_size, case.device, status)
 
 
-def test_cells_grouped_by_worker_kind_keeping_plan_order():
+def test_cells_grouped_by_worker_kind_keeping_plan_order() -> None:
     plan = [c("gpu:0"), c("cpu"), c("gpu:1", "graph"), c("cpu", "xla")]
     assert order_cases(plan) == [c("gpu:0"), c("gpu:1", "graph"), c("cpu"), c("cpu", "xla")]
 
 
-def test_cpu_workers_hide_gpus_and_gpu_workers_grow_memory():
+def test_cpu_workers_hide_gpus_and_gpu_workers_grow_memory() -> None:
     base = {"CUDA_VISIBLE_DEVICES": "1", "PATH": "/bin"}
     assert worker_env("cpu", base)["CUDA_VISIBLE_DEVICES"] == "-1"
     gpu = worker_env("gpu", base)
@@ -37,7 +37,7 @@ def test_cpu_workers_hide_gpus_and_gpu_workers_grow_memory():
     assert base == {"CUDA_VISIBLE_DEVICES": "1", "PATH": "/bin"}  # not mutated
 
 
-def test_exit_status_precedence():
+def test_exit_status_precedence() -> None:
     cpu, gpu = c("cpu"), c("gpu:0")
     plan = [cpu, gpu]
     ok = {cpu.case_id: result(cpu, "ok"), gpu.case_id: result(gpu, "ok")}
@@ -51,7 +51,7 @@ def test_exit_status_precedence():
     assert exit_status(ok, plan, interrupted=True) == ("interrupted", 130)
 
 
-def test_progress_plain_lines_for_logs_and_one_updating_line_on_a_tty():
+def test_progress_plain_lines_for_logs_and_one_updating_line_on_a_tty() -> None:
     plain = io.StringIO()
     p = Progress(2, plain, tty=False)
     p.started("mlp-eager-b1-cpu")
@@ -64,6 +64,6 @@ def test_progress_plain_lines_for_logs_and_one_updating_line_on_a_tty():
     assert tty.getvalue().startswith("\r\x1b[2K[0/2   0% ETA ?] running mlp-eager-b1-cpu")
 
 
-def test_format_duration():
+def test_format_duration() -> None:
     assert format_duration(5.4) == "5s"
     assert format_duration(125) == "2m05s"

@@ -28,7 +28,7 @@ class FakeDevice:
         self.syncs += 1
 
 
-def test_exact_call_counts_and_per_call_times():
+def test_exact_call_counts_and_per_call_times() -> None:
     dev = FakeDevice(cost_ns=1_000_000, first_ns=30_000_000)  # 1 ms per call, 30 ms trace
     t = Timing(blocks=9, min_block_s=0.05, warmup_s=0.1, warmup_calls=10)
     m = measure(dev.call, dev.sync, t, dev.clock)
@@ -42,7 +42,7 @@ def test_exact_call_counts_and_per_call_times():
     assert m.first_output == 1
 
 
-def test_every_timed_block_ends_with_a_sync():
+def test_every_timed_block_ends_with_a_sync() -> None:
     dev = FakeDevice(cost_ns=1_000_000)
     t = Timing(blocks=11, min_block_s=0.01, warmup_s=0.0, warmup_calls=10)
     measure(dev.call, dev.sync, t, dev.clock)
@@ -50,7 +50,7 @@ def test_every_timed_block_ends_with_a_sync():
     assert dev.syncs == 1 + 1 + 1 + 11
 
 
-def test_calibration_grows_a_too_short_block():
+def test_calibration_grows_a_too_short_block() -> None:
     # warm-up says 10 ms per call, but calls then get faster: calibration must re-grow n
     dev = FakeDevice(cost_ns=10_000_000)
     t = Timing(blocks=3, min_block_s=0.1, warmup_s=0.05, warmup_calls=5)
@@ -66,7 +66,7 @@ def test_calibration_grows_a_too_short_block():
     assert all(s == 0.001 for s in m.samples_s)
 
 
-def test_after_warmup_runs_once_between_warmup_and_timing():
+def test_after_warmup_runs_once_between_warmup_and_timing() -> None:
     dev = FakeDevice(cost_ns=1_000_000)
     seen: list[int] = []
     t = Timing(blocks=3, min_block_s=0.01, warmup_s=0.003, warmup_calls=5)
@@ -74,7 +74,7 @@ def test_after_warmup_runs_once_between_warmup_and_timing():
     assert seen == [1 + 5]
 
 
-def test_slow_call_gets_one_call_per_block_and_a_short_warmup():
+def test_slow_call_gets_one_call_per_block_and_a_short_warmup() -> None:
     dev = FakeDevice(cost_ns=200_000_000)  # 200 ms per call > min block
     t = Timing(blocks=9, min_block_s=0.05, warmup_s=0.2, warmup_calls=10)
     m = measure(dev.call, dev.sync, t, dev.clock)
@@ -83,7 +83,7 @@ def test_slow_call_gets_one_call_per_block_and_a_short_warmup():
     assert m.calls == 1 + 2 + 1 + 9
 
 
-def test_fast_call_warms_up_for_warmup_s_not_just_warmup_calls():
+def test_fast_call_warms_up_for_warmup_s_not_just_warmup_calls() -> None:
     dev = FakeDevice(cost_ns=100_000)  # 0.1 ms
     t = Timing(blocks=3, min_block_s=0.01, warmup_s=0.01, warmup_calls=10)
     m = measure(dev.call, dev.sync, t, dev.clock)
