@@ -16,6 +16,11 @@ DEVICE_RE = re.compile(r"^(cpu|gpu)(?::(\d+))?$")
 _CASE_ID = re.compile(r"^(?P<w>.+)-(?P<m>[a-z]+)-b(?P<b>\d+)-(?P<d>cpu|gpu\d*)$")
 
 
+def mode_rank(mode: str) -> tuple[int, str]:
+    """Sort key: the modes in MODES order, unknown ones after them by name."""
+    return (MODES.index(mode) if mode in MODES else len(MODES), mode)
+
+
 def device_token(device: str) -> str:
     """``"gpu:1"`` -> ``"gpu1"``: the device as it appears in a case id."""
     return device.replace(":", "")

@@ -3,7 +3,7 @@
 Layering inside this package (imports point down only):
 
     render.py / site.py   I/O: read run directories, write index.html, cases.csv
-    plots.py              pure: view values -> deterministic inline SVG
+    svg.py              pure: view values -> deterministic inline SVG
     model.py, compare.py  pure: results + fingerprint + diagnosis -> frozen view values
     load.py               tolerant reading of one run directory
 

@@ -11,8 +11,9 @@ import re
 from collections import defaultdict
 
 from benchmarks.analysis import flops_per_second
-from benchmarks.report.model import RunView, _mode_rank
-from benchmarks.report.plots import (
+from benchmarks.plan.names import mode_rank
+from benchmarks.report.model import RunView
+from benchmarks.report.svg import (
     Chart,
     HLine,
     Point,
@@ -104,7 +105,7 @@ def _speedup(view: RunView, w: str) -> Chart | None:
 
 def _overhead(view: RunView, w: str) -> Chart | None:
     series = []
-    for f in sorted(view.fit_values, key=lambda f: (_mode_rank(f.mode), f.device)):
+    for f in sorted(view.fit_values, key=lambda f: (mode_rank(f.mode), f.device)):
         if f.workload != w or f.t0_s <= 0 or f.c_s <= 0:
             continue
         pts = tuple(Point(b, 100 * f.t0_s / (f.t0_s + f.c_s * b)) for b in f.batch_sizes)

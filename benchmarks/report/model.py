@@ -15,16 +15,16 @@ from typing import Any
 from benchmarks.analysis import (
     OverheadFit,
     Speedup,
-    flops_per_second,
     format_seconds,
     overhead_fits,
     speedups,
 )
 from benchmarks.environment.view import dig
-from benchmarks.plan.names import MODES, parse_case_id
+from benchmarks.plan.names import mode_rank
 from benchmarks.report import display, sections
 from benchmarks.report.compare import Comparison
 from benchmarks.report.display import text
+from benchmarks.report.grid import NOT_RUN, GridTable, Warn, grid_tables, unique
 from benchmarks.report.sections import (
     Fact,
     FindingView,
@@ -34,42 +34,6 @@ from benchmarks.report.sections import (
     gpu_peak,
 )
 from benchmarks.rundir.results import STATUSES, WARNINGS, CaseResult, RunRecord, latest_by_case
-
-NOT_RUN = "not run"
-
-
-@dataclass(frozen=True)
-class Warn:
-    code: str
-    detail: str
-    meaning: str
-
-
-@dataclass(frozen=True)
-class GridCell:
-    case_id: str
-    mode: str
-    status: str  # one of results.STATUSES or NOT_RUN
-    value: str  # median per call, "" without a value
-    ci: str  # "[lo, hi]"
-    reason: str
-    warnings: tuple[Warn, ...]
-    first_call: str
-    throughput: str  # achieved FLOP/s
-
-
-@dataclass(frozen=True)
-class GridRow:
-    batch_size: int
-    cells: tuple[GridCell | None, ...]  # one per mode of the table; None: not in the matrix
-
-
-@dataclass(frozen=True)
-class GridTable:
-    workload: str
-    device: str
-    modes: tuple[str, ...]
-    rows: tuple[GridRow, ...]
 
 
 @dataclass(frozen=True)
@@ -136,7 +100,7 @@ class RunView:
     warnings_legend: tuple[Warn, ...]
     comparison: Comparison | None
     generated_at: str
-    # raw values the charts need (plots.py draws them)
+    # raw values the charts need (svg.py draws them)
     ok_cases: tuple[CaseResult, ...]
     speedup_values: tuple[Speedup, ...]
     fit_values: tuple[OverheadFit, ...]
@@ -150,93 +114,6 @@ def _ratio(s: Speedup | None) -> Ratio | None:
     return Ratio(
         s.ratio, s.ci_low, s.ci_high, f"{s.ratio:.2f}x [{s.ci_low:.2f}, {s.ci_high:.2f}]", css
     )
-
-
-def _flops(r: CaseResult) -> str:
-    v = flops_per_second(r)
-    return "" if v is None else f"{v / 1e9:.3g} GFLOP/s"
-
-
-def _cell(case_id: str, mode: str, r: CaseResult | None) -> GridCell:
-    if r is None:
-        return GridCell(
-            case_id, mode, NOT_RUN, "", "", "planned, but the run ended before it", (), "", ""
-        )
-    ok = r.status == "ok"
-    ci = (
-        f"[{format_seconds(r.ci_low_s)}, {format_seconds(r.ci_high_s)}]"
-        if ok and r.ci_low_s is not None and r.ci_high_s is not None
-        else ""
-    )
-    warns = tuple(
-        Warn(text(w.get("code")), text(w.get("detail")), WARNINGS.get(str(w.get("code")), ""))
-        for w in r.warnings
-        if isinstance(w, Mapping)
-    )
-    return GridCell(
-        case_id=case_id,
-        mode=mode,
-        status=r.status,
-        value=format_seconds(r.median_s) if ok else "",
-        ci=ci,
-        reason=text(r.reason),
-        warnings=warns,
-        first_call=format_seconds(r.first_call_s) if r.first_call_s is not None else "",
-        throughput=_flops(r) if ok else "",
-    )
-
-
-def _grid(record: RunRecord, latest: Mapping[str, CaseResult]) -> tuple[GridTable, ...]:
-    """One table per workload x device; planned cells with no line show as ``not run``."""
-    keyed: dict[tuple[str, str, int, str], tuple[str, CaseResult | None]] = {}
-    for cid, parsed in _planned(record):
-        keyed[parsed] = (cid, latest.get(cid))
-    for cid, r in latest.items():
-        keyed[(r.workload, r.mode, r.batch_size, r.device)] = (cid, r)
-    workloads = _unique(k[0] for k in keyed)
-    devices = sorted({k[3] for k in keyed}, key=lambda d: (d != "cpu", d))
-    tables = []
-    for w in workloads:
-        for d in devices:
-            keys = [k for k in keyed if k[0] == w and k[3] == d]
-            if not keys:
-                continue
-            modes = tuple(sorted({k[1] for k in keys}, key=_mode_rank))
-            rows = []
-            for b in sorted({k[2] for k in keys}):
-                cells = []
-                for m in modes:
-                    hit = keyed.get((w, m, b, d))
-                    cells.append(None if hit is None else _cell(hit[0], m, hit[1]))
-                rows.append(GridRow(b, tuple(cells)))
-            tables.append(GridTable(w, d, modes, tuple(rows)))
-    return tuple(tables)
-
-
-def _planned(record: RunRecord) -> list[tuple[str, tuple[str, str, int, str]]]:
-    """Planned cells: run.json's ``plan`` (with ``cases`` in the same order) when present, else
-    the case ids parsed (runs written before ``plan`` existed)."""
-    plan = record.plan if isinstance(record.plan, list) else []
-    if len(plan) == len(record.cases) and all(isinstance(p, Mapping) for p in plan):
-        try:
-            return [
-                (cid, (str(p["workload"]), str(p["mode"]), int(p["batch_size"]), str(p["device"])))
-                for cid, p in zip(record.cases, plan, strict=True)
-            ]
-        except (KeyError, TypeError, ValueError):
-            pass
-    return [(cid, parsed) for cid in record.cases if (parsed := parse_case_id(cid)) is not None]
-
-
-def _mode_rank(m: str) -> tuple[int, str]:
-    return (MODES.index(m) if m in MODES else len(MODES), m)
-
-
-def _unique(items: Any) -> list[str]:
-    seen: dict[str, None] = {}
-    for i in items:
-        seen.setdefault(i, None)
-    return list(seen)
 
 
 def _speedup_rows(values: Sequence[Speedup]) -> tuple[SpeedupRow, ...]:
@@ -345,7 +222,7 @@ def build_run_view(
     for r in latest.values():
         counts[r.status] += 1
     counts[NOT_RUN] = sum(1 for c in record.cases if c not in latest)
-    grid = _grid(record, latest)
+    grid = grid_tables(record, latest)
     workloads = [t.workload for t in grid]
     batches = sorted({row.batch_size for t in grid for row in t.rows})
     ok_cases = tuple(r for r in latest.values() if r.status == "ok")
@@ -359,11 +236,11 @@ def build_run_view(
     ref, digest = display.image(fp, record.image)
     headline = Headline(
         run_id=display.public(record.run_id),
-        title=f"{', '.join(_unique(workloads))} on {', '.join(record.devices)}",
+        title=f"{', '.join(unique(workloads))} on {', '.join(record.devices)}",
         what=(
             Fact("profile", text(record.profile)),
-            Fact("workloads", ", ".join(_unique(workloads))),
-            Fact("modes", ", ".join(sorted({m for t in grid for m in t.modes}, key=_mode_rank))),
+            Fact("workloads", ", ".join(unique(workloads))),
+            Fact("modes", ", ".join(sorted({m for t in grid for m in t.modes}, key=mode_rank))),
             Fact("batch sizes", ", ".join(str(b) for b in batches)),
             Fact("devices", ", ".join(record.devices)),
             Fact("cells", f"{len(set(record.cases) | set(latest))}"),

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.errors import ResultsError
+from benchmarks.plan.names import mode_rank
 from benchmarks.report import display
 from benchmarks.report.charts import MODE_COLORS
 from benchmarks.report.compare import DEFAULT_THRESHOLD, CellChange, Comparison, compare_loaded
-from benchmarks.report.model import _mode_rank
-from benchmarks.report.plots import Chart, Point, Series, fmt_seconds, xy_chart
+from benchmarks.report.svg import Chart, Point, Series, fmt_seconds, xy_chart
 from benchmarks.rundir.jsonio import utc_stamp, write_text_atomic
 from benchmarks.rundir.layout import RUN_FILE, SITE_PAGE
 from benchmarks.rundir.load import LoadedRun, load_run
@@ -152,7 +152,7 @@ def _trend_charts(runs: Sequence[LoadedRun]) -> list[Chart]:
                     f"machine class ({len(group)} run(s), oldest left), with 95 % CI bars.",
                     [
                         Series(m, tuple(p), MODE_COLORS.get(m, ""))
-                        for m, p in sorted(lines.items(), key=lambda kv: _mode_rank(kv[0]))
+                        for m, p in sorted(lines.items(), key=lambda kv: mode_rank(kv[0]))
                     ],
                     x_label="run (start date)",
                     y_label="time per call",

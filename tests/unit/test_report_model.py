@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from benchmarks.plan.names import parse_case_id
-from benchmarks.report.model import NOT_RUN, GridCell, RunView, build_run_view
+from benchmarks.report.grid import NOT_RUN, GridCell
+from benchmarks.report.model import RunView, build_run_view
 from benchmarks.report.sections import gpu_peak
 from benchmarks.rundir.results import STATUSES
 from tests.unit.report_fixtures import run, view

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from benchmarks.report.charts import run_charts
-from benchmarks.report.plots import Chart, HLine, Point, Series, fmt_count, fmt_seconds, xy_chart
+from benchmarks.report.svg import Chart, HLine, Point, Series, fmt_count, fmt_seconds, xy_chart
 from tests.unit.report_fixtures import view
 
 
