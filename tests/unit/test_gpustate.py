@@ -6,7 +6,7 @@ from typing import Any
 
 from benchmarks.gpu import state as gpustate
 from benchmarks.rundir.results import WARNINGS
-from tests.nvml_fake import FakeNvml
+from tests.fakes.nvml import FakeNvml
 
 OURS = frozenset({31337})
 

@@ -12,7 +12,7 @@ import pytest
 
 from benchmarks.gpu import nvml as _nvml
 from benchmarks.gpu import record as _nvml_record
-from tests.nvml_fake import DATA, FakeNvml, NotRecordedError
+from tests.fakes.nvml import DATA, FakeNvml, NotRecordedError
 
 OURS = frozenset({31337})
 

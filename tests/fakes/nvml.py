@@ -4,7 +4,7 @@ It looks like the ``pynvml`` module to ``benchmarks.gpu.nvml``: the same functio
 return shapes (structs become attribute objects, ``[current, pending]`` lists stay lists) and the
 *real* pynvml exception classes (``pynvml.NVMLError(code)`` builds ``NVMLError_DriverNotLoaded``
 and friends). A call the fixture did not record fails the test loudly instead of guessing.
-See ``benchmarks/_nvml_record.py`` for the format and how to record a real machine.
+See ``benchmarks/gpu/record.py`` for the format and how to record a real machine.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import pynvml
 
-DATA = Path(__file__).parent / "data" / "nvml"
+DATA = Path(__file__).resolve().parents[1] / "data" / "nvml"
 
 
 class NotRecordedError(AssertionError):

@@ -1,0 +1,1 @@
+"""Fakes for hardware and engines this machine lacks, behind the real adapters' interfaces."""
