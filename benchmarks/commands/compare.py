@@ -8,6 +8,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from benchmarks.commands import _flags
 from benchmarks.errors import ConfigError
 
 HELP = "compare two run directories cell by cell (regressions flagged with a CI and a threshold)"
@@ -16,13 +17,8 @@ HELP = "compare two run directories cell by cell (regressions flagged with a CI 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("baseline", type=Path, metavar="BASELINE_DIR")
     parser.add_argument("new", type=Path, metavar="NEW_DIR")
-    parser.add_argument(
-        "--threshold",
-        type=float,
-        default=0.10,
-        help="smallest change flagged as regression/improvement (default 0.10 = 10%%)",
-    )
-    parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    _flags.add_threshold(parser)
+    _flags.add_json(parser, "the comparison")
     parser.add_argument(
         "--fail-on-regression",
         action="store_true",

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from benchmarks.commands import _flags
 from benchmarks.errors import EXIT_GPU_UNAVAILABLE, EXIT_OK, ConfigError
 from benchmarks.rundir.jsonio import read_json
 
@@ -28,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fingerprint", metavar="FILE", help="fingerprint.json of that run")
     parser.add_argument("--device", default="gpu", help="with --probe: e.g. gpu, gpu:1 (gpu)")
     parser.add_argument("--timeout", type=float, default=180.0, help="with --probe: seconds")
-    parser.add_argument("--json", action="store_true", help="print the diagnosis as JSON")
+    _flags.add_json(parser, "the diagnosis")
 
 
 def _read_log(spec: str) -> str:

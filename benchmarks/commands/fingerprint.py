@@ -9,13 +9,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from benchmarks.commands import _flags
 from benchmarks.errors import EXIT_OK, ConfigError
 
 HELP = "show the environment fingerprint (host, TensorFlow build, NVIDIA driver/GPU state)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print the fingerprint as JSON")
+    _flags.add_json(parser, "the fingerprint")
     parser.add_argument(
         "--include-private",
         action="store_true",

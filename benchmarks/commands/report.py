@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from benchmarks.commands import _flags
 from benchmarks.errors import ConfigError
 
 HELP = "render a run directory as a self-contained HTML page (and refresh the site index)"
@@ -16,12 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--baseline", type=Path, metavar="RUN_DIR", help="compare every cell with this run"
     )
-    parser.add_argument(
-        "--threshold",
-        type=float,
-        default=0.10,
-        help="smallest change flagged as regression/improvement (default 0.10 = 10%%)",
-    )
+    _flags.add_threshold(parser)
     parser.add_argument(
         "-o", "--out", type=Path, metavar="DIR", help="write the page here (default: RUN_DIR)"
     )

@@ -13,12 +13,10 @@ from dataclasses import dataclass
 
 from benchmarks.analysis import format_seconds
 from benchmarks.plan.names import MODES
-from benchmarks.report import display
+from benchmarks.report import DEFAULT_THRESHOLD, display
 from benchmarks.rundir.load import LoadedRun
 from benchmarks.rundir.results import CaseResult, latest_by_case
 from benchmarks.stats import ratio_ci
-
-DEFAULT_THRESHOLD = 0.10
 
 REGRESSION = "regression"
 IMPROVEMENT = "improvement"

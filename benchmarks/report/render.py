@@ -20,9 +20,9 @@ import jinja2
 
 from benchmarks import __version__
 from benchmarks.analysis import format_seconds
-from benchmarks.report import display
+from benchmarks.report import DEFAULT_THRESHOLD, display
 from benchmarks.report.charts import run_charts
-from benchmarks.report.compare import DEFAULT_THRESHOLD, Comparison, compare_loaded
+from benchmarks.report.compare import Comparison, compare_loaded
 from benchmarks.report.model import RunView, build_run_view
 from benchmarks.rundir.jsonio import utc_stamp, write_text_atomic
 from benchmarks.rundir.layout import (

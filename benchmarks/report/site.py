@@ -16,9 +16,9 @@ from pathlib import Path
 
 from benchmarks.errors import ResultsError
 from benchmarks.plan.names import mode_rank
-from benchmarks.report import display
+from benchmarks.report import DEFAULT_THRESHOLD, display
 from benchmarks.report.charts import MODE_COLORS
-from benchmarks.report.compare import DEFAULT_THRESHOLD, CellChange, Comparison, compare_loaded
+from benchmarks.report.compare import CellChange, Comparison, compare_loaded
 from benchmarks.report.svg import Chart, Point, Series, fmt_seconds, xy_chart
 from benchmarks.rundir.jsonio import utc_stamp, write_text_atomic
 from benchmarks.rundir.layout import RUN_FILE, SITE_PAGE
