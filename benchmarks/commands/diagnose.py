@@ -18,6 +18,7 @@ from typing import Any
 from benchmarks.commands import _flags
 from benchmarks.errors import EXIT_GPU_UNAVAILABLE, EXIT_OK, ConfigError
 from benchmarks.rundir.jsonio import read_json
+from benchmarks.rundir.layout import PROBE_LOG
 
 HELP = "explain a GPU start failure from a log (or probe the GPU now): cause, evidence, fix"
 
@@ -59,7 +60,7 @@ def main(args: argparse.Namespace) -> int:
 
         with tempfile.TemporaryDirectory(prefix="graphbench-probe-") as tmp:
             result = run_probe(
-                [args.device], log_path=Path(tmp) / "probe.log", timeout_s=args.timeout
+                [args.device], log_path=Path(tmp) / PROBE_LOG, timeout_s=args.timeout
             )
         log_text, context = result.log_text, result.diagnosis_context()
         notes.append(f"probe: ok={result.ok} in {result.elapsed_s:.1f} s, devices {result.devices}")

@@ -126,7 +126,7 @@ def render_run(
     )
     out = out_dir or run_dir
     out.mkdir(parents=True, exist_ok=True)
-    downloads = [(CASES_FILE, "cases.jsonl"), (CSV_FILE, "cases.csv")]
+    downloads = [(CASES_FILE, CASES_FILE), (CSV_FILE, CSV_FILE)]
     for name in (FINGERPRINT_FILE, DIAGNOSIS_FILE, RUN_FILE):
         if (run_dir / name).exists():
             downloads.append((name, name))
