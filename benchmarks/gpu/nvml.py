@@ -2,10 +2,11 @@
 
 Why an adapter: NVML is hardware we usually do not have (CI, laptops), so every caller gets the
 same plain-dict shape (the ``nvidia`` section of fingerprint.json, docs/fingerprint.md) and tests
-hand :func:`read` a *backend*: any object with pynvml's function names, ``NVMLError`` and the
-same return formats. The real backend is the ``pynvml`` module itself, imported only when a
-reading is asked for (nothing happens at import time). ``tests/nvml_fake.py`` replays recorded
-readings; :func:`benchmarks.gpu.record.record` makes such recordings on a real machine.
+hand :func:`read` a *backend*: an :class:`~benchmarks.gpu.nvml_api.NvmlBackend` (pynvml's function
+names, ``NVMLError`` and the same return formats). The real backend is the ``pynvml`` module
+itself, imported only when a reading is asked for (nothing happens at import time).
+``tests/fakes/nvml.py`` replays recorded readings; :func:`benchmarks.gpu.record.record` makes
+such recordings on a real machine.
 
 A failure is a value: NVML that cannot start yields ``status: unavailable`` with pynvml's exact
 error text and a stable ``error_kind``; a single field a GPU does not support becomes ``None``
@@ -16,10 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from benchmarks.gpu.nvml_api import NvmlBackend
+
+T = TypeVar("T")
+Getter = Callable[[str, Callable[[], Any]], Any]  # one field of one GPU, failures noted
 
 # NVML return codes (nvml.h; stable ABI, checked against pynvml in tests/unit/test_nvml.py).
 NVML_ERROR_NOT_SUPPORTED = 3
@@ -81,11 +87,12 @@ DYNAMIC_FIELDS = (
 )
 
 
-def load_backend() -> Any:
+def load_backend() -> NvmlBackend:
     """The real backend: the pynvml module (importing it loads no library)."""
     import pynvml
 
-    return pynvml
+    backend: NvmlBackend = pynvml
+    return backend
 
 
 def decode_throttle_reasons(mask: int) -> list[str]:
@@ -134,7 +141,7 @@ def failure(exc: BaseException) -> dict[str, Any]:
 
 
 @contextmanager
-def session(nv: Any) -> Iterator[None]:
+def session(nv: NvmlBackend) -> Iterator[None]:
     """nvmlInit ... nvmlShutdown (init errors propagate; shutdown errors are irrelevant)."""
     nv.nvmlInit()
     try:
@@ -145,7 +152,7 @@ def session(nv: Any) -> Iterator[None]:
 
 
 def read(
-    backend: Any = None,
+    backend: NvmlBackend | None = None,
     *,
     indices: Sequence[int] | None = None,
     own: Collection[int] | None = None,
@@ -168,18 +175,22 @@ def read(
 
 
 def _read_initialised(
-    nv: Any, indices: Sequence[int] | None, own: Collection[int] | None, dynamic_only: bool
+    nv: NvmlBackend, indices: Sequence[int] | None, own: Collection[int] | None, dynamic_only: bool
 ) -> dict[str, Any]:
     mine = own_pids() if own is None else frozenset(own)
     out: dict[str, Any] = {"status": "ok", "error": None, "error_kind": None}
     if not dynamic_only:
         errors: dict[str, str] = {}
-        cuda = _get(nv, errors, "cuda_driver_version", "nvmlSystemGetCudaDriverVersion")
-        out["driver_version"] = _get(nv, errors, "driver_version", "nvmlSystemGetDriverVersion")
+        cuda = _get(nv, errors, "cuda_driver_version", lambda: nv.nvmlSystemGetCudaDriverVersion())
+        out["driver_version"] = _get(
+            nv, errors, "driver_version", lambda: nv.nvmlSystemGetDriverVersion()
+        )
         out["cuda_driver_version"] = (
             f"{cuda // 1000}.{cuda % 1000 // 10}" if isinstance(cuda, int) else None
         )
-        out["nvml_version"] = _get(nv, errors, "nvml_version", "nvmlSystemGetNVMLVersion")
+        out["nvml_version"] = _get(
+            nv, errors, "nvml_version", lambda: nv.nvmlSystemGetNVMLVersion()
+        )
         if errors:
             out["errors"] = errors
     count = int(nv.nvmlDeviceGetCount())
@@ -190,7 +201,7 @@ def _read_initialised(
 
 
 def _read_gpu_softly(
-    nv: Any, index: int, mine: frozenset[int], dynamic_only: bool
+    nv: NvmlBackend, index: int, mine: frozenset[int], dynamic_only: bool
 ) -> dict[str, Any]:
     """One GPU that cannot be opened (lost, reset required) must not hide the others."""
     try:
@@ -199,40 +210,48 @@ def _read_gpu_softly(
         return {"index": index, "status": "unavailable", "error": str(exc)}
 
 
-def _get(nv: Any, errors: dict[str, str], field: str, fn: str, *args: Any) -> Any:
-    """Call ``nv.<fn>(*args)``; an unsupported field is None, any other failure is noted."""
+def _get(nv: NvmlBackend, errors: dict[str, str], field: str, call: Callable[[], T]) -> T | None:
+    """``call()`` (one NVML query); an unsupported field is None, any other failure is noted."""
     try:
-        return getattr(nv, fn)(*args)
+        return call()
     except nv.NVMLError as exc:
         if getattr(exc, "value", None) != NVML_ERROR_NOT_SUPPORTED:
             errors[field] = str(exc)
         return None
-    except AttributeError:  # an older nvidia-ml-py without this function
-        errors[field] = f"nvidia-ml-py has no {fn}"
+    except AttributeError as exc:  # an older nvidia-ml-py without this function
+        errors[field] = f"nvidia-ml-py has no {exc.name or exc}"
         return None
 
 
-def _read_gpu(nv: Any, index: int, mine: frozenset[int], dynamic_only: bool) -> dict[str, Any]:
+def _read_gpu(
+    nv: NvmlBackend, index: int, mine: frozenset[int], dynamic_only: bool
+) -> dict[str, Any]:
     h = nv.nvmlDeviceGetHandleByIndex(index)
     errors: dict[str, str] = {}
     g: dict[str, Any] = {"index": index}
 
-    def get(field: str, fn: str, *args: Any) -> Any:
-        return _get(nv, errors, field, fn, h, *args)
+    def get(field: str, call: Callable[[], Any]) -> Any:
+        return _get(nv, errors, field, call)
 
-    mem = get("memory", "nvmlDeviceGetMemoryInfo")
-    util = get("utilization_gpu_pct", "nvmlDeviceGetUtilizationRates")
-    power = get("power_draw_w", "nvmlDeviceGetPowerUsage")
-    pstate = get("pstate", "nvmlDeviceGetPerformanceState")
+    mem = get("memory", lambda: nv.nvmlDeviceGetMemoryInfo(h))
+    util = get("utilization_gpu_pct", lambda: nv.nvmlDeviceGetUtilizationRates(h))
+    power = get("power_draw_w", lambda: nv.nvmlDeviceGetPowerUsage(h))
+    pstate = get("pstate", lambda: nv.nvmlDeviceGetPerformanceState(h))
     g["memory_used_bytes"] = None if mem is None else int(mem.used)
     g["utilization_gpu_pct"] = None if util is None else int(util.gpu)
-    g["temperature_c"] = get("temperature_c", "nvmlDeviceGetTemperature", NVML_TEMPERATURE_GPU)
+    g["temperature_c"] = get(
+        "temperature_c", lambda: nv.nvmlDeviceGetTemperature(h, NVML_TEMPERATURE_GPU)
+    )
     g["power_draw_w"] = None if power is None else power / 1000.0
     g["clocks"] = {
-        "sm_mhz": get("clocks.sm_mhz", "nvmlDeviceGetClockInfo", NVML_CLOCK_SM),
-        "sm_max_mhz": get("clocks.sm_max_mhz", "nvmlDeviceGetMaxClockInfo", NVML_CLOCK_SM),
-        "mem_mhz": get("clocks.mem_mhz", "nvmlDeviceGetClockInfo", NVML_CLOCK_MEM),
-        "mem_max_mhz": get("clocks.mem_max_mhz", "nvmlDeviceGetMaxClockInfo", NVML_CLOCK_MEM),
+        "sm_mhz": get("clocks.sm_mhz", lambda: nv.nvmlDeviceGetClockInfo(h, NVML_CLOCK_SM)),
+        "sm_max_mhz": get(
+            "clocks.sm_max_mhz", lambda: nv.nvmlDeviceGetMaxClockInfo(h, NVML_CLOCK_SM)
+        ),
+        "mem_mhz": get("clocks.mem_mhz", lambda: nv.nvmlDeviceGetClockInfo(h, NVML_CLOCK_MEM)),
+        "mem_max_mhz": get(
+            "clocks.mem_max_mhz", lambda: nv.nvmlDeviceGetMaxClockInfo(h, NVML_CLOCK_MEM)
+        ),
     }
     g["pstate"] = None if pstate in (None, NVML_PSTATE_UNKNOWN) else f"P{pstate}"
     mask = _throttle_mask(nv, h, errors)
@@ -246,19 +265,23 @@ def _read_gpu(nv: Any, index: int, mine: frozenset[int], dynamic_only: bool) -> 
     return g
 
 
-def _throttle_mask(nv: Any, h: Any, errors: dict[str, str]) -> int | None:
+def _throttle_mask(nv: NvmlBackend, h: Any, errors: dict[str, str]) -> int | None:
     """ClocksEventReasons (driver >= 535) with a fallback to the older ThrottleReasons name."""
     scratch: dict[str, str] = {}
-    mask = _get(nv, scratch, "throttle_reasons", "nvmlDeviceGetCurrentClocksEventReasons", h)
+    mask = _get(
+        nv, scratch, "throttle_reasons", lambda: nv.nvmlDeviceGetCurrentClocksEventReasons(h)
+    )
     if mask is None and scratch:
-        mask = _get(nv, errors, "throttle_reasons", "nvmlDeviceGetCurrentClocksThrottleReasons", h)
+        mask = _get(
+            nv, errors, "throttle_reasons", lambda: nv.nvmlDeviceGetCurrentClocksThrottleReasons(h)
+        )
     return None if mask is None else int(mask)
 
 
 def _processes(
-    nv: Any, h: Any, mine: frozenset[int], errors: dict[str, str]
+    nv: NvmlBackend, h: Any, mine: frozenset[int], errors: dict[str, str]
 ) -> list[dict[str, Any]] | None:
-    procs = _get(nv, errors, "processes", "nvmlDeviceGetComputeRunningProcesses", h)
+    procs = _get(nv, errors, "processes", lambda: nv.nvmlDeviceGetComputeRunningProcesses(h))
     if procs is None:
         return None
     out = []
@@ -276,11 +299,11 @@ def _processes(
     return out
 
 
-def _process_name(nv: Any, pid: int) -> str | None:
+def _process_name(nv: NvmlBackend, pid: int) -> str | None:
     """NVML's name for the PID (its view survives PID namespaces), else psutil's; base name only
     so that no home path is carried along."""
     scratch: dict[str, str] = {}
-    name = _get(nv, scratch, "name", "nvmlSystemGetProcessName", pid)
+    name = _get(nv, scratch, "name", lambda: nv.nvmlSystemGetProcessName(pid))
     if not name:
         try:
             import psutil
@@ -291,15 +314,15 @@ def _process_name(nv: Any, pid: int) -> str | None:
     return Path(str(name)).name or None
 
 
-def _static_fields(nv: Any, h: Any, g: dict[str, Any], get: Any) -> None:
-    uuid = get("uuid_hash", "nvmlDeviceGetUUID")
-    pci = get("pci_bus_id", "nvmlDeviceGetPciInfo")
-    cc = get("compute_capability", "nvmlDeviceGetCudaComputeCapability")
-    limit = get("power_limit_w", "nvmlDeviceGetEnforcedPowerLimit")
-    persistence = get("persistence_mode", "nvmlDeviceGetPersistenceMode")
-    compute = get("compute_mode", "nvmlDeviceGetComputeMode")
-    virt = get("virtualization_mode", "nvmlDeviceGetVirtualizationMode")
-    g["name"] = get("name", "nvmlDeviceGetName")
+def _static_fields(nv: NvmlBackend, h: Any, g: dict[str, Any], get: Getter) -> None:
+    uuid = get("uuid_hash", lambda: nv.nvmlDeviceGetUUID(h))
+    pci = get("pci_bus_id", lambda: nv.nvmlDeviceGetPciInfo(h))
+    cc = get("compute_capability", lambda: nv.nvmlDeviceGetCudaComputeCapability(h))
+    limit = get("power_limit_w", lambda: nv.nvmlDeviceGetEnforcedPowerLimit(h))
+    persistence = get("persistence_mode", lambda: nv.nvmlDeviceGetPersistenceMode(h))
+    compute = get("compute_mode", lambda: nv.nvmlDeviceGetComputeMode(h))
+    virt = get("virtualization_mode", lambda: nv.nvmlDeviceGetVirtualizationMode(h))
+    g["name"] = get("name", lambda: nv.nvmlDeviceGetName(h))
     g["uuid_hash"] = None if uuid is None else hash_uuid(str(uuid))
     g["pci_bus_id"] = None if pci is None else str(pci.busId)
     g["compute_capability"] = None if cc is None else f"{cc[0]}.{cc[1]}"
@@ -308,29 +331,32 @@ def _static_fields(nv: Any, h: Any, g: dict[str, Any], get: Any) -> None:
     g["compute_mode"] = None if compute is None else COMPUTE_MODES.get(compute, str(compute))
     g["virtualization_mode"] = None if virt is None else VIRTUALIZATION_MODES.get(virt, str(virt))
     g["vgpu_license"] = (
-        _vgpu_license(get("vgpu_license", "nvmlDeviceGetGridLicensableFeatures"))
+        _vgpu_license(get("vgpu_license", lambda: nv.nvmlDeviceGetGridLicensableFeatures(h)))
         if virt == NVML_GPU_VIRTUALIZATION_MODE_VGPU
         else None
     )
-    g["ecc"] = _ecc(get)
-    mig = get("mig_mode", "nvmlDeviceGetMigMode")
+    g["ecc"] = _ecc(nv, h, get)
+    mig = get("mig_mode", lambda: nv.nvmlDeviceGetMigMode(h))
     g["mig_mode"] = None if mig is None else {"current": bool(mig[0]), "pending": bool(mig[1])}
     g["mig_devices"] = _mig_devices(nv, h, get) if mig is not None and mig[0] else []
 
 
-def _ecc(get: Any) -> dict[str, Any] | None:
-    mode = get("ecc", "nvmlDeviceGetEccMode")
+def _ecc(nv: NvmlBackend, h: Any, get: Getter) -> dict[str, Any] | None:
+    mode = get("ecc", lambda: nv.nvmlDeviceGetEccMode(h))
     if mode is None:
         return None
-    args = ("nvmlDeviceGetTotalEccErrors",)
+
+    def errors(kind: int) -> Any:
+        return lambda: nv.nvmlDeviceGetTotalEccErrors(h, kind, NVML_VOLATILE_ECC)
+
     return {
         "enabled": bool(mode[0]),
         "pending": bool(mode[1]),
         "uncorrected_volatile": get(
-            "ecc.uncorrected_volatile", *args, NVML_MEMORY_ERROR_TYPE_UNCORRECTED, NVML_VOLATILE_ECC
+            "ecc.uncorrected_volatile", errors(NVML_MEMORY_ERROR_TYPE_UNCORRECTED)
         ),
         "corrected_volatile": get(
-            "ecc.corrected_volatile", *args, NVML_MEMORY_ERROR_TYPE_CORRECTED, NVML_VOLATILE_ECC
+            "ecc.corrected_volatile", errors(NVML_MEMORY_ERROR_TYPE_CORRECTED)
         ),
     }
 
@@ -348,8 +374,8 @@ def _vgpu_license(features: Any) -> str | None:
     return "; ".join(states) or "Unlicensed"
 
 
-def _mig_devices(nv: Any, h: Any, get: Any) -> list[dict[str, Any]]:
-    count = get("mig_devices", "nvmlDeviceGetMaxMigDeviceCount") or 0
+def _mig_devices(nv: NvmlBackend, h: Any, get: Getter) -> list[dict[str, Any]]:
+    count = get("mig_devices", lambda: nv.nvmlDeviceGetMaxMigDeviceCount(h)) or 0
     out = []
     for slot in range(int(count)):
         try:
@@ -359,21 +385,27 @@ def _mig_devices(nv: Any, h: Any, get: Any) -> list[dict[str, Any]]:
                 continue  # an empty slot
             out.append({"slot": slot, "error": str(exc)})
             continue
-        errors: dict[str, str] = {}
-        mem = _get(nv, errors, "memory", "nvmlDeviceGetMemoryInfo", m)
-        uuid = _get(nv, errors, "uuid_hash", "nvmlDeviceGetUUID", m)
-        d = {
-            "slot": slot,
-            "name": _get(nv, errors, "name", "nvmlDeviceGetName", m),
-            "uuid_hash": None if uuid is None else hash_uuid(str(uuid)),
-            "gpu_instance_id": _get(nv, errors, "gpu_instance_id", "nvmlDeviceGetGpuInstanceId", m),
-            "compute_instance_id": _get(
-                nv, errors, "compute_instance_id", "nvmlDeviceGetComputeInstanceId", m
-            ),
-            "memory_total_bytes": None if mem is None else int(mem.total),
-            "memory_used_bytes": None if mem is None else int(mem.used),
-        }
-        if errors:
-            d["errors"] = errors
-        out.append(d)
+        out.append(_mig_device(nv, slot, m))
     return out
+
+
+def _mig_device(nv: NvmlBackend, slot: int, m: Any) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    mem = _get(nv, errors, "memory", lambda: nv.nvmlDeviceGetMemoryInfo(m))
+    uuid = _get(nv, errors, "uuid_hash", lambda: nv.nvmlDeviceGetUUID(m))
+    d: dict[str, Any] = {
+        "slot": slot,
+        "name": _get(nv, errors, "name", lambda: nv.nvmlDeviceGetName(m)),
+        "uuid_hash": None if uuid is None else hash_uuid(str(uuid)),
+        "gpu_instance_id": _get(
+            nv, errors, "gpu_instance_id", lambda: nv.nvmlDeviceGetGpuInstanceId(m)
+        ),
+        "compute_instance_id": _get(
+            nv, errors, "compute_instance_id", lambda: nv.nvmlDeviceGetComputeInstanceId(m)
+        ),
+        "memory_total_bytes": None if mem is None else int(mem.total),
+        "memory_used_bytes": None if mem is None else int(mem.used),
+    }
+    if errors:
+        d["errors"] = errors
+    return d

@@ -6,6 +6,7 @@ import ctypes
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pynvml
 import pytest
@@ -17,8 +18,8 @@ from tests.fakes.nvml import DATA, FakeNvml, NotRecordedError
 OURS = frozenset({31337})
 
 
-def read(name: str, **kwargs: object) -> dict[str, object]:
-    return _nvml.read(FakeNvml.load(name), own=OURS, **kwargs)  # type: ignore[arg-type]
+def read(name: str, **kwargs: Any) -> dict[str, Any]:
+    return _nvml.read(FakeNvml.load(name), own=OURS, **kwargs)
 
 
 def test_constants_match_pynvml() -> None:
@@ -145,7 +146,7 @@ def test_init_failures_say_exactly_why(name: str, error: str, kind: str, cls: st
 
 
 def test_mig_enabled_lists_instances_and_skips_empty_slots() -> None:
-    g = read("mig_enabled")["gpus"][0]  # type: ignore[index]
+    g = read("mig_enabled")["gpus"][0]
     assert g["mig_mode"] == {"current": True, "pending": True}
     assert [m["slot"] for m in g["mig_devices"]] == [0, 1]
     m0 = g["mig_devices"][0]
@@ -158,7 +159,7 @@ def test_mig_enabled_lists_instances_and_skips_empty_slots() -> None:
 
 
 def test_exclusive_process_with_a_foreign_process() -> None:
-    g = read("exclusive_process_foreign")["gpus"][0]  # type: ignore[index]
+    g = read("exclusive_process_foreign")["gpus"][0]
     assert g["compute_mode"] == "Exclusive_Process"
     assert g["processes"] == [
         {"pid": 4242, "name": "python", "used_memory_bytes": 79872 * 2**20, "ours": False}
@@ -168,14 +169,14 @@ def test_exclusive_process_with_a_foreign_process() -> None:
 
 
 def test_throttling_gpu() -> None:
-    g = read("throttling")["gpus"][0]  # type: ignore[index]
+    g = read("throttling")["gpus"][0]
     assert g["throttle_reasons"] == ["hw_slowdown", "sw_thermal_slowdown", "hw_thermal_slowdown"]
     assert g["temperature_c"] == 88
     assert g["clocks"]["sm_mhz"] == 1155
 
 
 def test_vgpu_unlicensed() -> None:
-    g = read("vgpu_unlicensed")["gpus"][0]  # type: ignore[index]
+    g = read("vgpu_unlicensed")["gpus"][0]
     assert g["virtualization_mode"] == "VGPU"
     assert g["vgpu_license"] == "Unlicensed (NVIDIA Virtual Compute Server)"
     assert g["ecc"] is None and g["mig_mode"] is None and g["power_draw_w"] is None
@@ -275,3 +276,18 @@ def test_real_nvml_on_this_machine_says_why() -> None:
         assert r["error_kind"] == "library_not_found"
     else:  # a machine with the driver library: a reading, or an exact known failure
         assert r["status"] == "ok" or r["error"]
+
+
+def test_the_typed_backend_names_only_functions_pynvml_has() -> None:
+    """The Protocol mypy checks the fake against must describe the real module, name by name."""
+    import inspect
+
+    import pynvml
+
+    from benchmarks.gpu.nvml_api import NvmlBackend
+
+    names = [n for n, _ in inspect.getmembers(NvmlBackend) if n.startswith("nvml")]
+    assert len(names) >= 30
+    missing = [n for n in names if not callable(getattr(pynvml, n, None))]
+    assert missing == []
+    assert issubclass(pynvml.NVMLError, Exception)
