@@ -10,10 +10,10 @@ tested on literal snapshots.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import datetime, timezone
 from typing import Any
 
 from benchmarks.gpu import nvml as _nvml
+from benchmarks.rundir.jsonio import utc_stamp
 
 # Reasons that mean the GPU ran slower than it could (idle, app clocks, sync boost do not).
 THROTTLING = frozenset(
@@ -38,7 +38,7 @@ def snapshot(
 
     Never raises: NVML that cannot start gives ``status: unavailable`` and an empty list.
     """
-    taken_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    taken_at = utc_stamp(millis=True)
     reading = _nvml.read(backend, indices=indices, own=own, dynamic_only=True)
     snap: dict[str, Any] = {"taken_at": taken_at, "gpus": reading.get("gpus", [])}
     if reading["status"] != "ok":
