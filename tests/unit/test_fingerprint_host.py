@@ -11,6 +11,7 @@ import pytest
 
 from benchmarks import cli
 from benchmarks.environment import fingerprint, hostinfo
+from benchmarks.environment.ci import ci_metadata
 
 
 def put(root: Path, rel: str, text: str = "") -> None:
@@ -242,7 +243,7 @@ def test_github_actions_metadata() -> None:
         "RUNNER_NAME": "gpu-runner-3",
         "GITHUB_TOKEN": "ghs_not_to_be_used",
     }
-    ci = fingerprint.ci_metadata(env)
+    ci = ci_metadata(env)
     assert ci is not None
     assert ci["provider"] == "github_actions" and ci["run_id"] == "123456789"
     assert ci["run_url"] == "https://github.com/acme/graphbench/actions/runs/123456789/attempts/2"
@@ -257,7 +258,7 @@ def test_gitlab_metadata() -> None:
         "CI_JOB_URL": "https://gitlab.example/acme/gb/-/jobs/42",
         "CI_RUNNER_TAGS": '["gpu", "h100"]',
     }
-    ci = fingerprint.ci_metadata(env)
+    ci = ci_metadata(env)
     assert ci is not None
     assert (ci["provider"], ci["run_id"], ci["runner_labels"]) == (
         "gitlab_ci",
@@ -267,8 +268,8 @@ def test_gitlab_metadata() -> None:
 
 
 def test_no_ci() -> None:
-    assert fingerprint.ci_metadata({}) is None
-    assert fingerprint.ci_metadata({"CI": "true"})["provider"] == "unknown"  # type: ignore[index]
+    assert ci_metadata({}) is None
+    assert ci_metadata({"CI": "true"})["provider"] == "unknown"  # type: ignore[index]
 
 
 def test_collect_run_reads_git_and_scrubs_the_command() -> None:
