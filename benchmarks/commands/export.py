@@ -1,4 +1,4 @@
-"""``python -m benchmarks export RUN_DIR --format bmf|github-action-benchmark``: for other dashboards.
+"""``python -m benchmarks export RUN_DIR --format FMT``: one run for other dashboards.
 
 Bencher Metric Format or github-action-benchmark's ``customSmallerIsBetter`` JSON (formats in
 ``benchmarks.history.export``); to stdout, or to ``-o FILE``.

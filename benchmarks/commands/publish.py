@@ -25,31 +25,73 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from benchmarks.history.store import DEFAULT_BRANCH
 
     d = Settings()
-    parser.add_argument("run_dirs", type=Path, nargs="*", metavar="RUN_DIR",
-                        help="run directories to add (none: only re-render the site)")
-    parser.add_argument("--history", required=True, metavar="REPO",
-                        help="the repository holding the history: a path or any git URL")
-    parser.add_argument("--branch", default=DEFAULT_BRANCH,
-                        help=f"the history branch (default {DEFAULT_BRANCH}; created if missing)")
-    parser.add_argument("--site", required=True, type=Path, metavar="DIR",
-                        help="render the site of the whole history here")
-    parser.add_argument("--method", choices=METHODS, default=d.method,
-                        help=f"step: asv-style step fit; zscore: conbench-style (default {d.method})")
-    parser.add_argument("--threshold", type=float, default=d.threshold,
-                        help=f"smallest slowdown flagged, a fraction (default {d.threshold})")
-    parser.add_argument("--noise", type=float, default=d.noise,
-                        help=f"run-to-run noise floor, a fraction (default {d.noise})")
-    parser.add_argument("--penalty", type=float, default=d.penalty,
-                        help=f"step: cost of one more segment (default {d.penalty})")
-    parser.add_argument("--z", type=float, default=d.z,
-                        help=f"zscore: smallest z flagged (default {d.z})")
-    parser.add_argument("--lookback", type=int, default=d.lookback,
-                        help=f"zscore: earlier runs compared with (default {d.lookback})")
-    parser.add_argument("--base-url", default="",
-                        help="the site's public URL, for absolute links in feed.atom")
-    parser.add_argument("--fail-on-regression", action="store_true",
-                        help="exit 1 when a run published now starts a regression "
-                        "(without RUN_DIR: when the history has any)")  # fmt: skip
+    parser.add_argument(
+        "run_dirs",
+        type=Path,
+        nargs="*",
+        metavar="RUN_DIR",
+        help="run directories to add (none: only re-render the site)",
+    )
+    parser.add_argument(
+        "--history",
+        required=True,
+        metavar="REPO",
+        help="the repository holding the history: a path or any git URL",
+    )
+    parser.add_argument(
+        "--branch",
+        default=DEFAULT_BRANCH,
+        help=f"the history branch (default {DEFAULT_BRANCH}; created if missing)",
+    )
+    parser.add_argument(
+        "--site",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="render the site of the whole history here",
+    )
+    parser.add_argument(
+        "--method",
+        choices=METHODS,
+        default=d.method,
+        help=f"step: asv-style step fit; zscore: conbench-style; default {d.method}",
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=d.threshold,
+        help=f"smallest slowdown flagged, a fraction (default {d.threshold})",
+    )
+    parser.add_argument(
+        "--noise",
+        type=float,
+        default=d.noise,
+        help=f"run-to-run noise floor, a fraction (default {d.noise})",
+    )
+    parser.add_argument(
+        "--penalty",
+        type=float,
+        default=d.penalty,
+        help=f"step: cost of one more segment (default {d.penalty})",
+    )
+    parser.add_argument(
+        "--z", type=float, default=d.z, help=f"zscore: smallest z flagged (default {d.z})"
+    )
+    parser.add_argument(
+        "--lookback",
+        type=int,
+        default=d.lookback,
+        help=f"zscore: earlier runs compared with (default {d.lookback})",
+    )
+    parser.add_argument(
+        "--base-url", default="", help="the site's public URL, for absolute links in feed.atom"
+    )
+    parser.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help="exit 1 when a run published now starts a regression "
+        "(without RUN_DIR: when the history has any)",
+    )
 
 
 def _settings(args: argparse.Namespace) -> object:

@@ -119,7 +119,8 @@ def _sigmas(points: Sequence[Point], noise: float) -> np.ndarray:
 
     rel = np.array([p.rel_sigma for p in points])
     s = np.sqrt(rel * rel + noise * noise)
-    return np.maximum(s, 1e-6)  # noise 0 and a point without a CI: still a finite weight
+    out: np.ndarray = np.maximum(s, 1e-6)  # noise 0 and no CI: still a finite weight
+    return out
 
 
 def last_step(points: Sequence[Point], settings: Settings) -> Change | None:
@@ -153,7 +154,8 @@ def _iqr_keep(y: np.ndarray) -> np.ndarray:
         return y
     q1, q3 = np.percentile(y, [25, 75])
     spread = q3 - q1
-    return y[(y >= q1 - 1.5 * spread) & (y <= q3 + 1.5 * spread)]
+    kept: np.ndarray = y[(y >= q1 - 1.5 * spread) & (y <= q3 + 1.5 * spread)]
+    return kept
 
 
 def lookback_z(points: Sequence[Point], settings: Settings) -> Change | None:

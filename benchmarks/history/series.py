@@ -146,7 +146,9 @@ def build_series(runs: Sequence[HistoryRun]) -> tuple[list[Series], list[Break]]
             if prev is not None and prev != key:
                 breaks.append(Break(cid, machine, h.run_id, h.path, describe_change(prev, key)))
             last_key[(cid, machine)] = key
-            points[key].append(Point(h.run_id, h.path, h.started_at, value, r.ci_low_s, r.ci_high_s))
+            points[key].append(
+                Point(h.run_id, h.path, h.started_at, value, r.ci_low_s, r.ci_high_s)
+            )
     series = [Series(k, tuple(p)) for k, p in points.items()]
     series.sort(key=lambda s: (s.key.machine, s.key.case_id, s.points[0].started_at))
     return series, breaks

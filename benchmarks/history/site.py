@@ -34,8 +34,13 @@ from benchmarks.history.store import LOG_DIR, RUNS_DIR
 from benchmarks.report import facts
 from benchmarks.report.load import load_run
 from benchmarks.report.render import PAGE, TEMPLATES, now_utc, render_run
-from benchmarks.report.site import HistoryMarks, MarkedBreak, MarkedRegression, find_run_dirs
-from benchmarks.report.site import write_site
+from benchmarks.report.site import (
+    HistoryMarks,
+    MarkedBreak,
+    MarkedRegression,
+    find_run_dirs,
+    write_site,
+)
 
 STAMP = ".page-digest"
 PARALLEL_FROM = 8  # pages; below this a process pool costs more than it saves

@@ -14,7 +14,10 @@ from benchmarks.report.load import load_run
 from tests.data import make_fixtures as mf
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "schemas"
-FORMATS = {"bmf": "bmf.schema.json", "github-action-benchmark": "github-action-benchmark-custom.schema.json"}
+FORMATS = {
+    "bmf": "bmf.schema.json",
+    "github-action-benchmark": "github-action-benchmark-custom.schema.json",
+}
 
 
 def schema(fmt: str) -> dict[str, object]:
@@ -56,11 +59,15 @@ def test_export_command_writes_the_file(tmp_path: Path, capsys: pytest.CaptureFi
     out = tmp_path / "bmf.json"
     assert main(["export", str(mf.RUNS / "compare-new"), "--format", "bmf", "-o", str(out)]) == 0
     jsonschema.validate(json.loads(out.read_text()), schema("bmf"))
-    assert main(["export", str(mf.RUNS / "compare-new"), "--format", "github-action-benchmark"]) == 0
+    assert (
+        main(["export", str(mf.RUNS / "compare-new"), "--format", "github-action-benchmark"]) == 0
+    )
     jsonschema.validate(json.loads(capsys.readouterr().out), schema("github-action-benchmark"))
 
 
-def test_export_of_something_that_is_no_run_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_of_something_that_is_no_run_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["export", str(tmp_path), "--format", "bmf"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "hint: " in err
