@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.history.detect import Settings  # noqa: E402
-from benchmarks.history.series import machine_slug  # noqa: E402
+from benchmarks.history.detect import Settings, find_regressions  # noqa: E402
+from benchmarks.history.series import build_series, machine_slug  # noqa: E402
 from benchmarks.history.site import render_history  # noqa: E402
 from tests.data import make_fixtures as mf  # noqa: E402
 
@@ -75,12 +75,15 @@ def main() -> None:
         warm = render_history(history, site, settings, generated_at="")
         warm_s = time.perf_counter() - t
         size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+        series, _ = build_series(warm.runs)
+        by_z = find_regressions(series, Settings(method="zscore"))
     print(
         f"{args.runs} runs x 48 cells on {args.machines} machine(s) (built in {built:.1f} s):\n"
         f"  cold render (all {cold.pages_rendered} pages): {cold_s:.2f} s\n"
         f"  warm render ({warm.pages_rendered} pages re-rendered, index + detection redone): "
         f"{warm_s:.2f} s\n"
-        f"  {len(warm.regressions)} regression(s) flagged in unchanged data; "
+        f"  flagged in unchanged data ({len(series)} series): {len(warm.regressions)} by step, "
+        f"{len(by_z)} by zscore; "
         f"site {size / 2**20:.1f} MiB"
     )
 

@@ -76,13 +76,11 @@ def _data_files(run_dir: Path) -> list[Path]:
 def _sync(src: Path, dest: Path) -> str:
     """Copy a history run's data files into the site; return the digest of what was copied."""
     h = hashlib.sha256(_templates_digest().encode())
-    keep = set()
     for f in _data_files(src):
         rel = f.relative_to(src)
         data = f.read_bytes()
         h.update(rel.as_posix().encode() + b"\0" + hashlib.sha256(data).digest())
         target = dest / rel
-        keep.add(rel)
         if not target.is_file() or target.read_bytes() != data:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
@@ -90,11 +88,17 @@ def _sync(src: Path, dest: Path) -> str:
 
 
 def _render_one(run_dir: str) -> str:
-    """Render one page in a worker; the error text instead of raising (it crosses processes)."""
+    """Render one page in a worker; the error text instead of raising (it crosses processes).
+
+    Any exception: a run in the history was written by some other version, or damaged, and one
+    such run must not take the site of all the others down with it (it is listed as skipped).
+    """
     try:
         render_run(Path(run_dir))
     except ResultsError as exc:
         return exc.message
+    except Exception as exc:
+        return f"its page could not be rendered ({type(exc).__name__}: {exc})"
     return ""
 
 
@@ -173,9 +177,10 @@ def render_history(
         if not (dest / PAGE).is_file() or _read(dest / STAMP) != digest:
             stale.append(dest)
         _write(dest / STAMP, digest)
+    _prune(site, {site / h.path for h in loaded})
     failed = render_pages(stale, jobs)
     for dest, why in failed.items():
-        (dest / STAMP).unlink(missing_ok=True)
+        shutil.rmtree(dest, ignore_errors=True)
         skipped.append(f"{dest.relative_to(site).as_posix()}: {facts.public(why)}")
     loaded = [h for h in loaded if site / h.path not in failed]
     for line in skipped:
@@ -196,6 +201,13 @@ def render_history(
         history=_marks(found, breaks, settings.method),
     )
     return Rendered(index, tuple(loaded), tuple(found), tuple(breaks), tuple(skipped), len(stale))
+
+
+def _prune(site: Path, keep: set[Path]) -> None:
+    """Remove run copies this renderer made earlier (they have a stamp) that left the history."""
+    for stamp in site.glob(f"{RUNS_DIR}/*/*/{STAMP}"):
+        if stamp.parent not in keep:
+            shutil.rmtree(stamp.parent, ignore_errors=True)
 
 
 def _read(path: Path) -> str:
