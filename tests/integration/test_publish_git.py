@@ -57,23 +57,33 @@ def job(tmp_path: Path, name: str, *runs: Path) -> Path:
     return work
 
 
-def publish(
-    work: Path, remote: Path, *args: str, env: dict[str, str] | None = None, wait: bool = True
-) -> subprocess.CompletedProcess[str] | subprocess.Popen[str]:
-    runs = (
-        sorted(str(p) for p in (work / "reports").glob("*")) if (work / "reports").is_dir() else []
-    )
+def _argv_env(
+    work: Path, remote: Path, args: tuple[str, ...], env: dict[str, str] | None
+) -> tuple[list[str], dict[str, str]]:
+    reports = work / "reports"
+    runs = sorted(str(p) for p in reports.glob("*")) if reports.is_dir() else []
     argv = bench_argv(
         "publish", *runs, "--history", str(remote), "--site", str(work / "site"), *args
     )
-    full_env = {**bench_env(), "TMPDIR": str(work / "tmp"), "GIT_CONFIG_GLOBAL": os.devnull,
-                **(env or {})}  # fmt: skip
-    full_env.pop("GITHUB_STEP_SUMMARY", None) if env is None else None
-    if not wait:
-        return subprocess.Popen(argv, cwd=work, env=full_env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)  # fmt: skip
-    return subprocess.run(argv, cwd=work, env=full_env, capture_output=True, text=True,
-                          timeout=300, check=False)  # fmt: skip
+    full_env = {**bench_env(), "TMPDIR": str(work / "tmp"), "GIT_CONFIG_GLOBAL": os.devnull}
+    full_env.pop("GITHUB_STEP_SUMMARY", None)
+    return argv, {**full_env, **(env or {})}
+
+
+def publish(
+    work: Path, remote: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    argv, full_env = _argv_env(work, remote, args, env)
+    return subprocess.run(
+        argv, cwd=work, env=full_env, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def start_publish(work: Path, remote: Path) -> subprocess.Popen[str]:
+    argv, full_env = _argv_env(work, remote, (), None)
+    return subprocess.Popen(
+        argv, cwd=work, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def history_clone(tmp_path: Path, remote: Path, name: str = "check") -> Path:
@@ -138,8 +148,8 @@ def test_three_scheduled_publishes_accumulate_history_and_flag_only_the_slow_cel
 def test_two_concurrent_publishes_keep_both_runs(tmp_path: Path, remote: Path) -> None:
     a = job(tmp_path, "a", make_run(tmp_path / "built", 0))
     b = job(tmp_path, "b", make_run(tmp_path / "built", 1))
-    procs = [publish(w, remote, wait=False) for w in (a, b)]  # both create the missing branch
-    outs = [p.communicate(timeout=300) for p in procs]  # type: ignore[union-attr]
+    procs = [start_publish(w, remote) for w in (a, b)]  # both create the missing branch
+    outs = [p.communicate(timeout=300) for p in procs]
     for p, (_out, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err
     check = history_clone(tmp_path, remote)

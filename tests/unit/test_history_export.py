@@ -45,6 +45,7 @@ def test_bmf_holds_every_ok_cell_in_nanoseconds_with_its_ci() -> None:
     assert set(data) == set(ok)
     cell = ok["mlp-graph-b100-cpu"]
     latency = data["mlp-graph-b100-cpu"]["latency"]
+    assert cell.median_s is not None
     assert latency["value"] == pytest.approx(cell.median_s * 1e9)
     assert latency["lower_value"] < latency["value"] < latency["upper_value"]
 
