@@ -154,6 +154,21 @@ def build_series(runs: Sequence[HistoryRun]) -> tuple[list[Series], list[Break]]
     return series, breaks
 
 
+def live(series: Sequence[Series]) -> list[Series]:
+    """The series each (cell, machine) is on now: the one holding its newest point. A series
+    left behind by a break is history; a regression in it is no longer anyone's concern."""
+    newest: dict[tuple[str, str], Series] = {}
+    for s in series:
+        at = (s.key.case_id, s.key.machine)
+        if at not in newest or _last(s) > _last(newest[at]):
+            newest[at] = s
+    return [s for s in series if newest[(s.key.case_id, s.key.machine)] is s]
+
+
+def _last(s: Series) -> tuple[str, str]:
+    return (s.points[-1].started_at, s.points[-1].run_id)
+
+
 def describe_change(old: SeriesKey, new: SeriesKey) -> tuple[str, ...]:
     return tuple(
         f"{label} {getattr(old, field)} → {getattr(new, field)}"

@@ -29,7 +29,7 @@ from benchmarks.analysis import format_seconds
 from benchmarks.errors import ResultsError
 from benchmarks.history import feed
 from benchmarks.history.detect import Regression, Settings, find_regressions
-from benchmarks.history.series import Break, HistoryRun, build_series
+from benchmarks.history.series import Break, HistoryRun, build_series, live
 from benchmarks.history.store import LOG_DIR, RUNS_DIR
 from benchmarks.report import facts
 from benchmarks.report.load import load_run
@@ -130,13 +130,21 @@ def _marks(found: Sequence[Regression], breaks: Sequence[Break], method: str) ->
             )
             for r in found
         ),
-        breaks=tuple(
-            MarkedBreak(b.case_id, b.machine, b.run_id, feed.page_of(b.path), "; ".join(b.changes))
-            for b in breaks
-        ),
+        breaks=_grouped(breaks),
         flagged_runs=tuple(sorted({r.run_id for r in found})),
         json_href=feed.REGRESSIONS_FILE,
         feed_href=feed.FEED_FILE,
+    )
+
+
+def _grouped(breaks: Sequence[Break]) -> tuple[MarkedBreak, ...]:
+    """One line per (machine, run, change): an upgrade breaks every cell of a run at once."""
+    cells: dict[tuple[str, str, str, str], list[str]] = {}
+    for b in breaks:
+        cells.setdefault((b.machine, b.run_id, b.path, "; ".join(b.changes)), []).append(b.case_id)
+    return tuple(
+        MarkedBreak(", ".join(ids), len(ids), machine, run, feed.page_of(path), changes)
+        for (machine, run, path, changes), ids in cells.items()
     )
 
 
@@ -186,7 +194,7 @@ def render_history(
     for line in skipped:
         print(f"warning: history run skipped: {line}", file=sys.stderr)
     series, breaks = build_series(loaded)
-    found = find_regressions(series, settings)
+    found = find_regressions(live(series), settings)
     _write(site / feed.REGRESSIONS_FILE, feed.regressions_json(found))
     started = {h.run_id: h.started_at for h in loaded}
     _write(

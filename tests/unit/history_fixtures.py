@@ -20,13 +20,14 @@ def make_run(
     factor: float = 2.0,
     tf: str = "2.21.0",
     cpu: str = "AMD EPYC 9R14 96-Core Processor",
+    scale_all: float = 1.0,
 ) -> Path:
     """Run number ``n`` (one day apart) of the mlp x 3 modes x 3 batches CPU matrix; the cell
-    ``slow = (mode, batch)`` is ``factor`` times slower."""
+    ``slow = (mode, batch)`` is ``factor`` times slower, every cell ``scale_all`` times."""
     rng = random.Random(1000 + n)
     day = f"2026-11-{n + 1:02d}"
     cases = [
-        mf.case(rng, "mlp", m, b, "cpu", scale=factor if slow == (m, b) else 1.0,
+        mf.case(rng, "mlp", m, b, "cpu", scale=scale_all * (factor if slow == (m, b) else 1.0),
                 t=f"{day}T09:01:00Z")
         for b in BATCHES
         for m in MODES

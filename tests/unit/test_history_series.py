@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.history.series import HistoryRun, build_series, device_model, machine_slug
+from benchmarks.history.series import HistoryRun, build_series, device_model, live, machine_slug
 from benchmarks.report.load import load_run
 from tests.data import make_fixtures as mf
 from tests.unit.history_fixtures import make_run
@@ -60,3 +60,14 @@ def test_machine_slug_is_a_safe_stable_directory_name() -> None:
     assert a != machine_slug(mf.fingerprint())
     odd = machine_slug(mf.fingerprint(cpu="../../etc <x>"))
     assert "/" not in odd and "." not in odd and "<" not in odd
+
+
+def test_only_the_series_a_cell_is_on_now_is_live(tmp_path: Path) -> None:
+    runs = history(
+        [make_run(tmp_path, 0), make_run(tmp_path, 1, slow=("graph", 1)),
+         make_run(tmp_path, 2, tf="2.22.0")]
+    )  # fmt: skip
+    series, _ = build_series(runs)
+    now = live(series)
+    assert len(series) == 18 and len(now) == 9
+    assert {s.key.tf_version for s in now} == {"2.22.0"}
