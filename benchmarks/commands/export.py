@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from benchmarks.history.export import export
-    from benchmarks.report.load import load_run
+    from benchmarks.rundir.load import load_run
 
     if not args.run_dir.is_dir():
         raise ConfigError(f"{args.run_dir}: no such run directory", "pass reports/<run-id>")

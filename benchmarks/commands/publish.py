@@ -15,6 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks.commands._flags import add_threshold
 from benchmarks.errors import ConfigError
 
 HELP = "add run directories to a history branch, detect regressions, render the history's site"
@@ -56,12 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=d.method,
         help=f"step: asv-style step fit; zscore: conbench-style; default {d.method}",
     )
-    parser.add_argument(
-        "--threshold",
-        type=float,
-        default=d.threshold,
-        help=f"smallest slowdown flagged, a fraction (default {d.threshold})",
-    )
+    add_threshold(parser)
     parser.add_argument(
         "--noise",
         type=float,
@@ -113,7 +109,7 @@ def main(args: argparse.Namespace) -> int:
     from benchmarks.history import store, summary
     from benchmarks.history.detect import Settings
     from benchmarks.history.site import render_history
-    from benchmarks.report.load import load_run
+    from benchmarks.rundir.load import load_run
 
     settings = _settings(args)
     assert isinstance(settings, Settings)

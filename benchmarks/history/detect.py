@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from benchmarks.history.series import Point, Series, SeriesKey
+from benchmarks.report import DEFAULT_THRESHOLD
 
 if TYPE_CHECKING:  # numpy is imported where it is used: the CLI builds --help from Settings
     import numpy as np
@@ -35,7 +36,7 @@ METHODS = ("step", "zscore")
 @dataclass(frozen=True)
 class Settings:
     method: str = "step"
-    threshold: float = 0.10  # smallest slowdown that matters: after/before > 1 + threshold
+    threshold: float = DEFAULT_THRESHOLD  # smallest slowdown that matters: after/before > 1+t
     noise: float = 0.03  # run-to-run noise floor, relative (3 %), added to each point's CI
     penalty: float = 4.0  # step: cost of one more segment, in units of ln(n + 1) chi-square
     z: float = 5.0  # zscore: smallest z flagged (conbench's default)

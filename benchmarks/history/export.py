@@ -18,9 +18,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from benchmarks.report import facts
-from benchmarks.report.load import LoadedRun
-from benchmarks.results import CaseResult, latest_by_case
+from benchmarks.report import display
+from benchmarks.rundir.load import LoadedRun
+from benchmarks.rundir.results import CaseResult, latest_by_case
 
 FORMATS = ("bmf", "github-action-benchmark")
 NS = 1e9
@@ -46,7 +46,7 @@ def bmf(run: LoadedRun) -> dict[str, Any]:
 
 
 def github_action_benchmark(run: LoadedRun) -> list[dict[str, Any]]:
-    machine = facts.machine_class(run.fingerprint)
+    machine = display.machine_class(run.fingerprint)
     out: list[dict[str, Any]] = []
     for r in _ok(run):
         item: dict[str, Any] = {
@@ -54,7 +54,7 @@ def github_action_benchmark(run: LoadedRun) -> list[dict[str, Any]]:
             "unit": "ns/call",
             "value": round(float(r.median_s or 0) * NS, 3),
         }
-        extra = [f"machine: {machine}", f"run: {facts.public(run.record.run_id)}"]
+        extra = [f"machine: {machine}", f"run: {display.public(run.record.run_id)}"]
         if r.ci_low_s is not None and r.ci_high_s is not None:
             half = (r.ci_high_s - r.ci_low_s) / 2 * NS
             item["range"] = f"± {half:.3f}"

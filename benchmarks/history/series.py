@@ -2,7 +2,7 @@
 of what the timing depends on besides the code under test.
 
 A series key is (case id, machine class, workload digest, TensorFlow version, device model).
-The machine class is the report's (``facts.machine_class``: CPU model + GPU models). The
+The machine class is the report's (``display.machine_class``: CPU model + GPU models). The
 workload digest is what the results record of the model itself: today the FLOPs per sample
 the worker counted (a changed layer changes it); a case that carries ``workload_digest`` in its
 ``worker`` block uses that instead. When any part changes between two runs of the same cell on
@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.report import facts
-from benchmarks.report.load import LoadedRun
-from benchmarks.results import CaseResult, latest_by_case
+from benchmarks.report import display
+from benchmarks.rundir.load import LoadedRun
+from benchmarks.rundir.results import CaseResult, latest_by_case
 
 Z95 = 1.959963984540054  # two-sided 95 % normal quantile: CI half-width -> standard error
 
@@ -41,7 +41,7 @@ class HistoryRun:
 
     @property
     def run_id(self) -> str:
-        return facts.public(self.run.record.run_id)
+        return display.public(self.run.record.run_id)
 
     @property
     def started_at(self) -> str:
@@ -95,7 +95,7 @@ class Break:
 
 def machine_slug(fp: Mapping[str, Any]) -> str:
     """A directory name for a machine class: readable, and unique through a short hash."""
-    name = facts.machine_class(fp)
+    name = display.machine_class(fp)
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48].strip("-") or "machine"
     return f"{slug}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
@@ -103,12 +103,12 @@ def machine_slug(fp: Mapping[str, Any]) -> str:
 def device_model(fp: Mapping[str, Any], device: str) -> str:
     """The CPU model for ``cpu``; the GPU's name for ``gpu:N`` (all GPU names if N is unknown)."""
     if not device.startswith("gpu"):
-        return facts.cpu_model(fp)
+        return display.cpu_model(fp)
     index = device.partition(":")[2]
-    for gpu in facts.gpus(fp):
+    for gpu in display.gpus(fp):
         if str(gpu.get("index")) == index:
-            return facts.text(gpu.get("name"), "GPU")
-    return facts.gpu_names(fp) or "unknown GPU"
+            return display.text(gpu.get("name"), "GPU")
+    return display.gpu_names(fp) or "unknown GPU"
 
 
 def workload_digest(r: CaseResult) -> str:
@@ -135,8 +135,8 @@ def build_series(runs: Sequence[HistoryRun]) -> tuple[list[Series], list[Break]]
     breaks: list[Break] = []
     for h in order(runs):
         fp, record = h.run.fingerprint, h.run.record
-        machine = facts.machine_class(fp)
-        tf = facts.tf_version(fp, record) or "unknown"
+        machine = display.machine_class(fp)
+        tf = display.tf_version(fp, record) or "unknown"
         for cid, r in sorted(latest_by_case(h.run.cases).items()):
             value = _value(r)
             if value is None:

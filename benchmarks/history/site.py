@@ -30,10 +30,9 @@ from benchmarks.errors import ResultsError
 from benchmarks.history import feed
 from benchmarks.history.detect import Regression, Settings, find_regressions
 from benchmarks.history.series import Break, HistoryRun, build_series, live
-from benchmarks.history.store import LOG_DIR, RUNS_DIR
-from benchmarks.report import facts
-from benchmarks.report.load import load_run
-from benchmarks.report.render import PAGE, TEMPLATES, now_utc, render_run
+from benchmarks.history.store import RUNS_DIR
+from benchmarks.report import display
+from benchmarks.report.render import TEMPLATES, render_run
 from benchmarks.report.site import (
     HistoryMarks,
     MarkedBreak,
@@ -41,6 +40,9 @@ from benchmarks.report.site import (
     find_run_dirs,
     write_site,
 )
+from benchmarks.rundir.jsonio import utc_stamp, write_text_atomic
+from benchmarks.rundir.layout import LOGS_DIR, PAGE
+from benchmarks.rundir.load import load_run
 
 STAMP = ".page-digest"
 PARALLEL_FROM = 8  # pages; below this a process pool costs more than it saves
@@ -67,7 +69,7 @@ def _templates_digest() -> str:
 
 def _data_files(run_dir: Path) -> list[Path]:
     files = [p for p in sorted(run_dir.iterdir()) if p.is_file() and not p.is_symlink()]
-    logs = run_dir / LOG_DIR
+    logs = run_dir / LOGS_DIR
     if logs.is_dir() and not logs.is_symlink():
         files += [p for p in sorted(logs.iterdir()) if p.is_file() and not p.is_symlink()]
     return files
@@ -148,12 +150,6 @@ def _grouped(breaks: Sequence[Break]) -> tuple[MarkedBreak, ...]:
     )
 
 
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 def render_history(
     history: Path,
     site: Path,
@@ -164,7 +160,7 @@ def render_history(
     jobs: int | None = None,
 ) -> Rendered:
     """Render every run of the history checkout ``history`` and the site index into ``site``."""
-    stamp = now_utc() if generated_at is None else generated_at
+    stamp = utc_stamp() if generated_at is None else generated_at
     site.mkdir(parents=True, exist_ok=True)
     root = history / RUNS_DIR
     loaded: list[HistoryRun] = []
@@ -178,26 +174,26 @@ def render_history(
             run = load_run(dest)
         except (ResultsError, OSError) as exc:
             why = exc.message if isinstance(exc, ResultsError) else str(exc)
-            skipped.append(f"{rel}: {facts.public(why.replace(str(site) + '/', ''))}")
+            skipped.append(f"{rel}: {display.public(why.replace(str(site) + '/', ''))}")
             shutil.rmtree(dest, ignore_errors=True)
             continue
         loaded.append(HistoryRun(rel, run))
         if not (dest / PAGE).is_file() or _read(dest / STAMP) != digest:
             stale.append(dest)
-        _write(dest / STAMP, digest)
+        write_text_atomic(dest / STAMP, digest)
     _prune(site, {site / h.path for h in loaded})
     failed = render_pages(stale, jobs)
     for dest, why in failed.items():
         shutil.rmtree(dest, ignore_errors=True)
-        skipped.append(f"{dest.relative_to(site).as_posix()}: {facts.public(why)}")
+        skipped.append(f"{dest.relative_to(site).as_posix()}: {display.public(why)}")
     loaded = [h for h in loaded if site / h.path not in failed]
     for line in skipped:
         print(f"warning: history run skipped: {line}", file=sys.stderr)
     series, breaks = build_series(loaded)
     found = find_regressions(live(series), settings)
-    _write(site / feed.REGRESSIONS_FILE, feed.regressions_json(found))
+    write_text_atomic(site / feed.REGRESSIONS_FILE, feed.regressions_json(found))
     started = {h.run_id: h.started_at for h in loaded}
-    _write(
+    write_text_atomic(
         site / feed.FEED_FILE,
         feed.atom_feed(found, updated=stamp, started=started, base_url=base_url),
     )

@@ -4,7 +4,7 @@ The branch holds only what re-renders a run, never rendered HTML::
 
     README.md
     runs/<machine-slug>/<run-id>/{run.json, cases.jsonl, fingerprint.json, diagnosis.json,
-                                  probe.log, logs/* (each trimmed to its last 64 KiB)}
+                                  probe.log, engine.log, logs/* (each trimmed to its last 64 KiB)}
 
 Published text passes through ``redact`` first (the branch is as public as the Pages site).
 A push that another job beat is not an error: fetch the branch again, reset to it, copy the runs
@@ -24,16 +24,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks import _proc, redact
+from benchmarks import _proc
+from benchmarks.environment import redact
 from benchmarks.errors import ConfigError, HostError
 from benchmarks.history.series import machine_slug
-from benchmarks.report.load import DIAGNOSIS_FILE, FINGERPRINT_FILE, PROBE_LOG, LoadedRun
-from benchmarks.results import CASES_FILE, RUN_FILE
+from benchmarks.rundir.layout import (
+    CASES_FILE,
+    DIAGNOSIS_FILE,
+    ENGINE_LOG,
+    FINGERPRINT_FILE,
+    LOGS_DIR,
+    PROBE_LOG,
+    RUN_FILE,
+)
+from benchmarks.rundir.load import LoadedRun
 
 DEFAULT_BRANCH = "bench-history"
 RUNS_DIR = "runs"
 JSON_FILES = (RUN_FILE, FINGERPRINT_FILE, DIAGNOSIS_FILE)
-LOG_DIR = "logs"
+TEXT_LOGS = (PROBE_LOG, ENGINE_LOG)
 LOG_TAIL_BYTES = 64 * 1024
 ATTEMPTS = 5
 AUTHOR = ("graphbench", "graphbench@users.noreply.github.com")
@@ -157,15 +166,16 @@ def copy_run(run: LoadedRun, root: Path) -> str:
             (dest / name).write_text(_scrub_json_text(_read_text(src / name)), encoding="utf-8")
     if (src / CASES_FILE).is_file():
         (dest / CASES_FILE).write_text(_scrub_jsonl(_read_text(src / CASES_FILE)), "utf-8")
-    if (src / PROBE_LOG).is_file():
-        text = redact.scrub_text(_read_text(src / PROBE_LOG, LOG_TAIL_BYTES))
-        (dest / PROBE_LOG).write_text(text, encoding="utf-8")
-    logs = src / LOG_DIR
+    for name in TEXT_LOGS:
+        if (src / name).is_file():
+            text = redact.scrub_text(_read_text(src / name, LOG_TAIL_BYTES))
+            (dest / name).write_text(text, encoding="utf-8")
+    logs = src / LOGS_DIR
     if logs.is_dir() and not logs.is_symlink():
         for log in sorted(p for p in logs.iterdir() if p.is_file() and not p.is_symlink()):
-            (dest / LOG_DIR).mkdir(exist_ok=True)
+            (dest / LOGS_DIR).mkdir(exist_ok=True)
             text = redact.scrub_text(_read_text(log, LOG_TAIL_BYTES))
-            (dest / LOG_DIR / log.name).write_text(text, encoding="utf-8")
+            (dest / LOGS_DIR / log.name).write_text(text, encoding="utf-8")
     return rel
 
 

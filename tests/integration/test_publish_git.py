@@ -199,7 +199,7 @@ def test_a_push_that_lost_the_race_is_re_applied_on_the_new_tip(
 ) -> None:
     """Deterministic version of the race: two clones taken before either pushes."""
     from benchmarks.history import store
-    from benchmarks.report.load import load_run
+    from benchmarks.rundir.load import load_run
 
     first, second = (load_run(make_run(tmp_path / "built", n)) for n in (0, 1))
     co_a = store.open_history(str(remote), BRANCH, tmp_path / "clone-a")

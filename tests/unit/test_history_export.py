@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks.cli import main
 from benchmarks.history.export import export
-from benchmarks.report.load import load_run
+from benchmarks.rundir.load import load_run
 from tests.data import make_fixtures as mf
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "schemas"

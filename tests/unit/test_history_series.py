@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.history.series import HistoryRun, build_series, device_model, live, machine_slug
-from benchmarks.report.load import load_run
+from benchmarks.rundir.load import load_run
 from tests.data import make_fixtures as mf
 from tests.unit.history_fixtures import make_run
 
