@@ -17,6 +17,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from benchmarks.report import display
@@ -39,8 +40,8 @@ class HistoryRun:
     path: str
     run: LoadedRun
 
-    @property
-    def run_id(self) -> str:
+    @cached_property
+    def run_id(self) -> str:  # scrubbing is not free, and a series asks once per point
         return display.public(self.run.record.run_id)
 
     @property
@@ -137,11 +138,14 @@ def build_series(runs: Sequence[HistoryRun]) -> tuple[list[Series], list[Break]]
         fp, record = h.run.fingerprint, h.run.record
         machine = display.machine_class(fp)
         tf = display.tf_version(fp, record) or "unknown"
+        models: dict[str, str] = {}
         for cid, r in sorted(latest_by_case(h.run.cases).items()):
             value = _value(r)
             if value is None:
                 continue
-            key = SeriesKey(cid, machine, workload_digest(r), tf, device_model(fp, r.device))
+            if r.device not in models:
+                models[r.device] = device_model(fp, r.device)
+            key = SeriesKey(cid, machine, workload_digest(r), tf, models[r.device])
             prev = last_key.get((cid, machine))
             if prev is not None and prev != key:
                 breaks.append(Break(cid, machine, h.run_id, h.path, describe_change(prev, key)))

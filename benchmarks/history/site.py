@@ -19,6 +19,7 @@ import shutil
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import lru_cache
 from multiprocessing import get_context
@@ -110,8 +111,12 @@ def render_pages(run_dirs: Sequence[Path], jobs: int | None = None) -> dict[Path
     if len(run_dirs) < PARALLEL_FROM or jobs <= 1:
         results = [_render_one(str(d)) for d in run_dirs]
     else:
-        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
-            results = list(pool.map(_render_one, [str(d) for d in run_dirs], chunksize=4))
+        try:
+            with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+                results = list(pool.map(_render_one, [str(d) for d in run_dirs], chunksize=4))
+        except (BrokenProcessPool, OSError) as exc:  # no processes here: the same, serially
+            print(f"warning: rendering pages in one process ({exc})", file=sys.stderr)
+            results = [_render_one(str(d)) for d in run_dirs]
     return {d: why for d, why in zip(run_dirs, results, strict=True) if why}
 
 
@@ -165,7 +170,7 @@ def render_history(
     root = history / RUNS_DIR
     loaded: list[HistoryRun] = []
     skipped: list[str] = []
-    stale: list[Path] = []
+    stale: dict[Path, str] = {}  # run copies whose page must be rendered -> their digest
     for src in find_run_dirs(root) if root.is_dir() else []:
         rel = f"{RUNS_DIR}/{src.relative_to(root).as_posix()}"
         dest = site / rel
@@ -179,10 +184,12 @@ def render_history(
             continue
         loaded.append(HistoryRun(rel, run))
         if not (dest / PAGE).is_file() or _read(dest / STAMP) != digest:
-            stale.append(dest)
-        write_text_atomic(dest / STAMP, digest)
+            stale[dest] = digest
     _prune(site, {site / h.path for h in loaded})
-    failed = render_pages(stale, jobs)
+    failed = render_pages(list(stale), jobs)
+    for dest, digest in stale.items():
+        if dest not in failed:  # stamped only once its page is there
+            write_text_atomic(dest / STAMP, digest)
     for dest, why in failed.items():
         shutil.rmtree(dest, ignore_errors=True)
         skipped.append(f"{dest.relative_to(site).as_posix()}: {display.public(why)}")
