@@ -11,6 +11,10 @@ report fixtures' builders, then renders it with ``benchmarks.history.site.render
   unchanged runs are kept; the index, the detection, regressions.json and the feed are redone);
 * site only: the detection and the index page alone (what a warm render costs per call).
 
+With ``--detection`` it also measures the detectors on simulated series (50 runs, log-normal
+run-to-run noise of 1-10 %, each point with a +-1 % CI): how often unchanged data is flagged,
+and how often a newest run 1.5x slower is found.
+
 Each figure is a single wall-clock measurement on whatever else the machine is doing: say so
 next to it.
 """
@@ -28,7 +32,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.history.detect import Settings, find_regressions  # noqa: E402
-from benchmarks.history.series import build_series, machine_slug  # noqa: E402
+from benchmarks.history.series import (  # noqa: E402
+    Point,
+    Series,
+    SeriesKey,
+    build_series,
+    machine_slug,
+)
 from benchmarks.history.site import render_history  # noqa: E402
 from tests.data import make_fixtures as mf  # noqa: E402
 
@@ -56,12 +66,57 @@ def build(history: Path, runs: int, machines: int) -> None:
         mf.write(history / "runs" / machine_slug(fp) / run_id, rec, cases, fp)
 
 
+def detection_rates(trials: int = 300) -> None:
+    rng = random.Random(0)
+    key = SeriesKey("c", "m", "w", "t", "d")
+
+    def series(values: list[float]) -> Series:
+        return Series(
+            key,
+            tuple(
+                Point(f"r{i}", "p", f"{i:04d}", v, v * 0.99, v * 1.01) for i, v in enumerate(values)
+            ),
+        )
+
+    for sd in (0.01, 0.03, 0.05, 0.10):
+        for method in ("step", "zscore"):
+            settings = Settings(method=method)
+            false = sum(
+                find_regressions([series([rng.lognormvariate(0, sd) for _ in range(50)])], settings)
+                != []
+                for _ in range(trials)
+            )
+            found = sum(
+                find_regressions(
+                    [
+                        series(
+                            [
+                                *(rng.lognormvariate(0, sd) for _ in range(49)),
+                                1.5 * rng.lognormvariate(0, sd),
+                            ]
+                        )
+                    ],
+                    settings,
+                )
+                != []
+                for _ in range(trials)
+            )
+            print(
+                f"  noise {sd:4.0%} {method:6}: unchanged flagged {false}/{trials}, "
+                f"1.5x newest run found {found}/{trials}"
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--machines", type=int, default=2, choices=range(1, len(CPUS) + 1))
     ap.add_argument("--jobs", type=int, default=None, help="page-rendering processes")
+    ap.add_argument("--detection", action="store_true", help="also: detection rates")
     args = ap.parse_args()
+    if args.detection:
+        print("detection on simulated series of 50 runs:")
+        detection_rates()
     settings = Settings()
     with tempfile.TemporaryDirectory() as tmp:
         history, site = Path(tmp) / "history", Path(tmp) / "site"

@@ -5,8 +5,9 @@ Two methods, both on ``log(time)`` so that a step is a ratio whatever the cell's
 * ``step`` (after asv's ``step_detect``): the series is fitted by a piecewise-constant function
   minimising ``sum(((y_i - level) / s_i)^2) + gamma * segments`` exactly, by dynamic programming.
   ``s_i`` is each point's own standard error (from its bootstrap CI) combined with a floor of
-  run-to-run noise (``noise``): a within-run CI alone is far tighter than what two runs of the
-  same code on the same machine differ by, and would see steps everywhere. ``gamma = penalty *
+  run-to-run noise: ``noise``, or the series' own scatter where it is larger and the series is
+  long enough to tell (``scatter``). A within-run CI alone is far tighter than what two runs of
+  the same code on the same machine differ by, and would see steps everywhere. ``gamma = penalty *
   ln(n + 1)`` grows with the series so long series do not collect spurious steps. A regression
   is a last step up (the current level against the one before it).
 * ``zscore`` (after conbench's lookback z-score): the newest point against up to ``lookback``
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # numpy is imported where it is used: the CLI builds --help f
     import numpy as np
 
 METHODS = ("step", "zscore")
+MIN_SCATTER = 10  # points before a series' own scatter may raise the noise floor
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,17 @@ def _sigmas(points: Sequence[Point], noise: float) -> np.ndarray:
     return out
 
 
+def scatter(y: np.ndarray) -> float:
+    """The series' own run-to-run noise, robustly: the median absolute difference of successive
+    points (a step moves one difference, not the median), as a normal standard deviation. Zero
+    below ``MIN_SCATTER`` points, where one step would be half the differences."""
+    import numpy as np
+
+    if len(y) < MIN_SCATTER:
+        return 0.0
+    return float(np.median(np.abs(np.diff(y)))) * 1.4826 / math.sqrt(2)
+
+
 def last_step(points: Sequence[Point], settings: Settings) -> Change | None:
     """The step into the current level of the series, if the fit has one."""
     import numpy as np
@@ -131,7 +144,7 @@ def last_step(points: Sequence[Point], settings: Settings) -> Change | None:
     if len(points) < 2:
         return None
     y = np.log([p.value for p in points])
-    s = _sigmas(points, settings.noise)
+    s = _sigmas(points, max(settings.noise, scatter(y)))
     gamma = settings.penalty * math.log(len(points) + 1)
     segs = segments(y.tolist(), s.tolist(), gamma)
     if len(segs) < 2:

@@ -51,6 +51,15 @@ def test_noise_alone_is_not_flagged(method: str) -> None:
         assert regression(series(noisy(rng, 60, 1e-3, 0.02)), Settings(method=method)) is None
 
 
+def test_a_series_noisier_than_the_floor_raises_its_own_floor() -> None:
+    rng = random.Random(11)
+    flagged = sum(
+        regression(series(noisy(rng, 60, 1e-3, 0.08)), Settings()) is not None for _ in range(40)
+    )
+    assert flagged <= 2  # with the 3 % floor alone, about 40 % of these were flagged
+    assert regression(series([*noisy(rng, 40, 1e-3, 0.08), 2e-3]), Settings()) is not None
+
+
 def test_step_points_at_the_first_run_of_the_current_level() -> None:
     rng = random.Random(3)
     values = noisy(rng, 30, 1e-3) + noisy(rng, 10, 1.4e-3)
