@@ -14,9 +14,13 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from benchmarks.commands._flags import add_threshold
 from benchmarks.errors import ConfigError
+
+if TYPE_CHECKING:  # imported where used: building --help must stay cheap
+    from benchmarks.history.detect import Settings
 
 HELP = "add run directories to a history branch, detect regressions, render the history's site"
 
@@ -90,7 +94,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _settings(args: argparse.Namespace) -> object:
+def _settings(args: argparse.Namespace) -> Settings:
     from benchmarks.history.detect import Settings
 
     if not 0 <= args.threshold < 10 or not 0 <= args.noise < 1:
@@ -107,12 +111,10 @@ def _settings(args: argparse.Namespace) -> object:
 
 def main(args: argparse.Namespace) -> int:
     from benchmarks.history import store, summary
-    from benchmarks.history.detect import Settings
     from benchmarks.history.site import render_history
     from benchmarks.rundir.load import load_run
 
     settings = _settings(args)
-    assert isinstance(settings, Settings)
     runs = []
     for path in args.run_dirs:
         if not path.is_dir():
