@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -210,3 +211,43 @@ def test_a_push_that_lost_the_race_is_re_applied_on_the_new_tip(
     assert runs_in(history_clone(tmp_path, remote)) == sorted(
         [first.record.run_id, second.record.run_id]
     )
+
+
+@pytest.mark.browser
+def test_the_history_site_in_chromium_links_a_regression_to_its_runs(tmp_path: Path) -> None:
+    """Real headless Chromium: the marked regression's links open the two run pages, and the
+    site loads nothing from the network."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="python playwright not installed")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("/usr/bin/chromium not installed (apt-get install chromium)")
+    from benchmarks.history.detect import Settings
+    from benchmarks.history.site import render_history
+
+    runs = tmp_path / "history" / "runs" / "m"
+    built = [make_run(runs, n, slow=SLOW if n == 2 else None) for n in range(3)]
+    render_history(tmp_path / "history", tmp_path / "site", Settings(), generated_at="")
+    requests: list[str] = []
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith(("file:", "data:")):
+            r.continue_()
+        else:
+            requests.append(r.request.url)
+            r.abort()
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_page()
+        page.route("**/*", route)
+        page.goto((tmp_path / "site" / "index.html").as_uri())
+        row = page.locator("tr.history-regression")
+        assert row.count() == 1 and SLOW_ID in row.inner_text()
+        row.get_by_role("link", name=built[2].name).click()
+        page.wait_for_load_state()
+        assert built[2].name in page.title() + page.inner_text("header")
+        page.go_back()
+        page.locator("tr.history-regression").get_by_role("link", name=built[1].name).click()
+        page.wait_for_load_state()
+        assert built[1].name in page.title() + page.inner_text("header")
+        browser.close()
+    assert requests == []
