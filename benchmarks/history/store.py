@@ -14,6 +14,7 @@ again (a copy is idempotent), commit, push; five tries. git never prompts (``GIT
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
@@ -153,9 +154,23 @@ def target_of(run: LoadedRun) -> str:
     return f"{RUNS_DIR}/{machine_slug(run.fingerprint)}/{run_name(run)}"
 
 
+def place(run: LoadedRun, root: Path) -> str:
+    """``target_of(run)``, unless another run (another start time) already holds that name in
+    the checkout ``root``: then the name gets a short hash of this run's start, so two runs that
+    happen to share an id both stay. The same run published again lands on itself."""
+    rel = target_of(run)
+    try:
+        there = json.loads((root / rel / RUN_FILE).read_text(encoding="utf-8")).get("started_at")
+    except (OSError, ValueError, AttributeError):
+        return rel  # nothing there, or a damaged copy: this run replaces it
+    if there == run.record.started_at:
+        return rel
+    return f"{rel}-{hashlib.sha256(run.record.started_at.encode()).hexdigest()[:8]}"
+
+
 def copy_run(run: LoadedRun, root: Path) -> str:
     """Copy one run's data (scrubbed, logs trimmed) under ``root``; return its relative path."""
-    rel = target_of(run)
+    rel = place(run, root)
     dest = root / rel
     src = run.run_dir
     if dest.exists():
@@ -179,33 +194,33 @@ def copy_run(run: LoadedRun, root: Path) -> str:
     return rel
 
 
-def commit_message(runs: Sequence[LoadedRun]) -> str:
+def commit_message(runs: Sequence[LoadedRun], paths: Sequence[str]) -> str:
     ids = ", ".join(run_name(r) for r in runs)
     body = "\n".join(
-        f"- {target_of(r)} ({r.record.status}, {len(r.cases)} cell line(s))" for r in runs
+        f"- {p} ({r.record.status}, {len(r.cases)} cell line(s))"
+        for r, p in zip(runs, paths, strict=True)
     )
     return f"history: add {len(runs)} run(s): {ids}"[:200] + "\n\n" + body + "\n"
 
 
-def _commit(co: Checkout, runs: Sequence[LoadedRun]) -> bool:
-    """Copy the runs into the checkout and commit; False when nothing changed."""
+def _commit(co: Checkout, runs: Sequence[LoadedRun]) -> tuple[bool, tuple[str, ...]]:
+    """Copy the runs into the checkout and commit; (False, ...) when nothing changed."""
     readme = co.path / "README.md"
     if not readme.exists():
         readme.write_text(BRANCH_README, encoding="utf-8")
-    for run in runs:
-        copy_run(run, co.path)
+    paths = tuple(copy_run(run, co.path) for run in runs)
     _must(["add", "--all", "--", RUNS_DIR, "README.md"], co.path, "add")
     if _git(["diff", "--cached", "--quiet"], co.path).returncode == 0:
-        return False
+        return False, paths
     ident: list[str] = []
     if not _git(["config", "user.email"], co.path).ok:
         ident = ["-c", f"user.name={AUTHOR[0]}", "-c", f"user.email={AUTHOR[1]}"]
     _must(
         [*ident, "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify",
-         "-m", commit_message(runs)],
+         "-m", commit_message(runs, paths)],
         co.path, "commit",
     )  # fmt: skip
-    return True
+    return True, paths
 
 
 def _refetch(co: Checkout) -> None:
@@ -228,9 +243,9 @@ class Published:
 
 def publish(co: Checkout, runs: Sequence[LoadedRun], *, attempts: int = ATTEMPTS) -> Published:
     """Add ``runs`` to the branch and push; on a rejected push re-fetch and re-apply."""
-    paths = tuple(target_of(r) for r in runs)
     for attempt in range(1, attempts + 1):
-        if not _commit(co, runs):
+        committed, paths = _commit(co, runs)
+        if not committed:
             return Published(paths, False, attempt)
         done = _git(["push", "--quiet", "origin", f"HEAD:refs/heads/{co.branch}"], co.path, 300)
         if done.ok:

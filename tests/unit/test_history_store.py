@@ -45,7 +45,7 @@ def test_a_run_is_copied_data_only_scrubbed_and_with_logs_trimmed(tmp_path: Path
 
 def test_the_commit_message_names_every_run(tmp_path: Path) -> None:
     runs = [load_run(make_run(tmp_path, n)) for n in range(2)]
-    message = store.commit_message(runs)
+    message = store.commit_message(runs, [store.target_of(r) for r in runs])
     subject = message.splitlines()[0]
     assert subject.startswith("history: add 2 run(s): ")
     assert all(r.record.run_id in subject and store.target_of(r) in message for r in runs)
@@ -58,3 +58,19 @@ def test_an_odd_run_id_becomes_a_safe_directory_name(tmp_path: Path) -> None:
     (src / "run.json").write_text(json.dumps(record))
     name = store.run_name(load_run(src))
     assert "/" not in name and not name.startswith(".") and name == "etc-passwd-run"
+
+
+def test_two_runs_sharing_an_id_both_stay_and_a_run_published_again_lands_on_itself(
+    tmp_path: Path,
+) -> None:
+    first = load_run(make_run(tmp_path / "a", 0))
+    assert store.copy_run(first, tmp_path / "h") == store.target_of(first)
+    assert store.copy_run(first, tmp_path / "h") == store.target_of(first)
+    other = make_run(tmp_path / "b", 0)
+    record = json.loads((other / "run.json").read_text())
+    record["started_at"] = "2026-11-01T21:00:00Z"  # same id, another run
+    (other / "run.json").write_text(json.dumps(record))
+    second = load_run(other)
+    rel = store.copy_run(second, tmp_path / "h")
+    assert rel.startswith(store.target_of(first) + "-") and rel != store.target_of(first)
+    assert len(list((tmp_path / "h" / "runs").glob("*/*/run.json"))) == 2
