@@ -38,7 +38,6 @@ from benchmarks.report.site import (
     HistoryMarks,
     MarkedBreak,
     MarkedRegression,
-    find_run_dirs,
     write_site,
 )
 from benchmarks.rundir.jsonio import utc_stamp, write_text_atomic
@@ -171,7 +170,7 @@ def render_history(
     loaded: list[HistoryRun] = []
     skipped: list[str] = []
     stale: dict[Path, str] = {}  # run copies whose page must be rendered -> their digest
-    for src in find_run_dirs(root) if root.is_dir() else []:
+    for src in history_run_dirs(root):
         rel = f"{RUNS_DIR}/{src.relative_to(root).as_posix()}"
         dest = site / rel
         try:
@@ -212,6 +211,18 @@ def render_history(
         history=_marks(found, breaks, settings.method),
     )
     return Rendered(index, tuple(loaded), tuple(found), tuple(breaks), tuple(skipped), len(stale))
+
+
+def history_run_dirs(root: Path) -> list[Path]:
+    """Every ``<machine>/<run>`` directory under the history's ``runs/``: by the layout, each is
+    a run, so one without a readable ``run.json`` is reported, not silently passed over."""
+    if not root.is_dir():
+        return []
+    return [
+        d
+        for machine in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink())
+        for d in sorted(p for p in machine.iterdir() if p.is_dir() and not p.is_symlink())
+    ]
 
 
 def _prune(site: Path, keep: set[Path]) -> None:

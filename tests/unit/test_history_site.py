@@ -56,3 +56,14 @@ def test_a_run_whose_page_cannot_be_rendered_is_skipped(tmp_path: Path) -> None:
     assert len(done.runs) == 2 and len(done.skipped) == 1 and bad.name in done.skipped[0]
     index = (tmp_path / "site" / "index.html").read_text()
     assert bad.name in index and index.count('class="run"') == 2
+
+
+def test_a_directory_without_run_json_in_the_history_is_reported(tmp_path: Path) -> None:
+    runs = checkout(tmp_path)
+    make_run(runs, 0)
+    (runs / "half-copied").mkdir()
+    (runs / "half-copied" / "cases.jsonl").write_text("")
+    done = render_history(tmp_path / "history", tmp_path / "site", Settings())
+    assert len(done.runs) == 1
+    assert len(done.skipped) == 1 and "half-copied" in done.skipped[0]
+    assert "run.json" in done.skipped[0] and "not found" in done.skipped[0]
