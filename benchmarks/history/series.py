@@ -158,6 +158,24 @@ def build_series(runs: Sequence[HistoryRun]) -> tuple[list[Series], list[Break]]
     return series, breaks
 
 
+@dataclass(frozen=True)
+class BreakGroup:
+    """The breaks one run makes on one machine for one reason: an upgrade breaks every cell."""
+
+    machine: str
+    run_id: str
+    path: str
+    changes: str
+    case_ids: tuple[str, ...]
+
+
+def group_breaks(breaks: Sequence[Break]) -> list[BreakGroup]:
+    cells: dict[tuple[str, str, str, str], list[str]] = {}
+    for b in breaks:
+        cells.setdefault((b.machine, b.run_id, b.path, "; ".join(b.changes)), []).append(b.case_id)
+    return [BreakGroup(*key, tuple(ids)) for key, ids in cells.items()]
+
+
 def live(series: Sequence[Series]) -> list[Series]:
     """The series each (cell, machine) is on now: the one holding its newest point. A series
     left behind by a break is history; a regression in it is no longer anyone's concern."""

@@ -30,7 +30,7 @@ from benchmarks.analysis import format_seconds
 from benchmarks.errors import ResultsError
 from benchmarks.history import feed
 from benchmarks.history.detect import Regression, Settings, find_regressions
-from benchmarks.history.series import Break, HistoryRun, build_series, live
+from benchmarks.history.series import Break, HistoryRun, build_series, group_breaks, live
 from benchmarks.history.store import RUNS_DIR
 from benchmarks.report import display
 from benchmarks.report.render import TEMPLATES, render_run
@@ -144,14 +144,11 @@ def _marks(found: Sequence[Regression], breaks: Sequence[Break], method: str) ->
 
 
 def _grouped(breaks: Sequence[Break]) -> tuple[MarkedBreak, ...]:
-    """One line per (machine, run, change): an upgrade breaks every cell of a run at once."""
-    cells: dict[tuple[str, str, str, str], list[str]] = {}
-    for b in breaks:
-        cells.setdefault((b.machine, b.run_id, b.path, "; ".join(b.changes)), []).append(b.case_id)
     return tuple(
-        MarkedBreak(", ".join(ids), len(ids), machine, run, feed.page_of(path), changes)
-        for (machine, run, path, changes), ids in cells.items()
-    )
+        MarkedBreak(", ".join(g.case_ids), len(g.case_ids), g.machine, g.run_id,
+                    feed.page_of(g.path), g.changes)
+        for g in group_breaks(breaks)
+    )  # fmt: skip
 
 
 def render_history(

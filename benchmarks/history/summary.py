@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from benchmarks.analysis import format_seconds
 from benchmarks.history.detect import Regression, Settings
-from benchmarks.history.series import Break
+from benchmarks.history.series import Break, group_breaks
 
 MAX_ROWS = 50
 
@@ -57,10 +57,10 @@ def markdown(
         lines.append("No regression.")
     if breaks:
         lines += ["", f"### {len(breaks)} series break(s) (not compared across)", ""]
-        for b in breaks[:MAX_ROWS]:
+        for g in group_breaks(breaks)[:MAX_ROWS]:
             lines.append(
-                f"- {_cell(b.case_id)} on {_cell(b.machine)} from run {_cell(b.run_id)}: "
-                f"{_cell('; '.join(b.changes))}"
+                f"- {_cell(g.machine)} from run {_cell(g.run_id)}: {_cell(g.changes)} "
+                f"({len(g.case_ids)} cell(s): {_cell(', '.join(g.case_ids))})"
             )
     if skipped:
         lines += ["", f"### {len(skipped)} run(s) in the history could not be read", ""]
