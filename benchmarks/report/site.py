@@ -4,6 +4,10 @@ Runs from several machines (a CI matrix of runners, each uploading its run direc
 side by side under the root, at any depth up to three; they are grouped by *machine class* (CPU
 model + GPU model), so a trend line never mixes an A100 with an H100. For every machine class the
 latest run is compared with the previous one, and its regressions are listed.
+
+A site rendered from a history branch (``benchmarks.history.site``) also carries ``HistoryMarks``:
+the regressions its detector found over each cell's whole series, each linking the two runs,
+and the series breaks. They are display values here; this module does not detect anything.
 """
 
 from __future__ import annotations
@@ -50,12 +54,46 @@ class MachineRegressions:
 
 
 @dataclass(frozen=True)
+class MarkedRegression:
+    case_id: str
+    machine: str
+    before: str
+    after: str
+    change: str
+    before_run: str
+    before_href: str
+    run: str
+    href: str
+
+
+@dataclass(frozen=True)
+class MarkedBreak:
+    cells: str  # the case ids whose series restart here
+    count: int
+    machine: str
+    run: str
+    href: str
+    changes: str
+
+
+@dataclass(frozen=True)
+class HistoryMarks:
+    method: str
+    regressions: tuple[MarkedRegression, ...]
+    breaks: tuple[MarkedBreak, ...]
+    flagged_runs: tuple[str, ...]  # run ids where a regression starts
+    json_href: str
+    feed_href: str
+
+
+@dataclass(frozen=True)
 class SiteView:
     runs: tuple[SiteRun, ...]  # newest first
     trends: tuple[Chart, ...]
     regressions: tuple[MachineRegressions, ...]
     skipped: tuple[str, ...]  # directories that look like runs but could not be read
     generated_at: str
+    history: HistoryMarks | None = None
 
 
 def find_run_dirs(root: Path) -> list[Path]:
@@ -192,6 +230,7 @@ def build_site_view(
     rendered: Collection[Path] | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     generated_at: str = "",
+    history: HistoryMarks | None = None,
 ) -> SiteView:
     """``rendered``: the run directories that have a page (None: all of them)."""
     have = {r.run_dir for r in runs} if rendered is None else rendered
@@ -202,6 +241,7 @@ def build_site_view(
         regressions=tuple(_regressions(runs, threshold)),
         skipped=tuple(skipped),
         generated_at=generated_at,
+        history=history,
     )
 
 
@@ -209,14 +249,28 @@ def render_site(
     root: Path, *, threshold: float = DEFAULT_THRESHOLD, generated_at: str | None = None
 ) -> Path:
     """Write ``root/index.html`` over every readable run under ``root``; return its path."""
-    from benchmarks.report.render import environment
-
     runs, skipped = [], []
     for d in find_run_dirs(root):
         try:
             runs.append(load_run(d))
         except ResultsError as exc:
             skipped.append(f"{d.relative_to(root).as_posix()}: {display.public(exc.message)}")
+    return write_site(root, runs, skipped=skipped, threshold=threshold, generated_at=generated_at)
+
+
+def write_site(
+    root: Path,
+    runs: Sequence[LoadedRun],
+    *,
+    skipped: Sequence[str] = (),
+    threshold: float = DEFAULT_THRESHOLD,
+    generated_at: str | None = None,
+    history: HistoryMarks | None = None,
+) -> Path:
+    """Write ``root/index.html`` over runs already loaded (their directories under ``root``)."""
+    from benchmarks import __version__
+    from benchmarks.report.render import environment
+
     view = build_site_view(
         root,
         runs,
@@ -224,9 +278,8 @@ def render_site(
         rendered={r.run_dir for r in runs if (r.run_dir / SITE_PAGE).is_file()},
         threshold=threshold,
         generated_at=utc_stamp() if generated_at is None else generated_at,
+        history=history,
     )
-    from benchmarks import __version__
-
     html = environment().get_template("site.html.j2").render(s=view, version=__version__)
     page = root / SITE_PAGE
     write_text_atomic(page, html)

@@ -1,0 +1,236 @@
+"""Render the whole site of a history checkout into a directory, by the report's own code.
+
+The history holds run directories (``runs/<machine>/<run-id>/``), so the site is the report's
+site over copies of them: each run's data is copied into ``DIR/runs/...``, its page rendered
+there by ``report.render.render_run``, and ``DIR/index.html`` by ``report.site``, with the
+history's regressions and series breaks marked. ``regressions.json`` and ``feed.atom`` sit next
+to it. A run that cannot be read is left out with a warning; the rest still renders.
+
+Pages are incremental: a page whose inputs (the data files, graphbench's version, the templates)
+have not changed since it was rendered into the same DIR is kept (``.page-digest``); the rest
+are rendered in parallel worker processes when there are many.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from functools import lru_cache
+from multiprocessing import get_context
+from pathlib import Path
+
+from benchmarks import __version__
+from benchmarks.analysis import format_seconds
+from benchmarks.errors import ResultsError
+from benchmarks.history import feed
+from benchmarks.history.detect import Regression, Settings, find_regressions
+from benchmarks.history.series import Break, HistoryRun, build_series, group_breaks, live
+from benchmarks.history.store import RUNS_DIR
+from benchmarks.report import display
+from benchmarks.report.render import TEMPLATES, render_run
+from benchmarks.report.site import (
+    HistoryMarks,
+    MarkedBreak,
+    MarkedRegression,
+    write_site,
+)
+from benchmarks.rundir.jsonio import utc_stamp, write_text_atomic
+from benchmarks.rundir.layout import LOGS_DIR, PAGE
+from benchmarks.rundir.load import load_run
+
+STAMP = ".page-digest"
+PARALLEL_FROM = 8  # pages; below this a process pool costs more than it saves
+
+
+@dataclass(frozen=True)
+class Rendered:
+    index: Path
+    runs: tuple[HistoryRun, ...]
+    regressions: tuple[Regression, ...]
+    breaks: tuple[Break, ...]
+    skipped: tuple[str, ...]
+    pages_rendered: int
+
+
+@lru_cache(maxsize=1)
+def _templates_digest() -> str:
+    h = hashlib.sha256(__version__.encode())
+    for p in sorted(TEMPLATES.rglob("*")):
+        if p.is_file():
+            h.update(p.name.encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+def _data_files(run_dir: Path) -> list[Path]:
+    files = [p for p in sorted(run_dir.iterdir()) if p.is_file() and not p.is_symlink()]
+    logs = run_dir / LOGS_DIR
+    if logs.is_dir() and not logs.is_symlink():
+        files += [p for p in sorted(logs.iterdir()) if p.is_file() and not p.is_symlink()]
+    return files
+
+
+def _sync(src: Path, dest: Path) -> str:
+    """Copy a history run's data files into the site; return the digest of what was copied."""
+    h = hashlib.sha256(_templates_digest().encode())
+    for f in _data_files(src):
+        rel = f.relative_to(src)
+        data = f.read_bytes()
+        h.update(rel.as_posix().encode() + b"\0" + hashlib.sha256(data).digest())
+        target = dest / rel
+        if not target.is_file() or target.read_bytes() != data:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    return h.hexdigest()
+
+
+def _render_one(run_dir: str) -> str:
+    """Render one page in a worker; the error text instead of raising (it crosses processes).
+
+    Any exception: a run in the history was written by some other version, or damaged, and one
+    such run must not take the site of all the others down with it (it is listed as skipped).
+    """
+    try:
+        render_run(Path(run_dir))
+    except ResultsError as exc:
+        return exc.message
+    except Exception as exc:
+        return f"its page could not be rendered ({type(exc).__name__}: {exc})"
+    return ""
+
+
+def render_pages(run_dirs: Sequence[Path], jobs: int | None = None) -> dict[Path, str]:
+    """Render each run's page; return the ones that failed with their reason."""
+    jobs = jobs or min(len(run_dirs), os.cpu_count() or 1)
+    if len(run_dirs) < PARALLEL_FROM or jobs <= 1:
+        results = [_render_one(str(d)) for d in run_dirs]
+    else:
+        try:
+            with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+                results = list(pool.map(_render_one, [str(d) for d in run_dirs], chunksize=4))
+        except (BrokenProcessPool, OSError) as exc:  # no processes here: the same, serially
+            print(f"warning: rendering pages in one process ({exc})", file=sys.stderr)
+            results = [_render_one(str(d)) for d in run_dirs]
+    return {d: why for d, why in zip(run_dirs, results, strict=True) if why}
+
+
+def _marks(found: Sequence[Regression], breaks: Sequence[Break], method: str) -> HistoryMarks:
+    return HistoryMarks(
+        method=method,
+        regressions=tuple(
+            MarkedRegression(
+                case_id=r.key.case_id,
+                machine=r.key.machine,
+                before=format_seconds(r.before),
+                after=format_seconds(r.after),
+                change=f"{(r.ratio - 1) * 100:+.1f} % ({r.ratio:.2f}x)",
+                before_run=r.before_run_id,
+                before_href=feed.page_of(r.before_path),
+                run=r.run_id,
+                href=feed.page_of(r.path),
+            )
+            for r in found
+        ),
+        breaks=_grouped(breaks),
+        flagged_runs=tuple(sorted({r.run_id for r in found})),
+        json_href=feed.REGRESSIONS_FILE,
+        feed_href=feed.FEED_FILE,
+    )
+
+
+def _grouped(breaks: Sequence[Break]) -> tuple[MarkedBreak, ...]:
+    return tuple(
+        MarkedBreak(", ".join(g.case_ids), len(g.case_ids), g.machine, g.run_id,
+                    feed.page_of(g.path), g.changes)
+        for g in group_breaks(breaks)
+    )  # fmt: skip
+
+
+def render_history(
+    history: Path,
+    site: Path,
+    settings: Settings,
+    *,
+    generated_at: str | None = None,
+    base_url: str = "",
+    jobs: int | None = None,
+) -> Rendered:
+    """Render every run of the history checkout ``history`` and the site index into ``site``."""
+    stamp = utc_stamp() if generated_at is None else generated_at
+    site.mkdir(parents=True, exist_ok=True)
+    root = history / RUNS_DIR
+    loaded: list[HistoryRun] = []
+    skipped: list[str] = []
+    stale: dict[Path, str] = {}  # run copies whose page must be rendered -> their digest
+    for src in history_run_dirs(root):
+        rel = f"{RUNS_DIR}/{src.relative_to(root).as_posix()}"
+        dest = site / rel
+        try:
+            digest = _sync(src, dest)
+            run = load_run(dest)
+        except (ResultsError, OSError) as exc:
+            why = exc.message if isinstance(exc, ResultsError) else str(exc)
+            skipped.append(f"{rel}: {display.public(why.replace(str(site) + '/', ''))}")
+            shutil.rmtree(dest, ignore_errors=True)
+            continue
+        loaded.append(HistoryRun(rel, run))
+        if not (dest / PAGE).is_file() or _read(dest / STAMP) != digest:
+            stale[dest] = digest
+    _prune(site, {site / h.path for h in loaded})
+    failed = render_pages(list(stale), jobs)
+    for dest, digest in stale.items():
+        if dest not in failed:  # stamped only once its page is there
+            write_text_atomic(dest / STAMP, digest)
+    for dest, why in failed.items():
+        shutil.rmtree(dest, ignore_errors=True)
+        skipped.append(f"{dest.relative_to(site).as_posix()}: {display.public(why)}")
+    loaded = [h for h in loaded if site / h.path not in failed]
+    for line in skipped:
+        print(f"warning: history run skipped: {line}", file=sys.stderr)
+    series, breaks = build_series(loaded)
+    found = find_regressions(live(series), settings)
+    write_text_atomic(site / feed.REGRESSIONS_FILE, feed.regressions_json(found))
+    started = {h.run_id: h.started_at for h in loaded}
+    write_text_atomic(
+        site / feed.FEED_FILE,
+        feed.atom_feed(found, updated=stamp, started=started, base_url=base_url),
+    )
+    index = write_site(
+        site,
+        [h.run for h in loaded],
+        skipped=skipped,
+        generated_at=stamp,
+        history=_marks(found, breaks, settings.method),
+    )
+    return Rendered(index, tuple(loaded), tuple(found), tuple(breaks), tuple(skipped), len(stale))
+
+
+def history_run_dirs(root: Path) -> list[Path]:
+    """Every ``<machine>/<run>`` directory under the history's ``runs/``: by the layout, each is
+    a run, so one without a readable ``run.json`` is reported, not silently passed over."""
+    if not root.is_dir():
+        return []
+    return [
+        d
+        for machine in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink())
+        for d in sorted(p for p in machine.iterdir() if p.is_dir() and not p.is_symlink())
+    ]
+
+
+def _prune(site: Path, keep: set[Path]) -> None:
+    """Remove run copies this renderer made earlier (they have a stamp) that left the history."""
+    for stamp in site.glob(f"{RUNS_DIR}/*/*/{STAMP}"):
+        if stamp.parent not in keep:
+            shutil.rmtree(stamp.parent, ignore_errors=True)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
