@@ -1,7 +1,9 @@
 """`nox -s lock` is reproducible: regenerating both lock files gives the committed bytes, twice.
 
 Runs the same ``uv pip compile`` command line as the session (``lock.lock_argv``) against
-PyPI; takes a few seconds. Skips, saying why, where uv (the pinned version) or PyPI is missing;
+PyPI, over a copy of the committed lock as ``nox -s lock`` does (uv keeps the versions an
+existing output file pins while they still satisfy the inputs, so a newer upstream release does
+not make the committed lock "stale"; a changed ``.in`` file or date does); takes a few seconds. Skips, saying why, where uv (the pinned version) or PyPI is missing;
 .ci/run installs that uv.
 """
 
@@ -37,8 +39,10 @@ def _uv() -> str:
 def test_lock_is_reproducible_and_committed(flavor: str, tmp_path: Path) -> None:
     uv = _uv()
     outputs = []
+    committed = (ROOT / f"docker/requirements/{flavor}.lock").read_bytes()
     for attempt in (1, 2):
         out = tmp_path / f"{flavor}-{attempt}.lock"
+        out.write_bytes(committed)
         argv = lock.lock_argv(flavor, str(out), uv=uv)
         done = subprocess.run(
             argv, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
@@ -48,7 +52,6 @@ def test_lock_is_reproducible_and_committed(flavor: str, tmp_path: Path) -> None
         assert done.returncode == 0, done.stderr
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1], "two runs of the lock gave different files"
-    committed = (ROOT / f"docker/requirements/{flavor}.lock").read_bytes()
     assert outputs[0] == committed, (
         f"docker/requirements/{flavor}.lock is stale: run nox -s lock and commit the result"
     )
