@@ -1,0 +1,216 @@
+"""The split of a plan into shards: a partition, groups kept whole, balanced within the bound.
+
+The bound (plan/shard.py): the most and least loaded shard differ by at most the largest group's
+cost, and LPT's most loaded shard is within 4/3 of the best split (checked by brute force).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections import Counter
+from dataclasses import asdict
+
+import pytest
+
+from benchmarks.errors import EXIT_USAGE, ConfigError
+from benchmarks.plan import matrix, shard
+from benchmarks.plan.matrix import Case, Plan, Timing
+from benchmarks.worker import workloads
+
+TIMING = Timing()
+
+
+def _plan(cases: list[Case], profile: str = "t") -> Plan:
+    return Plan(profile, "test", "d" * 64, TIMING, tuple(cases))
+
+
+def _random_instance(rng: random.Random) -> tuple[Plan, dict[Case, int]]:
+    """A random matrix with random exclusions, and a random cost per cell."""
+    ws = [f"w{i}" for i in range(rng.randint(1, 4))]
+    bs = sorted(rng.sample([1, 2, 10, 32, 100, 1000, 10000], rng.randint(1, 4)))
+    ds = ["cpu", "gpu:0", "gpu:1"][: rng.randint(1, 3)]
+    modes = ("eager", "graph", "xla")
+    cases = [
+        Case(w, m, b, d)
+        for d in ds
+        for w in ws
+        for b in bs
+        for m in modes
+        if rng.random() > 0.15  # some cells excluded, so groups differ in size
+    ]
+    if not cases:
+        cases = [Case("w0", "eager", 1, "cpu")]
+    costs = {c: rng.choice([1, 5, 50, 400, 3000]) * rng.randint(1, 9) for c in cases}
+    return _plan(cases), costs
+
+
+def _group_costs(plan: Plan, cost: dict[Case, int]) -> list[int]:
+    return [g.cost_ms for g in shard.groups(plan, cost.__getitem__)]
+
+
+def _best_makespan(costs: list[int], n: int) -> int:
+    best = sum(costs)
+    for assignment in itertools.product(range(n), repeat=len(costs)):
+        loads = [0] * n
+        for c, s in zip(costs, assignment):
+            loads[s] += c
+        best = min(best, max(loads))
+    return best
+
+
+def test_split_is_a_partition_keeping_groups_and_order_within_the_bound() -> None:
+    rng = random.Random(20261201)
+    for _ in range(300):
+        plan, costs = _random_instance(rng)
+        cost = costs.__getitem__
+        largest = max(_group_costs(plan, costs))
+        for n in range(1, 7):
+            shards = shard.split(plan, n, cost)
+            assert len(shards) == n
+            everything = Counter(c for s in shards for c in s)
+            assert everything == Counter(plan.cases)  # the union is the plan, each cell once
+            for s in shards:
+                assert list(s) == [c for c in plan.cases if c in set(s)]  # plan order kept
+            owner = {shard.group_key(c): i for i, s in enumerate(shards) for c in s}
+            for i, s in enumerate(shards):
+                assert all(owner[shard.group_key(c)] == i for c in s)  # a group on one shard
+            loads = [sum(cost(c) for c in s) for s in shards]
+            assert loads == shard.loads_ms(plan, n, cost)
+            assert max(loads) - min(loads) <= largest
+            assert shard.split(plan, n, cost) == shards  # deterministic
+
+
+def test_lpt_makespan_is_within_four_thirds_of_the_best_split() -> None:
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(400):
+        plan, costs = _random_instance(rng)
+        group_costs = _group_costs(plan, costs)
+        if len(group_costs) > 8:
+            continue
+        for n in (2, 3):
+            got = max(shard.loads_ms(plan, n, costs.__getitem__))
+            best = _best_makespan(group_costs, n)
+            assert 3 * got <= (4 - 1 / n) * best  # Graham: (4/3 - 1/(3m)) * OPT
+            checked += 1
+    assert checked > 100
+
+
+def test_more_shards_than_groups_leaves_empty_shards() -> None:
+    plan = _plan([Case("mlp", m, 1, "cpu") for m in ("eager", "graph", "xla")])
+    shards = shard.split(plan, 3, lambda c: 1)
+    assert shards[0] == plan.cases and shards[1] == () and shards[2] == ()
+
+
+def test_a_group_is_every_mode_of_one_workload_batch_and_device() -> None:
+    a, b = Case("mlp", "eager", 1, "cpu"), Case("mlp", "xla", 1, "cpu")
+    assert shard.group_key(a) == shard.group_key(b)
+    assert shard.group_key(a) != shard.group_key(Case("mlp", "eager", 1, "gpu:0"))
+    assert shard.group_key(a) != shard.group_key(Case("mlp", "eager", 10, "cpu"))
+
+
+def test_select_keeps_the_plan_but_its_cells() -> None:
+    spec = matrix.load(matrix.default_matrix_path(), workloads.NAMES)
+    plan = matrix.expand(spec, "default")
+    cost = shard.cost_model(plan.timing)
+    parts = [shard.select(plan, shard.ShardSpec(k, 3), cost) for k in (1, 2, 3)]
+    assert sum(len(p.cases) for p in parts) == len(plan.cases)
+    assert all(p.timing == plan.timing and p.digest == plan.digest for p in parts)
+    assert {c for p in parts for c in p.cases} == set(plan.cases)
+
+
+@pytest.mark.parametrize(
+    ("text", "index", "count"), [("1/1", 1, 1), ("2/3", 2, 3), (" 3 / 3 ", 3, 3)]
+)
+def test_parse_spec(text: str, index: int, count: int) -> None:
+    assert shard.parse_spec(text) == shard.ShardSpec(index, count)
+    assert str(shard.ShardSpec(index, count)) == f"{index}/{count}"
+
+
+@pytest.mark.parametrize("text", ["0/3", "4/3", "1/0", "3", "a/b", "-1/2", "1/2/3", ""])
+def test_parse_spec_refuses(text: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        shard.parse_spec(text)
+    assert err.value.exit_code == EXIT_USAGE and err.value.hint
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_COUNT": "3"},
+         (1, 3)),
+        ({"SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_COUNT": "3"},
+         (3, 3)),
+        # sbatch --array=1-3: ids start at 1
+        ({"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "3"},
+         (1, 3)),
+        # sbatch --array=10-14:2 -> ids 10, 12, 14
+        ({"SLURM_ARRAY_TASK_ID": "14", "SLURM_ARRAY_TASK_MIN": "10",
+          "SLURM_ARRAY_TASK_STEP": "2", "SLURM_ARRAY_TASK_COUNT": "3"}, (3, 3)),
+        ({"JOB_COMPLETION_INDEX": "0", "GRAPHBENCH_SHARD_COUNT": "4"}, (1, 4)),
+        ({"JOB_COMPLETION_INDEX": "3", "GRAPHBENCH_SHARD_COUNT": "4"}, (4, 4)),
+    ],
+)  # fmt: skip
+def test_shard_auto_from_the_scheduler(env: dict[str, str], expected: tuple[int, int]) -> None:
+    assert shard.from_environment(env) == shard.ShardSpec(*expected)
+
+
+def test_shard_auto_kubernetes_count_flag_wins_over_the_variable() -> None:
+    env = {"JOB_COMPLETION_INDEX": "1", "GRAPHBENCH_SHARD_COUNT": "9"}
+    assert shard.from_environment(env, count=2) == shard.ShardSpec(2, 2)
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({}, "neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX"),
+        ({"SLURM_ARRAY_TASK_ID": "0"}, "SLURM_ARRAY_TASK_COUNT is not"),
+        ({"SLURM_ARRAY_TASK_ID": "x", "SLURM_ARRAY_TASK_COUNT": "2"}, "not a whole number"),
+        ({"SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "0",
+          "SLURM_ARRAY_TASK_COUNT": "3"}, "shard 6 of 3 does not exist"),
+        ({"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "0",
+          "SLURM_ARRAY_TASK_STEP": "2", "SLURM_ARRAY_TASK_COUNT": "3"}, "not on the range"),
+        ({"JOB_COMPLETION_INDEX": "0"}, "shard count is not"),
+        ({"JOB_COMPLETION_INDEX": "4", "GRAPHBENCH_SHARD_COUNT": "4"}, "shard 5 of 4"),
+    ],
+)  # fmt: skip
+def test_shard_auto_refuses(env: dict[str, str], says: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        shard.from_environment(env)
+    assert says in err.value.message and err.value.hint
+
+
+def test_plan_digest_covers_profile_timing_and_cells() -> None:
+    cases = [Case("mlp", m, 1, "cpu") for m in ("eager", "graph")]
+    base = shard.digest_of(_plan(cases))
+    assert base == shard.plan_digest("t", asdict(TIMING), [c.case_id for c in cases])
+    assert len(base) == 64
+    assert shard.digest_of(_plan(cases, profile="u")) != base
+    assert shard.digest_of(_plan(cases[:1])) != base
+    assert shard.digest_of(_plan(cases[::-1])) != base
+    other = Plan("t", "test", "d" * 64, Timing(blocks=9), tuple(cases))
+    assert shard.digest_of(other) != base
+
+
+def test_cost_model_charges_compiles_and_blocks() -> None:
+    t = Timing()
+    cost = {m: shard.estimate_cost_s(Case("mlp", m, 1, "cpu"), t) for m in ("eager", "graph", "xla")}
+    assert cost["eager"] < cost["graph"] < cost["xla"]  # trace, then trace + compile
+    more_blocks = shard.estimate_cost_s(Case("mlp", "eager", 1, "cpu"), Timing(blocks=30))
+    assert more_blocks - cost["eager"] == pytest.approx(15 * t.min_block_s)
+    longer = shard.estimate_cost_s(Case("mlp", "eager", 1, "cpu"), Timing(min_block_s=0.5))
+    assert longer > cost["eager"] + t.blocks * 0.4
+    assert shard.cost_model(t)(Case("mlp", "xla", 1, "cpu")) == round(1000 * cost["xla"])
+
+
+@pytest.mark.parametrize("profile", ["default", "full"])
+def test_builtin_profiles_split_within_the_bound(profile: str) -> None:
+    spec = matrix.load(matrix.default_matrix_path(), workloads.NAMES)
+    plan = matrix.expand(spec, profile)
+    cost = shard.cost_model(plan.timing)
+    largest = max(g.cost_ms for g in shard.groups(plan, cost))
+    for n in (2, 3, 4):
+        loads = shard.loads_ms(plan, n, cost)
+        assert sum(loads) == sum(cost(c) for c in plan.cases)
+        assert max(loads) - min(loads) <= largest
