@@ -22,8 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Exit 0: every planned cell measured; 1: incomplete or a cell failed; 2: refused."""
-    from benchmarks.rundir.merge import INCOMPLETE, machines, merge
     from benchmarks.run.session import exit_status
+    from benchmarks.rundir.merge import INCOMPLETE, machines, merge
 
     command = redact.scrub_argv(["python", "-m", "benchmarks", *sys.argv[1:]])
     record = merge(args.runs, args.out, command, exit_status)

@@ -78,6 +78,19 @@ def parse_spec(text: str, where: str = "--shard") -> ShardSpec:
     return _checked(int(m[1]), int(m[2]), f"{where} {text}")
 
 
+def resolve(text: str, count: int | None, env: Mapping[str, str]) -> ShardSpec:
+    """The ``--shard`` flag (``K/N`` or ``auto``) with ``--shard-count`` and the environment."""
+    if text.strip().lower() == "auto":
+        return from_environment(env, count)
+    spec = parse_spec(text)
+    if count is not None and count != spec.count:
+        raise ConfigError(
+            f"--shard {text} --shard-count {count}: two different shard counts",
+            "--shard-count only completes --shard auto in a Kubernetes Indexed Job",
+        )
+    return spec
+
+
 def from_environment(env: Mapping[str, str], count: int | None = None) -> ShardSpec:
     """``--shard auto``: the shard a Slurm array task or a Kubernetes Indexed Job pod is.
 
@@ -158,9 +171,7 @@ def split(plan: Plan, count: int, cost: Callable[[Case], int]) -> tuple[tuple[Ca
         target = min(range(count), key=lambda s: (loads[s], s))
         owner[found[i].key] = target
         loads[target] += found[i].cost_ms
-    return tuple(
-        tuple(c for c in plan.cases if owner[group_key(c)] == s) for s in range(count)
-    )
+    return tuple(tuple(c for c in plan.cases if owner[group_key(c)] == s) for s in range(count))
 
 
 def select(plan: Plan, spec: ShardSpec, cost: Callable[[Case], int]) -> Plan:

@@ -86,7 +86,7 @@ def shards_view(
         )
     else:
         summary += ", all measured on one machine." if n else "; no cell was measured."
-    return ShardsView(summary, n, tuple(rows), tuple(record.missing))
+    return ShardsView(summary, n, tuple(rows), tuple(display.public(c) for c in record.missing))
 
 
 def _short(digest: str) -> str:

@@ -193,9 +193,7 @@ def merged_record(
     )
 
 
-def merge(
-    run_dirs: Sequence[Path], out: Path, command: list[str], decide: Decide
-) -> RunRecord:
+def merge(run_dirs: Sequence[Path], out: Path, command: list[str], decide: Decide) -> RunRecord:
     """Read, check and write the merged run directory ``out``; nothing is written elsewhere."""
     shards = check([read_shard(d) for d in run_dirs])
     _check_out(out, shards)

@@ -95,12 +95,12 @@ def test_job_array_of_smoke_shards_merges_into_one_run(cluster: str, tmp_path: P
     assert sorted(planned) == sorted(Case(**c).case_id for c in records[0].full_plan)
     assert sorted(len(r.cases) for r in records) == [0, 3, 3]  # two groups, one empty shard
     assert all(r.status == "complete" and r.exit_code == 0 for r in records), logs
-    for p, r in zip(shards, records):
+    for p, r in zip(shards, records, strict=True):
         assert {c.case_id for c in read_cases(p)} == set(r.cases)
         assert all(c.status == "ok" for c in read_cases(p))
 
     # a shard re-run with --resume behaves as a run does: only its missing cell is measured
-    busy = next(p for p, r in zip(shards, records) if r.cases)
+    busy = next(p for p, r in zip(shards, records, strict=True) if r.cases)
     lines = (busy / "cases.jsonl").read_text().splitlines(keepends=True)
     (busy / "cases.jsonl").write_text("".join(lines[:-1]))
     lost = json.loads(lines[-1])["case_id"]

@@ -19,6 +19,7 @@ from benchmarks.plan import shard
 from benchmarks.plan.matrix import Case, Plan, Timing
 from benchmarks.report.compare import compare_loaded
 from benchmarks.report.render import render_run
+from benchmarks.run.session import exit_status
 from benchmarks.rundir import merge
 from benchmarks.rundir.load import load_run
 from benchmarks.rundir.results import (
@@ -29,7 +30,6 @@ from benchmarks.rundir.results import (
     read_run,
     write_run,
 )
-from benchmarks.run.session import exit_status
 from tests.unit.report_fixtures import RUNS
 
 BASE = RUNS / "compare-base"
@@ -96,8 +96,10 @@ def test_merging_every_shard_gives_back_the_run(tmp_path: Path) -> None:
     # report and compare read it like any other run
     page = render_run(out, generated_at="").read_text()
     assert page.count('data-status="ok"') == len(base.cases)
+    assert "Merged from 3 of 3 shards, all measured on one machine." in page
     cmp = compare_loaded(load_run(BASE), load_run(out), 0.10)
-    assert cmp.comparable and not cmp.regressions and len(cmp.cells) == len(base.cases)
+    assert cmp.comparable and not cmp.regressions and len(cmp.changes) == len(base.cases)
+    assert not cmp.only_in_baseline and not cmp.only_in_new
 
 
 def test_a_missing_shard_leaves_the_run_incomplete_naming_its_cells(tmp_path: Path) -> None:
@@ -110,6 +112,9 @@ def test_a_missing_shard_leaves_the_run_incomplete_naming_its_cells(tmp_path: Pa
     page = render_run(tmp_path / "merged", generated_at="").read_text()
     for cid in lost:
         assert f'id="cell-{cid}" data-status="not run"' in page
+    assert '<section id="shards" class="callout bad">' in page
+    assert f"Incomplete:</strong> {len(lost)} cell(s) in no shard given" in page
+    assert "Merged from 2 of 3 shards, all measured on one machine." in page
 
 
 def test_a_failed_cell_in_a_shard_makes_the_merged_run_fail(tmp_path: Path) -> None:
@@ -149,6 +154,10 @@ def test_shards_from_different_machines_are_kept_apart(tmp_path: Path) -> None:
     assert "EPYC 9654" in kept.read_text()  # each machine's own fingerprint is kept
     by_machine = {c.case_id: c.fingerprint_digest for c in read_cases(tmp_path / "merged")}
     assert {by_machine[cid] for cid in read_run(dirs[1]).cases} == {"sha256:other-machine"}
+    page = render_run(tmp_path / "merged", generated_at="").read_text()
+    assert '<section id="shards" class="callout warn">' in page
+    assert "Merged from 2 of 2 shards, measured on 2 different machines" in page
+    assert "AMD EPYC 9654 96-Core Processor (other-machin)" in page
 
 
 # ------------------------------------------------------------------------------------ refusals
@@ -223,7 +232,8 @@ def test_refuses_a_damaged_cases_file(tmp_path: Path) -> None:
 def test_refuses_an_out_dir_that_is_taken_or_inside_an_input(tmp_path: Path) -> None:
     dirs = make_shards(tmp_path / "a", 2)
     _refused(dirs, dirs[0] / "merged", "is inside the input")
-    _refused(dirs, dirs[1], "is inside the input")
+    with pytest.raises(ConfigError, match="is inside the input"):
+        _merge(dirs, dirs[1])  # the input itself
     taken = tmp_path / "taken"
     taken.mkdir()
     (taken / "notes.txt").write_text("mine")
