@@ -10,7 +10,8 @@
 #   bash .ci/slurm.sh stop DIR  # stop the daemons of DIR by the PIDs in their pid files, remove DIR
 #
 # Sourced, it chains its stop function in front of the caller's EXIT trap, keeping the caller's
-# exit status. Costs about 15 s for the install (when missing) and 2-5 s for the start.
+# exit status. GRAPHBENCH_SLURM_CPUS=N gives the node N CPUs instead of nproc (fewer tasks at
+# once). Costs about 15 s for the install (when missing) and 2-5 s for the start.
 
 graphbench_slurm_stop() {
   local rc=$? dir=${1:-${GRAPHBENCH_SLURM_DIR:-}} name pid
@@ -79,7 +80,7 @@ AccountingStorageType=accounting_storage/none
 MpiDefault=none
 ReturnToService=2
 SchedulerType=sched/backfill
-NodeName=$host CPUs=$(nproc) State=UNKNOWN
+NodeName=$host CPUs=${GRAPHBENCH_SLURM_CPUS:-$(nproc)} State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
   export SLURM_CONF="$dir/slurm.conf"

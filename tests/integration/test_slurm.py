@@ -50,23 +50,25 @@ def _unavailable(reason: str) -> NoReturn:
 
 
 @pytest.fixture(scope="module")
-def cluster() -> str:
-    """The idle node's name, or a skip (a failure under GRAPHBENCH_REQUIRE_SLURM=1)."""
+def cluster() -> tuple[str, str]:
+    """The idle node's name and CPU count, or a skip (a failure if GRAPHBENCH_REQUIRE_SLURM=1)."""
     if shutil.which("sbatch") is None or shutil.which("sinfo") is None:
         _unavailable("Slurm's client commands (sbatch, sinfo) are not installed")
     if not os.environ.get("SLURM_CONF"):
         _unavailable("SLURM_CONF is not set: no private cluster was started")
     done = subprocess.run(
-        ["sinfo", "-h", "-N", "-o", "%N %T"], capture_output=True, text=True, timeout=30
+        ["sinfo", "-h", "-N", "-o", "%N %T %c"], capture_output=True, text=True, timeout=30
     )
     nodes = [line.split() for line in done.stdout.splitlines() if line.strip()]
-    idle = [n for n, state in nodes if state in ("idle", "mixed")]
+    idle = [(n, cpus) for n, state, cpus in nodes if state in ("idle", "mixed")]
     if done.returncode != 0 or not idle:
         _unavailable(f"no idle Slurm node (sinfo: {(done.stdout + done.stderr).strip()!r})")
     return idle[0]
 
 
-def test_job_array_of_smoke_shards_merges_into_one_run(cluster: str, tmp_path: Path) -> None:
+def test_job_array_of_smoke_shards_merges_into_one_run(
+    cluster: tuple[str, str], tmp_path: Path
+) -> None:
     pytest.importorskip("tensorflow", reason="TensorFlow not installed")
     results = tmp_path / "reports"
     env = {
@@ -130,7 +132,8 @@ def test_job_array_of_smoke_shards_merges_into_one_run(cluster: str, tmp_path: P
         f"{c.case_id} {c.median_s * 1e6:.0f} us" for c in cases if c.median_s is not None
     )
     _note(
-        f"slurm: 3-task smoke array on {cluster} in {array_s:.1f} s (2 CPUs, 1 thread per "
-        f"shard), --resume of one cell {resume_s:.1f} s, merge + report {merge_s:.1f} s; "
+        f"slurm: 3-task smoke array on {cluster[0]} in {array_s:.1f} s ({cluster[1]} CPU(s), "
+        f"1 thread per shard), --resume of one cell {resume_s:.1f} s, merge + report "
+        f"{merge_s:.1f} s; "
         f"merged medians: {medians}"
     )
