@@ -10,9 +10,11 @@ import itertools
 import random
 from collections import Counter
 from dataclasses import asdict
+from pathlib import Path
 
 import pytest
 
+from benchmarks import cli
 from benchmarks.errors import EXIT_USAGE, ConfigError
 from benchmarks.plan import matrix, shard
 from benchmarks.plan.matrix import Case, Plan, Timing
@@ -61,7 +63,7 @@ def _best_makespan(costs: list[int], n: int) -> int:
 
 def test_split_is_a_partition_keeping_groups_and_order_within_the_bound() -> None:
     rng = random.Random(20261201)
-    for _ in range(300):
+    for _ in range(200):
         plan, costs = _random_instance(rng)
         cost = costs.__getitem__
         largest = max(_group_costs(plan, costs))
@@ -87,7 +89,7 @@ def test_lpt_makespan_is_within_four_thirds_of_the_best_split() -> None:
     for _ in range(400):
         plan, costs = _random_instance(rng)
         group_costs = _group_costs(plan, costs)
-        if len(group_costs) > 8:
+        if len(group_costs) > 7:
             continue
         for n in (2, 3):
             got = max(shard.loads_ms(plan, n, costs.__getitem__))
@@ -216,3 +218,38 @@ def test_builtin_profiles_split_within_the_bound(profile: str) -> None:
         loads = shard.loads_ms(plan, n, cost)
         assert sum(loads) == sum(cost(c) for c in plan.cases)
         assert max(loads) - min(loads) <= largest
+
+
+def test_resolve_takes_k_of_n_or_the_scheduler() -> None:
+    env = {"JOB_COMPLETION_INDEX": "2"}
+    assert shard.resolve("auto", 3, env) == shard.ShardSpec(3, 3)
+    assert shard.resolve("2/3", None, env) == shard.ShardSpec(2, 3)
+    assert shard.resolve("2/3", 3, {}) == shard.ShardSpec(2, 3)
+    with pytest.raises(ConfigError, match="two different shard counts"):
+        shard.resolve("2/3", 4, {})
+
+
+@pytest.mark.parametrize(
+    ("flags", "says"),
+    [
+        (["--shard", "0/2"], "shard 0 of 2 does not exist"),
+        (["--shard", "two"], "expected K/N or auto"),
+        (["--shard", "auto"], "neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX"),
+        (["--shard", "1/2", "--shard-count", "3"], "two different shard counts"),
+    ],
+)
+def test_run_refuses_a_bad_shard_before_writing_anything(
+    flags: list[str], says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    for name in ("SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", shard.SHARD_COUNT_ENV):
+        monkeypatch.delenv(name, raising=False)
+    code = cli.main(["run", "--profile", "smoke", "--reports-root", str(tmp_path), *flags])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE and "error: --shard" in err and says in err and "hint: " in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_refuses_shard_with_resume(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["run", "--resume", str(tmp_path), "--shard", "1/2"])
+    assert code == EXIT_USAGE and "a resumed run keeps the shard it was" in capsys.readouterr().err
