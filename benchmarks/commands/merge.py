@@ -35,6 +35,14 @@ def main(args: argparse.Namespace) -> int:
         f"{len(record.cases)} cells, status {record.status} -> {args.out}",
         file=out,
     )
+    for entry in record.merged_from:
+        if entry["status"] in ("running", "interrupted"):
+            print(
+                f"note: shard {entry['shard_label']} ({entry['run_id']}) ended "
+                f"{entry['status']!r}: finish it with 'python -m benchmarks run --resume' on "
+                "its directory, then merge again",
+                file=out,
+            )
     seen = machines(record)
     if len(seen) > 1:
         print(f"note: the shards ran on {len(seen)} different machines:", file=out)

@@ -31,7 +31,7 @@ from typing import Any
 from benchmarks.errors import ConfigError, ResultsError
 from benchmarks.plan.matrix import Case
 from benchmarks.plan.shard import plan_digest
-from benchmarks.rundir.jsonio import utc_stamp, write_text_atomic
+from benchmarks.rundir.jsonio import write_text_atomic
 from benchmarks.rundir.layout import (
     CASES_FILE,
     CSV_FILE,
@@ -175,7 +175,7 @@ def merged_record(
         devices=sorted({c.device for c in planned}),
         timing=first.timing,
         started_at=min(s.record.started_at for s in shards),
-        finished_at=utc_stamp() if None in finished else max(f for f in finished if f),
+        finished_at=max((f for f in finished if f), default=None),
         status=status,
         exit_code=code,
         wall_s=wall,  # summed over the shards: machine time, not elapsed time
@@ -198,16 +198,21 @@ def merge(run_dirs: Sequence[Path], out: Path, command: list[str], decide: Decid
     shards = check([read_shard(d) for d in run_dirs])
     _check_out(out, shards)
     record = merged_record(shards, out.name, command, decide)
+    existed = out.exists()
     out.mkdir(parents=True, exist_ok=True)
-    for s in shards:
-        _copy_shard(s, out / SHARDS_DIR / s.label)
-    for name in (FINGERPRINT_FILE, *_TOP_LEVEL):
-        source = next((s.run_dir / name for s in shards if (s.run_dir / name).is_file()), None)
-        if source is not None:
-            shutil.copy2(source, out / name)
-    lines = "".join(c.to_json() + "\n" for s in shards for c in s.cases)
-    write_text_atomic(out / CASES_FILE, lines)
-    write_run(out, record)  # last: a directory without run.json is not a run
+    try:
+        for s in shards:
+            _copy_shard(s, out / SHARDS_DIR / s.label)
+        for name in (FINGERPRINT_FILE, *_TOP_LEVEL):
+            found = [s.run_dir / name for s in shards if (s.run_dir / name).is_file()]
+            if found:
+                shutil.copy2(found[0], out / name)
+        lines = "".join(c.to_json() + "\n" for s in shards for c in s.cases)
+        write_text_atomic(out / CASES_FILE, lines)
+        write_run(out, record)  # last: a directory without run.json is not a run
+    except BaseException:  # Ctrl-C or a full disk: leave no half-merged run behind
+        _remove_contents(out, keep_dir=existed)
+        raise
     return record
 
 
@@ -269,6 +274,18 @@ def _copy_shard(s: Shard, dest: Path) -> None:
             shutil.copytree(item, dest / item.name, symlinks=True)
         else:
             shutil.copy2(item, dest / item.name)
+
+
+def _remove_contents(out: Path, *, keep_dir: bool) -> None:
+    """Undo a merge that stopped half-way (``out`` was new or empty before it started)."""
+    if not keep_dir:
+        shutil.rmtree(out, ignore_errors=True)
+        return
+    for item in out.iterdir():
+        if item.is_dir() and not item.is_symlink():
+            shutil.rmtree(item, ignore_errors=True)
+        else:
+            item.unlink(missing_ok=True)
 
 
 def _short(text: str) -> str:

@@ -260,12 +260,14 @@ def test_cli_refusal_is_one_error_and_one_hint_exit_2(
 
 def test_cli_merges_and_renders(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dirs = make_shards(tmp_path / "a", 3)
+    _edit_run(dirs[2], status="running", finished_at=None, exit_code=None)  # a crashed shard
     code = cli.main(["merge", str(dirs[0]), str(dirs[2]), "--out", str(tmp_path / "m")])
     err = capsys.readouterr().err
     assert code == 1
     assert "merged 2 shard(s) (1-of-3, 3-of-3)" in err and "status incomplete" in err
     assert "incomplete: " in err and read_run(dirs[1]).cases[0] in err
     assert (tmp_path / "m" / "index.html").is_file()
+    assert "note: shard 3-of-3 (" in err and "ended 'running'" in err and "--resume" in err
 
 
 def test_an_unsharded_run_merges_alone(tmp_path: Path) -> None:
@@ -276,3 +278,23 @@ def test_an_unsharded_run_merges_alone(tmp_path: Path) -> None:
         record.profile, record.timing, read_run(BASE).cases
     )
     assert isinstance(read_cases(tmp_path / "m")[0], CaseResult)
+
+
+def test_a_merge_stopped_half_way_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C during the copy: no half-merged directory is left to be mistaken for a run."""
+    dirs = make_shards(tmp_path / "a", 2)
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(merge, "write_text_atomic", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _merge(dirs, tmp_path / "new")
+    assert not (tmp_path / "new").exists()
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        _merge(dirs, tmp_path / "empty")
+    assert list((tmp_path / "empty").iterdir()) == []
+    assert all(read_run(d).shard for d in dirs)  # the inputs are untouched
