@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -28,14 +29,14 @@ from benchmarks.plan.matrix import Case, Plan, Timing
 SHARD_COUNT_ENV = "GRAPHBENCH_SHARD_COUNT"  # the count for a Kubernetes Indexed Job
 _SPEC_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
-# The cost model (seconds), calibrated on the README's default-profile run (2 vCPU, TF 2.21; it
-# estimates that run at 111 s, measured 124 s): the first call traces (graph) or traces and
-# compiles (XLA); per-call times are the batch-1 medians. A call is assumed shorter than a block,
-# which holds for every built-in cell (the slowest, cnn eager at batch 1000 on a CPU, is ~60 ms
-# against 80 ms blocks); a cell whose calls outlast its blocks is under-estimated.
+# The cost model (seconds), calibrated on the README's default-profile run (2 vCPU, TF 2.21):
+# the first call traces (graph) or traces and compiles (XLA); a call costs its dispatch (the
+# batch-1 medians) plus its FLOPs at the device's rate (cnn eager at batch 1000 on a CPU: ~60 ms
+# measured, 55 ms here). Blocks hold whole calls, so a block lasts ceil(min_block / call) calls.
 _BUILD_S = 0.2
 _FIRST_CALL_S = {"eager": 0.05, "graph": 0.4, "xla": 1.2}
 _CALL_S = {"eager": 2.5e-3, "graph": 3e-4, "xla": 2e-4}
+_FLOP_RATE = {"cpu": 1.0e11, "gpu": 1.0e13}
 
 GroupKey = tuple[str, int, str]  # workload, batch size, device
 
@@ -132,21 +133,31 @@ def from_environment(env: Mapping[str, str], count: int | None = None) -> ShardS
     )
 
 
-def estimate_cost_s(case: Case, timing: Timing) -> float:
-    """Seconds one cell is expected to take: build, first call, warm-up, calibration, blocks."""
-    call_s = _CALL_S.get(case.mode, 1e-3)
-    block_s = max(timing.min_block_s, call_s)
+def estimate_cost_s(
+    case: Case, timing: Timing, flops_per_sample: Mapping[str, int] | None = None
+) -> float:
+    """Seconds one cell is expected to take: build, first call, warm-up, calibration, blocks.
+
+    ``flops_per_sample`` (workload -> FLOPs, the workloads' own figures) adds the compute time;
+    without it a call costs its dispatch only.
+    """
+    flops = (flops_per_sample or {}).get(case.workload, 0)
+    rate = _FLOP_RATE["gpu" if case.is_gpu else "cpu"]
+    call_s = _CALL_S.get(case.mode, 1e-3) + case.batch_size * flops / rate
+    block_s = math.ceil(timing.min_block_s / call_s) * call_s
     warmup_s = max(timing.warmup_s, timing.warmup_calls * call_s)
     calibration_s = 2 * block_s
     first_s = _FIRST_CALL_S.get(case.mode, 1.0) + call_s
     return _BUILD_S + first_s + warmup_s + calibration_s + timing.blocks * block_s
 
 
-def cost_model(timing: Timing) -> Callable[[Case], int]:
-    """The default cost of a cell in whole milliseconds (integers: the same on every machine)."""
+def cost_model(
+    timing: Timing, flops_per_sample: Mapping[str, int] | None = None
+) -> Callable[[Case], int]:
+    """The cost of a cell in whole milliseconds (integers: the same on every machine)."""
 
     def cost(case: Case) -> int:
-        return round(1000 * estimate_cost_s(case, timing))
+        return round(1000 * estimate_cost_s(case, timing, flops_per_sample))
 
     return cost
 

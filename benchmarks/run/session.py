@@ -94,7 +94,8 @@ def execute(opts: RunOptions, out: TextIO) -> RunOutcome:
     else:
         full = _plan(opts)
         spec = shard.resolve(opts.shard, opts.shard_count, os.environ) if opts.shard else None
-        plan = shard.select(full, spec, shard.cost_model(full.timing)) if spec else full
+        cost = shard.cost_model(full.timing, workloads.flops_per_sample())
+        plan = shard.select(full, spec, cost) if spec else full
         run_dir = _new_run_dir(opts, full, spec)
         record = RunRecord(
             run_id=run_dir.name,

@@ -208,11 +208,26 @@ def test_cost_model_charges_compiles_and_blocks() -> None:
     assert shard.cost_model(t)(Case("mlp", "xla", 1, "cpu")) == round(1000 * cost["xla"])
 
 
+def test_cost_model_charges_compute_by_the_workloads_flops() -> None:
+    t, flops = Timing(), workloads.flops_per_sample()
+    small = shard.estimate_cost_s(Case("cnn", "eager", 1, "cpu"), t, flops)
+    big = shard.estimate_cost_s(Case("cnn", "eager", 1000, "cpu"), t, flops)
+    assert big > small + 0.3 * t.blocks * t.min_block_s  # ~55 ms calls: 2 per 80 ms block
+    # without the FLOPs a call costs its dispatch only: the batch size does not matter
+    assert shard.estimate_cost_s(Case("cnn", "eager", 1000, "cpu"), t) == pytest.approx(
+        shard.estimate_cost_s(Case("cnn", "eager", 1, "cpu"), t)
+    )
+    on_gpu = shard.estimate_cost_s(Case("cnn", "eager", 1000, "gpu:0"), t, flops)
+    assert on_gpu < big  # the GPU's FLOP rate is higher
+    huge = shard.estimate_cost_s(Case("cnn", "eager", 100_000, "cpu"), t, flops)
+    assert huge > t.blocks * 5.0  # a call of ~5 s: every block is one call
+
+
 @pytest.mark.parametrize("profile", ["default", "full"])
 def test_builtin_profiles_split_within_the_bound(profile: str) -> None:
     spec = matrix.load(matrix.default_matrix_path(), workloads.NAMES)
     plan = matrix.expand(spec, profile)
-    cost = shard.cost_model(plan.timing)
+    cost = shard.cost_model(plan.timing, workloads.flops_per_sample())  # as run --shard does
     largest = max(g.cost_ms for g in shard.groups(plan, cost))
     for n in (2, 3, 4):
         loads = shard.loads_ms(plan, n, cost)
