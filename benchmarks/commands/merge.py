@@ -45,7 +45,11 @@ def main(args: argparse.Namespace) -> int:
             )
     seen = machines(record)
     if len(seen) > 1:
-        print(f"note: the shards ran on {len(seen)} different machines:", file=out)
+        print(
+            f"note: the shards ran on {len(seen)} different machines or environments "
+            "(fingerprints):",
+            file=out,
+        )
         for digest, labels in seen.items():
             print(f"  fingerprint {digest[:12]}: shard(s) {', '.join(labels)}", file=out)
     if record.status == INCOMPLETE:

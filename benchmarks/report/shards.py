@@ -80,9 +80,10 @@ def shards_view(
     summary = f"Merged from {len(rows)} of {count} shards"
     if n > 1:
         summary += (
-            f", measured on {n} different machines. Speedups compare cells of one machine (all "
-            "modes of a workload, batch size and device run on one shard), but the overhead fit "
-            "and the charts across batch sizes may mix machines."
+            f", measured on {n} different machines or environments (their fingerprints "
+            "differ). Speedups compare cells measured together (all modes of a workload, batch "
+            "size and device run on one shard), but the overhead fit and the charts across "
+            "batch sizes may mix them."
         )
     else:
         summary += ", all measured on one machine." if n else "; no cell was measured."

@@ -156,7 +156,7 @@ def test_shards_from_different_machines_are_kept_apart(tmp_path: Path) -> None:
     assert {by_machine[cid] for cid in read_run(dirs[1]).cases} == {"sha256:other-machine"}
     page = render_run(tmp_path / "merged", generated_at="").read_text()
     assert '<section id="shards" class="callout warn">' in page
-    assert "Merged from 2 of 2 shards, measured on 2 different machines" in page
+    assert "Merged from 2 of 2 shards, measured on 2 different machines or environments" in page
     assert "AMD EPYC 9654 96-Core Processor (other-machin)" in page
 
 
