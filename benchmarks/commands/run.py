@@ -55,6 +55,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="N for --shard auto in a Kubernetes Indexed Job (default: $GRAPHBENCH_SHARD_COUNT)",
     )
+    p.add_argument(
+        "--shard-costs",
+        type=Path,
+        metavar="RUN_DIR",
+        help="cut the split by the times a previous run measured (every shard must get the "
+        "same RUN_DIR) instead of the estimate",
+    )
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="weights and inputs seed")
     p.add_argument(
         "--threads",
@@ -107,6 +114,7 @@ def options(args: argparse.Namespace) -> RunOptions:
         gpu_evidence=args.gpu_evidence,
         shard=args.shard,
         shard_count=args.shard_count,
+        shard_costs=args.shard_costs,
         command=command_line(),
     )
 

@@ -162,6 +162,35 @@ def cost_model(
     return cost
 
 
+def measured_model(
+    plan: Plan, measured_ms: Mapping[str, int], estimate: Callable[[Case], int]
+) -> Callable[[Case], int]:
+    """Costs measured by a previous run (case id -> ms, ``run --shard-costs RUN_DIR``).
+
+    A cell the previous run lacks gets the estimate, scaled by measured/estimated over the cells
+    it has, so both kinds of cost count in the same milliseconds.
+    """
+    known = {c.case_id: measured_ms[c.case_id] for c in plan.cases if measured_ms.get(c.case_id)}
+    if not known:
+        raise ConfigError(
+            "--shard-costs: the run measured no cell of this plan",
+            "pass a run of the same profile (or leave --shard-costs out: costs are estimated)",
+        )
+    estimated = sum(estimate(c) for c in plan.cases if c.case_id in known)
+    scale = sum(known.values()) / max(1, estimated)
+
+    def cost(case: Case) -> int:
+        return known.get(case.case_id) or round(estimate(case) * scale)
+
+    return cost
+
+
+def split_digest(shards: Sequence[Sequence[Case]]) -> str:
+    """sha256 of a whole split: merge refuses shards that were not cut the same way."""
+    ids = [[c.case_id for c in s] for s in shards]
+    return hashlib.sha256(json.dumps(ids, separators=(",", ":")).encode()).hexdigest()
+
+
 def groups(plan: Plan, cost: Callable[[Case], int]) -> list[Group]:
     """The plan's measured groups, in plan order of their first cell."""
     members: dict[GroupKey, list[Case]] = {}
@@ -185,9 +214,11 @@ def split(plan: Plan, count: int, cost: Callable[[Case], int]) -> tuple[tuple[Ca
     return tuple(tuple(c for c in plan.cases if owner[group_key(c)] == s) for s in range(count))
 
 
-def select(plan: Plan, spec: ShardSpec, cost: Callable[[Case], int]) -> Plan:
-    """The plan of one shard (the same profile, timing and digest: only the cells differ)."""
-    return replace(plan, cases=split(plan, spec.count, cost)[spec.index - 1])
+def select(plan: Plan, spec: ShardSpec, cost: Callable[[Case], int]) -> tuple[Plan, str]:
+    """The plan of one shard (same profile, timing and digest: only the cells differ), and the
+    digest of the whole split."""
+    shards = split(plan, spec.count, cost)
+    return replace(plan, cases=shards[spec.index - 1]), split_digest(shards)
 
 
 def loads_ms(plan: Plan, count: int, cost: Callable[[Case], int]) -> list[int]:

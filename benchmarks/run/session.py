@@ -64,6 +64,7 @@ class RunOptions:
     gpu_evidence: Path | None = None
     shard: str | None = None  # "K/N" or "auto" (docs/scale-out.md)
     shard_count: int | None = None  # the N of "auto" in a Kubernetes Indexed Job
+    shard_costs: Path | None = None  # a previous run whose measured times cut the split
     command: Sequence[str] = field(default_factory=tuple)
 
 
@@ -93,9 +94,7 @@ def execute(opts: RunOptions, out: TextIO) -> RunOutcome:
         plan, run_dir, record = _resume(opts.resume)
     else:
         full = _plan(opts)
-        spec = shard.resolve(opts.shard, opts.shard_count, os.environ) if opts.shard else None
-        cost = shard.cost_model(full.timing, workloads.flops_per_sample())
-        plan = shard.select(full, spec, cost) if spec else full
+        plan, spec, split = _shard(opts, full)
         run_dir = _new_run_dir(opts, full, spec)
         record = RunRecord(
             run_id=run_dir.name,
@@ -112,7 +111,7 @@ def execute(opts: RunOptions, out: TextIO) -> RunOutcome:
             allow_gpu_failure=opts.allow_gpu_failure,
             seed=opts.seed,
             threads=opts.threads or hostinfo.usable_cpus(),
-            shard=spec.as_dict() if spec else None,
+            shard={**spec.as_dict(), **split} if spec else None,
             plan_digest=shard.digest_of(full),
             full_plan=[asdict(c) for c in full.cases] if spec else [],
         )
@@ -266,6 +265,30 @@ def _plan(opts: RunOptions) -> Plan:
     if opts.threads < 0:
         raise ConfigError(f"--threads {opts.threads}: must be >= 0", "0 means: all usable CPUs")
     return matrix.expand(spec, opts.profile, devices, list(opts.only))
+
+
+def _shard(opts: RunOptions, full: Plan) -> tuple[Plan, shard.ShardSpec | None, dict[str, str]]:
+    """``--shard`` (and ``--shard-costs``): this shard's plan, its K/N, how the split was cut."""
+    if opts.shard is None:
+        if opts.shard_costs is not None:
+            raise ConfigError("--shard-costs without --shard", "add --shard K/N or --shard auto")
+        return full, None, {}
+    spec = shard.resolve(opts.shard, opts.shard_count, os.environ)
+    cost = shard.cost_model(full.timing, workloads.flops_per_sample())
+    source = "estimate"
+    if opts.shard_costs is not None:
+        cost = shard.measured_model(full, _measured_ms(opts.shard_costs), cost)
+        source = f"measured by {read_run(opts.shard_costs).run_id}"
+    plan, split = shard.select(full, spec, cost)
+    return plan, spec, {"costs": source, "split_digest": split}
+
+
+def _measured_ms(run_dir: Path) -> dict[str, int]:
+    """Each cell's time in a previous run (its phases, in ms): the costs of ``--shard-costs``."""
+    if not (run_dir / RUN_FILE).is_file():
+        raise ConfigError(f"--shard-costs {run_dir}: not a run directory", "pass reports/<id>")
+    latest = latest_by_case(read_cases(run_dir))
+    return {cid: round(1000 * sum(r.phases_s.values())) for cid, r in latest.items()}
 
 
 def _resume(run_dir: Path) -> tuple[Plan, Path, RunRecord]:

@@ -77,6 +77,11 @@ class Shard:
         return int((self.record.shard or {}).get("count", 1))
 
     @property
+    def split(self) -> str:
+        """How the plan was cut (plan.shard.split_digest); "" for a run that is not a shard."""
+        return str((self.record.shard or {}).get("split_digest", ""))
+
+    @property
     def label(self) -> str:
         return f"{self.index}-of-{self.count}"
 
@@ -119,13 +124,14 @@ def check(shards: Sequence[Shard]) -> list[Shard]:
             ("suite version", s.record.suite_version, first.record.suite_version),
             ("seed", str(s.record.seed), str(first.record.seed)),
             ("shard count", str(s.count), str(first.count)),
+            ("split digest", s.split, first.split),
         ):
             if mine != theirs:
                 raise ConfigError(
                     f"{s.run_dir} and {first.run_dir} are not shards of one run: "
                     f"{what} {_short(mine)} != {_short(theirs)}",
                     "merge only the shards of one 'run --shard K/N' (same profile, matrix, "
-                    "flags, graphbench version and N)",
+                    "flags, graphbench version, N and --shard-costs)",
                 )
     owner: dict[str, Shard] = {}
     seen: dict[int, Shard] = {}

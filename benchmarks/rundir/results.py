@@ -133,7 +133,7 @@ class RunRecord:
     threads: int = 0  # TensorFlow intra- and inter-op threads in the workers
     workers: list[dict[str, Any]] = field(default_factory=list)  # pid, import_s, end state
     # shards (run --shard K/N) and merged runs (merge), docs/scale-out.md
-    shard: dict[str, int] | None = None  # {"index": K, "count": N}: this run is shard K of N
+    shard: dict[str, Any] | None = None  # index K, count N, costs, split_digest: shard K of N
     plan_digest: str = ""  # sha256 of the full plan (plan.shard.plan_digest), shard or not
     full_plan: list[dict[str, Any]] = field(default_factory=list)  # a shard's: the whole plan
     merged_from: list[dict[str, Any]] = field(default_factory=list)  # a merged run's shards

@@ -45,7 +45,7 @@ def make_shards(root: Path, count: int, base: Path = BASE) -> list[Path]:
     digest = shard.digest_of(full)
     dirs = []
     for k in range(1, count + 1):
-        part = shard.select(full, shard.ShardSpec(k, count), shard.cost_model(full.timing))
+        part, split = shard.select(full, shard.ShardSpec(k, count), shard.cost_model(full.timing))
         ids = [c.case_id for c in part.cases]
         d = root / f"{record.run_id}-shard{k}of{count}"
         d.mkdir(parents=True)
@@ -57,7 +57,8 @@ def make_shards(root: Path, count: int, base: Path = BASE) -> list[Path]:
             d,
             replace(
                 record, run_id=d.name, cases=ids, plan=[asdict(c) for c in part.cases],
-                shard={"index": k, "count": count}, plan_digest=digest,
+                shard={"index": k, "count": count, "costs": "estimate", "split_digest": split},
+                plan_digest=digest,
                 full_plan=[asdict(c) for c in full.cases], workers=workers,
             ),
         )  # fmt: skip
@@ -210,6 +211,9 @@ def test_refuses_different_seeds(tmp_path: Path) -> None:
 def test_refuses_shards_of_different_splits(tmp_path: Path) -> None:
     two, three = make_shards(tmp_path / "a", 2), make_shards(tmp_path / "b", 3)
     _refused([two[0], three[1]], tmp_path / "m", "shard count '3' != '2'")
+    # the same N, cut by other costs (another --shard-costs, another cost model)
+    _edit_run(two[1], shard={**(read_run(two[1]).shard or {}), "split_digest": "f" * 64})
+    _refused(two, tmp_path / "m", "split digest ffffffffffff !=")
 
 
 def test_refuses_a_directory_that_is_not_a_run(tmp_path: Path) -> None:

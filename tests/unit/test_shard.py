@@ -116,7 +116,11 @@ def test_select_keeps_the_plan_but_its_cells() -> None:
     spec = matrix.load(matrix.default_matrix_path(), workloads.NAMES)
     plan = matrix.expand(spec, "default")
     cost = shard.cost_model(plan.timing)
-    parts = [shard.select(plan, shard.ShardSpec(k, 3), cost) for k in (1, 2, 3)]
+    chosen = [shard.select(plan, shard.ShardSpec(k, 3), cost) for k in (1, 2, 3)]
+    parts = [p for p, _ in chosen]
+    assert len({d for _, d in chosen}) == 1  # every shard names the same split
+    assert chosen[0][1] == shard.split_digest(shard.split(plan, 3, cost))
+    assert chosen[0][1] != shard.split_digest(shard.split(plan, 2, cost))
     assert sum(len(p.cases) for p in parts) == len(plan.cases)
     assert all(p.timing == plan.timing and p.digest == plan.digest for p in parts)
     assert {c for p in parts for c in p.cases} == set(plan.cases)
@@ -268,3 +272,31 @@ def test_run_refuses_a_bad_shard_before_writing_anything(
 def test_run_refuses_shard_with_resume(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = cli.main(["run", "--resume", str(tmp_path), "--shard", "1/2"])
     assert code == EXIT_USAGE and "a resumed run keeps the shard it was" in capsys.readouterr().err
+
+
+def test_measured_costs_cut_the_split_and_fill_gaps_with_the_scaled_estimate() -> None:
+    cases = [Case(w, m, b, "cpu") for w in ("a", "b") for b in (1, 10) for m in ("eager", "xla")]
+    plan = _plan(cases)
+    estimate = shard.cost_model(plan.timing)
+    slow = {c.case_id: 100_000 for c in cases if (c.workload, c.batch_size) == ("a", 10)}
+    fast = {c.case_id: 1_000 for c in cases if c.case_id not in slow and c.workload == "a"}
+    cost = shard.measured_model(plan, {**slow, **fast}, estimate)
+    assert cost(Case("a", "eager", 10, "cpu")) == 100_000
+    scale = (2 * 100_000 + 2 * 1_000) / sum(estimate(c) for c in cases if c.workload == "a")
+    assert cost(Case("b", "xla", 1, "cpu")) == round(estimate(Case("b", "xla", 1, "cpu")) * scale)
+    for cut, b_with_slow in ((cost, False), (estimate, True)):
+        (with_slow,) = [p for p in shard.split(plan, 2, cut) if Case("a", "xla", 10, "cpu") in p]
+        assert any(c.workload == "b" for c in with_slow) is b_with_slow
+    with pytest.raises(ConfigError, match="measured no cell of this plan"):
+        shard.measured_model(plan, {"other-eager-b1-cpu": 5}, estimate)
+
+
+def test_run_refuses_shard_costs_without_shard_or_a_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["run", "--profile", "smoke", "--reports-root", str(tmp_path / "r")]
+    assert cli.main([*base, "--shard-costs", str(tmp_path)]) == EXIT_USAGE
+    assert "--shard-costs without --shard" in capsys.readouterr().err
+    assert cli.main([*base, "--shard", "1/2", "--shard-costs", str(tmp_path)]) == EXIT_USAGE
+    assert "not a run directory" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
