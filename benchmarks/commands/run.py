@@ -43,6 +43,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="RUN_DIR",
         help="run only the cells missing from an interrupted run directory",
     )
+    p.add_argument(
+        "--shard",
+        metavar="K/N|auto",
+        help="run shard K of N (1-based) of the plan; 'auto' reads a Slurm array task or a "
+        "Kubernetes Indexed Job pod; merge the shards with 'merge' (docs/scale-out.md)",
+    )
+    p.add_argument(
+        "--shard-count",
+        type=int,
+        metavar="N",
+        help="N for --shard auto in a Kubernetes Indexed Job (default: $GRAPHBENCH_SHARD_COUNT)",
+    )
+    p.add_argument(
+        "--shard-costs",
+        type=Path,
+        metavar="RUN_DIR",
+        help="cut the split by the times a previous run measured (every shard must get the "
+        "same RUN_DIR) instead of the estimate",
+    )
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="weights and inputs seed")
     p.add_argument(
         "--threads",
@@ -93,6 +112,9 @@ def options(args: argparse.Namespace) -> RunOptions:
         threads=args.threads,
         allow_gpu_failure=args.allow_gpu_failure,
         gpu_evidence=args.gpu_evidence,
+        shard=args.shard,
+        shard_count=args.shard_count,
+        shard_costs=args.shard_costs,
         command=command_line(),
     )
 

@@ -171,6 +171,8 @@ def bench(
     extra: tuple[str, ...] = ("--no-report",)  # the host renders it (with --baseline)
     if evidence is not None:
         extra += ("--gpu-evidence", f"{containers.CONTAINER_REPORTS}/{evidence.name}")
+    if opts.shard:
+        extra += ("--shard", opts.shard)
     args = containers.bench_args(
         profile=opts.profile,
         devices="cpu,gpu" if flavor == "gpu" else "cpu",

@@ -41,6 +41,7 @@ def parse(
             help="run only matching cells (repeatable)",
         )
         p.add_argument("--baseline", help="run directory to compare against in the report")
+        p.add_argument("--shard", metavar="K/N", help="run shard K of N (docs/scale-out.md)")
         p.add_argument(
             "--gpus",
             default=environ.get("GRAPHBENCH_GPUS", "all"),

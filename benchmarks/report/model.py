@@ -33,6 +33,7 @@ from benchmarks.report.sections import (
     Section,
     gpu_peak,
 )
+from benchmarks.report.shards import ShardsView
 from benchmarks.rundir.results import STATUSES, WARNINGS, CaseResult, RunRecord, latest_by_case
 
 
@@ -105,6 +106,7 @@ class RunView:
     speedup_values: tuple[Speedup, ...]
     fit_values: tuple[OverheadFit, ...]
     peaks: tuple[tuple[str, float, str], ...]  # (device, FLOP/s, label)
+    shards: ShardsView | None = None  # a merged run's shards and machines (report/shards.py)
 
 
 def _ratio(s: Speedup | None) -> Ratio | None:

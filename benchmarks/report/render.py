@@ -13,6 +13,7 @@ import io
 import shutil
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from benchmarks.report import DEFAULT_THRESHOLD, display
 from benchmarks.report.charts import run_charts
 from benchmarks.report.compare import Comparison, compare_loaded
 from benchmarks.report.model import RunView, build_run_view
+from benchmarks.report.shards import read_fingerprints, shards_view
 from benchmarks.rundir.jsonio import utc_stamp, write_text_atomic
 from benchmarks.rundir.layout import (
     CASES_FILE,
@@ -124,6 +126,9 @@ def render_run(
         comparison=_comparison(run, baseline, threshold),
         generated_at=utc_stamp() if generated_at is None else generated_at,
     )
+    if run.record.merged_from:
+        shards = shards_view(run.record, read_fingerprints(run_dir, run.record))
+        view = replace(view, shards=shards)
     out = out_dir or run_dir
     out.mkdir(parents=True, exist_ok=True)
     downloads = [(CASES_FILE, CASES_FILE), (CSV_FILE, CSV_FILE)]

@@ -28,7 +28,7 @@ from benchmarks.errors import (
 )
 from benchmarks.gpu import probe
 from benchmarks.gpu import state as gpustate
-from benchmarks.plan import matrix
+from benchmarks.plan import matrix, shard
 from benchmarks.plan.matrix import Case, Plan, Timing
 from benchmarks.run.progress import Progress
 from benchmarks.run.runner import Runner, RunnerConfig
@@ -62,6 +62,9 @@ class RunOptions:
     threads: int = 0
     allow_gpu_failure: bool = False
     gpu_evidence: Path | None = None
+    shard: str | None = None  # "K/N" or "auto" (docs/scale-out.md)
+    shard_count: int | None = None  # the N of "auto" in a Kubernetes Indexed Job
+    shard_costs: Path | None = None  # a previous run whose measured times cut the split
     command: Sequence[str] = field(default_factory=tuple)
 
 
@@ -83,10 +86,16 @@ def execute(opts: RunOptions, out: TextIO) -> RunOutcome:
     """Run (or resume) ``opts``; progress goes to ``out``. Raises BenchError on bad input."""
     started = time.monotonic()
     if opts.resume:
+        if opts.shard is not None:
+            raise ConfigError(
+                "--shard with --resume: a resumed run keeps the shard it was",
+                f"drop --shard: 'run --resume {opts.resume}' finishes that shard",
+            )
         plan, run_dir, record = _resume(opts.resume)
     else:
-        plan = _plan(opts)
-        run_dir = _new_run_dir(opts, plan)
+        full = _plan(opts)
+        plan, spec, split = _shard(opts, full)
+        run_dir = _new_run_dir(opts, full, spec)
         record = RunRecord(
             run_id=run_dir.name,
             command=redact.scrub_argv(list(opts.command)),
@@ -102,6 +111,9 @@ def execute(opts: RunOptions, out: TextIO) -> RunOutcome:
             allow_gpu_failure=opts.allow_gpu_failure,
             seed=opts.seed,
             threads=opts.threads or hostinfo.usable_cpus(),
+            shard={**spec.as_dict(), **split} if spec else None,
+            plan_digest=shard.digest_of(full),
+            full_plan=[asdict(c) for c in full.cases] if spec else [],
         )
     record = replace(record, image=_image_from_env(os.environ))
     write_run(run_dir, record)
@@ -110,8 +122,9 @@ def execute(opts: RunOptions, out: TextIO) -> RunOutcome:
     fingerprint_s = time.monotonic() - fp_start
     done = {r.case_id for r in read_cases(run_dir)}
     todo = [c for c in plan.cases if c.case_id not in done]
+    part = f" shard {record.shard['index']}/{record.shard['count']}," if record.shard else ""
     print(
-        f"graphbench {__version__}: profile {plan.profile!r}, {len(todo)} of "
+        f"graphbench {__version__}: profile {plan.profile!r},{part} {len(todo)} of "
         f"{len(plan.cases)} cells to run -> {run_dir}",
         file=out,
     )
@@ -254,6 +267,30 @@ def _plan(opts: RunOptions) -> Plan:
     return matrix.expand(spec, opts.profile, devices, list(opts.only))
 
 
+def _shard(opts: RunOptions, full: Plan) -> tuple[Plan, shard.ShardSpec | None, dict[str, str]]:
+    """``--shard`` (and ``--shard-costs``): this shard's plan, its K/N, how the split was cut."""
+    if opts.shard is None:
+        if opts.shard_costs is not None:
+            raise ConfigError("--shard-costs without --shard", "add --shard K/N or --shard auto")
+        return full, None, {}
+    spec = shard.resolve(opts.shard, opts.shard_count, os.environ)
+    cost = shard.cost_model(full.timing, workloads.flops_per_sample())
+    source = "estimate"
+    if opts.shard_costs is not None:
+        cost = shard.measured_model(full, _measured_ms(opts.shard_costs), cost)
+        source = f"measured by {read_run(opts.shard_costs).run_id}"
+    plan, split = shard.select(full, spec, cost)
+    return plan, spec, {"costs": source, "split_digest": split}
+
+
+def _measured_ms(run_dir: Path) -> dict[str, int]:
+    """Each cell's time in a previous run (its phases, in ms): the costs of ``--shard-costs``."""
+    if not (run_dir / RUN_FILE).is_file():
+        raise ConfigError(f"--shard-costs {run_dir}: not a run directory", "pass reports/<id>")
+    latest = latest_by_case(read_cases(run_dir))
+    return {cid: round(1000 * sum(r.phases_s.values())) for cid, r in latest.items()}
+
+
 def _resume(run_dir: Path) -> tuple[Plan, Path, RunRecord]:
     if not (run_dir / RUN_FILE).exists():
         raise ConfigError(f"{run_dir}: no {RUN_FILE} here", "pass a run directory to --resume")
@@ -272,7 +309,7 @@ def _resume(run_dir: Path) -> tuple[Plan, Path, RunRecord]:
     return plan, run_dir, record
 
 
-def _new_run_dir(opts: RunOptions, plan: Plan) -> Path:
+def _new_run_dir(opts: RunOptions, plan: Plan, spec: shard.ShardSpec | None) -> Path:
     if opts.out is not None:
         run_dir: Path = opts.out
         if (run_dir / CASES_FILE).exists() or (run_dir / RUN_FILE).exists():
@@ -282,11 +319,12 @@ def _new_run_dir(opts: RunOptions, plan: Plan) -> Path:
             )
     else:
         devices = "-".join(sorted({c.device.replace(":", "") for c in plan.cases}))
-        stamp = run_id_stamp()
-        run_dir = opts.reports_root / f"{stamp}-{plan.profile}-{devices}"
+        part = f"-shard{spec.index}of{spec.count}" if spec else ""
+        name = f"{run_id_stamp()}-{plan.profile}-{devices}{part}"
+        run_dir = opts.reports_root / name
         n = 2
         while run_dir.exists():
-            run_dir = opts.reports_root / f"{stamp}-{plan.profile}-{devices}-{n}"
+            run_dir = opts.reports_root / f"{name}-{n}"
             n += 1
     try:
         run_dir.mkdir(parents=True, exist_ok=True)

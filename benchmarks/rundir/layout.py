@@ -9,6 +9,7 @@
 <run>/diagnosis.json    the GPU doctor's findings                          (gpu.probe)
 <run>/logs/worker-*.log each worker's stderr                               (run.runner)
 <run>/index.html        the run's page; cases.csv its table               (report.render)
+<run>/shards/K-of-N/    a merged run's copy of each shard (no cases.jsonl) (rundir.merge)
 <root>/index.html       the site over all runs of a reports root           (report.site)
 ```
 """
@@ -22,6 +23,7 @@ PROBE_LOG = "probe.log"
 ENGINE_LOG = "engine.log"
 DIAGNOSIS_FILE = "diagnosis.json"
 LOGS_DIR = "logs"
+SHARDS_DIR = "shards"
 PAGE = "index.html"
 CSV_FILE = "cases.csv"
 SITE_PAGE = "index.html"

@@ -120,7 +120,8 @@ class RunRecord:
     timing: dict[str, Any]
     started_at: str
     finished_at: str | None = None
-    status: str = "running"  # running | complete | cells_failed | gpu_unavailable | interrupted
+    # running | complete | cells_failed | gpu_unavailable | interrupted | incomplete (merged)
+    status: str = "running"
     exit_code: int | None = None
     wall_s: dict[str, float] = field(default_factory=dict)  # total/import/build/.../measure
     image: dict[str, str] = field(default_factory=dict)  # reference/digest, when in a container
@@ -131,6 +132,12 @@ class RunRecord:
     seed: int = 0
     threads: int = 0  # TensorFlow intra- and inter-op threads in the workers
     workers: list[dict[str, Any]] = field(default_factory=list)  # pid, import_s, end state
+    # shards (run --shard K/N) and merged runs (merge), docs/scale-out.md
+    shard: dict[str, Any] | None = None  # index K, count N, costs, split_digest: shard K of N
+    plan_digest: str = ""  # sha256 of the full plan (plan.shard.plan_digest), shard or not
+    full_plan: list[dict[str, Any]] = field(default_factory=list)  # a shard's: the whole plan
+    merged_from: list[dict[str, Any]] = field(default_factory=list)  # a merged run's shards
+    missing: list[str] = field(default_factory=list)  # a merged run's cells no shard measured
     schema_version: int = SCHEMA_VERSION
 
 

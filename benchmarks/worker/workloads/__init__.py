@@ -21,6 +21,12 @@ REGISTRY = {
 NAMES = tuple(REGISTRY)
 
 
+def flops_per_sample() -> dict[str, int]:
+    """Each workload's FLOPs per sample, its module's ``FLOPS_PER_SAMPLE`` (no TensorFlow import):
+    the shard split's cost estimate (plan/shard.py) charges compute by them."""
+    return {n: int(importlib.import_module(m).FLOPS_PER_SAMPLE) for n, m in REGISTRY.items()}
+
+
 def build(name: str, batch_size: int, seed: int) -> Workload:
     module = importlib.import_module(REGISTRY[name])
     workload: Workload = module.build(batch_size, seed)
