@@ -1,0 +1,155 @@
+"""Accuracy of the GPU doctor on its three labelled sets: hand-written, real tune, real test.
+
+Usage: python scripts/doctor_accuracy.py [--misses SET ...] [--json]
+
+Per set it prints top-1 and top-3 (a hit when the ranked code is the label or one of the entry's
+``also`` alternatives), how many healthy starts were called a failure (top-1 not ``healthy``) and
+how many failures were called healthy (top-1 ``healthy`` where ``healthy`` is not acceptable).
+
+Sets:
+- ``hand``: tests/data/logs (written from the message formats), read with its fingerprint and
+  probe context where the manifest gives them, as the doctor sees them in a run;
+- ``hand-log``: the same logs alone;
+- ``tune`` / ``test``: the real logs of tests/data/logs_real, log text alone (their ``context``
+  is prose for people, not probe facts).
+
+``--misses`` lists the misses of the named sets only; it defaults to ``hand tune`` so that the
+test split is not read while rules are written (see tests/data/logs_real/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.diagnose import diagnose  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
+HEALTHY = "healthy"
+SETS = ("hand", "hand-log", "tune", "test")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One labelled log: what is acceptable and what the doctor ranked."""
+
+    name: str
+    label: str
+    accepted: frozenset[str]
+    ranked: tuple[str, ...]
+
+
+@dataclass
+class Score:
+    name: str
+    n: int = 0
+    top1: int = 0
+    top3: int = 0
+    healthy_called_failure: int = 0
+    failure_called_healthy: int = 0
+    misses: list[str] = field(default_factory=list)
+
+
+def score(name: str, cases: Iterable[Case]) -> Score:
+    """Pure: the figures for one set."""
+    result = Score(name)
+    for case in cases:
+        result.n += 1
+        first = case.ranked[0] if case.ranked else None
+        hit1 = first in case.accepted
+        result.top1 += hit1
+        result.top3 += any(code in case.accepted for code in case.ranked[:3])
+        if case.label == HEALTHY and first != HEALTHY and not hit1:
+            result.healthy_called_failure += 1
+        if first == HEALTHY and HEALTHY not in case.accepted:
+            result.failure_called_healthy += 1
+        if not hit1:
+            result.misses.append(f"  {case.name}: label {case.label}, got {list(case.ranked[:3])}")
+    return result
+
+
+def _codes(text: str, fingerprint: Any = None, context: Any = None) -> tuple[str, ...]:
+    return tuple(f.code for f in diagnose(text, fingerprint, context=context))
+
+
+def hand_cases(*, with_facts: bool) -> list[Case]:
+    manifest = json.loads((DATA / "logs" / "manifest.json").read_text(encoding="utf-8"))
+    cases = []
+    for entry in manifest:
+        text = (DATA / "logs" / entry["log"]).read_text(encoding="utf-8")
+        fingerprint = context = None
+        if with_facts:
+            if entry.get("fingerprint"):
+                fp_path = DATA / "fingerprints" / entry["fingerprint"]
+                fingerprint = json.loads(fp_path.read_text(encoding="utf-8"))
+            context = entry.get("context")
+        label = entry["expected"]
+        ranked = _codes(text, fingerprint, context)
+        cases.append(Case(entry["log"], label, frozenset({label}), ranked))
+    return cases
+
+
+def real_cases(split: str) -> list[Case]:
+    corpus = DATA / "logs_real"
+    manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
+    cases = []
+    for entry in manifest:
+        if entry["split"] != split:
+            continue
+        text = (corpus / entry["file"]).read_text(encoding="utf-8")
+        accepted = frozenset({entry["label"], *entry["also"]})
+        cases.append(Case(entry["id"], entry["label"], accepted, _codes(text)))
+    return cases
+
+
+LOADERS: dict[str, Callable[[], list[Case]]] = {
+    "hand": lambda: hand_cases(with_facts=True),
+    "hand-log": lambda: hand_cases(with_facts=False),
+    "tune": lambda: real_cases("tune"),
+    "test": lambda: real_cases("test"),
+}
+
+
+def _pct(k: int, n: int) -> str:
+    return f"{k}/{n} = {k / n:.0%}" if n else "0/0"
+
+
+def render(scores: Sequence[Score]) -> str:
+    lines = [
+        f"{'set':9} {'top-1':>14} {'top-3':>14} {'healthy->failure':>17} {'failure->healthy':>17}"
+    ]
+    for s in scores:
+        lines.append(
+            f"{s.name:9} {_pct(s.top1, s.n):>14} {_pct(s.top3, s.n):>14} "
+            f"{s.healthy_called_failure:>17} {s.failure_called_healthy:>17}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--misses", nargs="*", choices=SETS, default=["hand", "tune"])
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    scores = [score(name, LOADERS[name]()) for name in SETS]
+    if args.json:
+        print(json.dumps([{k: v for k, v in asdict(s).items() if k != "misses"} for s in scores]))
+        return 0
+    print(render(scores))
+    for s in scores:
+        if s.name in args.misses and s.misses:
+            print(f"\nmisses in {s.name}:")
+            print("\n".join(s.misses))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Seeded, stratified tune/test split of the real GPU-start logs in tests/data/logs_real.
+
+Usage:
+    python scripts/split_real_logs.py            # apply the draw: set "split"/"file", move files
+    python scripts/split_real_logs.py --check    # exit 1 if the manifest differs from the draw
+    python scripts/split_real_logs.py --table    # print the per-class counts as a Markdown table
+
+The draw, per label (the manifest's ``label``): sort the ids, shuffle them with
+``random.Random(f"{SEED}:{label}")`` and send the first ``ceil(TEST_FRACTION * n)`` to ``test``
+(none when the class has a single log). Seeding per label keeps each class's draw independent of
+the others, so adding a log to one class never moves a log of another class. Because of the
+ceiling, every class with at least two logs has at least one test log, and the test share is at
+least ``TEST_FRACTION`` of the classes that have two or more logs.
+
+Only the standard library; it reads and writes nothing outside tests/data/logs_real.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "data" / "logs_real"
+MANIFEST = CORPUS / "manifest.json"
+SEED = 20261201
+TEST_FRACTION = 0.25
+SPLITS = ("tune", "test")
+
+
+def test_count(n: int) -> int:
+    """How many of a class's ``n`` logs go to the test split."""
+    return 0 if n < 2 else math.ceil(TEST_FRACTION * n)
+
+
+def draw(entries: list[dict[str, Any]]) -> dict[str, str]:
+    """Map every id to its split; pure and deterministic for a given set of (id, label)."""
+    by_label: dict[str, list[str]] = {}
+    for entry in entries:
+        by_label.setdefault(entry["label"], []).append(entry["id"])
+    split: dict[str, str] = {}
+    for label, ids in sorted(by_label.items()):
+        order = sorted(ids)
+        random.Random(f"{SEED}:{label}").shuffle(order)
+        k = test_count(len(order))
+        for i, entry_id in enumerate(order):
+            split[entry_id] = "test" if i < k else "tune"
+    return split
+
+
+def load() -> list[dict[str, Any]]:
+    data = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    if not isinstance(data, list):
+        raise SystemExit(f"error: {MANIFEST} is not a JSON list")
+    return data
+
+
+def apply(entries: list[dict[str, Any]]) -> int:
+    """Set split and file per the draw and move the log files; returns how many moved."""
+    split = draw(entries)
+    moved = 0
+    for entry in entries:
+        want = split[entry["id"]]
+        new_rel = f"{want}/{entry['id']}.log"
+        old = CORPUS / entry["file"]
+        new = CORPUS / new_rel
+        if old != new:
+            new.parent.mkdir(parents=True, exist_ok=True)
+            old.rename(new)
+            moved += 1
+        entry["split"] = want
+        entry["file"] = new_rel
+    entries.sort(key=lambda e: (e["label"], e["id"]))
+    MANIFEST.write_text(json.dumps(entries, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return moved
+
+
+def mismatches(entries: list[dict[str, Any]]) -> list[str]:
+    split = draw(entries)
+    bad = []
+    for entry in entries:
+        want = split[entry["id"]]
+        if entry.get("split") != want or entry.get("file") != f"{want}/{entry['id']}.log":
+            bad.append(f"{entry['id']}: manifest says {entry.get('split')}, draw says {want}")
+    return bad
+
+
+def table(entries: list[dict[str, Any]]) -> str:
+    counts = Counter((e["label"], e["split"]) for e in entries)
+    labels = sorted({e["label"] for e in entries})
+    lines = ["| class | tune | test | total |", "|---|---:|---:|---:|"]
+    for label in labels:
+        tune, test = counts[(label, "tune")], counts[(label, "test")]
+        lines.append(f"| `{label}` | {tune} | {test} | {tune + test} |")
+    n_tune = sum(1 for e in entries if e["split"] == "tune")
+    n_test = len(entries) - n_tune
+    lines.append(f"| **all** | {n_tune} | {n_test} | {len(entries)} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--check", action="store_true", help="verify, change nothing")
+    group.add_argument("--table", action="store_true", help="print per-class counts")
+    args = parser.parse_args()
+    entries = load()
+    if args.check:
+        bad = mismatches(entries)
+        print("\n".join(bad) if bad else f"ok: {len(entries)} logs follow the seeded draw")
+        return 1 if bad else 0
+    if args.table:
+        print(table(entries))
+        return 0
+    moved = apply(entries)
+    n_test = sum(1 for e in entries if e["split"] == "test")
+    print(f"{len(entries)} logs: {len(entries) - n_test} tune, {n_test} test ({moved} moved)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
