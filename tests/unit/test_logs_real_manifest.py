@@ -1,6 +1,6 @@
 """The real-log corpus (tests/data/logs_real) is well-formed and its split is the seeded draw.
 
-Shape only: no accuracy thresholds here (scripts/doctor_accuracy.py measures those).
+Shape only: no accuracy thresholds here (scripts/corpus_accuracy.py measures those).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from benchmarks.diagnose import FAILURE_CODES
+from benchmarks.doctor import FAILURE_CODES
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "data" / "logs_real"
