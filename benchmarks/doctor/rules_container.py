@@ -7,8 +7,10 @@ those lines are as decisive as any TensorFlow message and are diagnosed the same
 from __future__ import annotations
 
 from benchmarks.containers import engine_errors
+from benchmarks.doctor.codes import Code, Level
 from benchmarks.doctor.findings import Candidate, fact
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
+from benchmarks.doctor.registry import rule
 from benchmarks.doctor.signals import code_lines, container_hostname_hint
 from benchmarks.environment.view import FingerprintView
 
@@ -29,17 +31,19 @@ def docker_messages(log: ScannedLog) -> tuple[list[LogLine], list[LogLine]]:
     return explicit, other_cli
 
 
+@rule(Code.CONTAINER_GPU_NOT_EXPOSED)
 def container_not_exposed(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """The container engine did not pass the GPU in."""
     explicit, other_cli = docker_messages(log)
     score, ev = 0, []
     if explicit or other_cli:
-        score, ev = 85, list(quote(explicit + other_cli))
+        score, ev = Level.STRONG, list(quote(explicit + other_cli))
     stub = code_lines(log, 34)
     hint = container_hostname_hint(log)
     if stub:
-        score, ev = max(score, 55), ev + list(quote(stub, 2))
+        score, ev = max(score, Level.PROBABLE), ev + list(quote(stub, 2))
     if hint:
-        score, ev = max(score, 50), [*ev, hint.text]
+        score, ev = max(score, Level.POSSIBLE), [*ev, hint.text]
     in_c, nodes = facts.in_container(), facts.has_gpu_nodes()
     libcuda_missing = log.find(
         r"libcuda\.so\.1: cannot open shared object file",
@@ -53,7 +57,7 @@ def container_not_exposed(log: ScannedLog, facts: FingerprintView) -> list[Candi
     note = ""
     if in_c and nodes is False and failing:
         intended = facts.gpu_intended() or bool(explicit or other_cli)
-        score = max(score, 92 if intended else 55)
+        score = max(score, Level.DECISIVE if intended else Level.PROBABLE)
         if not intended:
             note = (
                 "Nothing in this container was set up for a GPU, so check first whether the "
@@ -64,12 +68,12 @@ def container_not_exposed(log: ScannedLog, facts: FingerprintView) -> list[Candi
         if facts.env("NVIDIA_VISIBLE_DEVICES") is None and facts.env_known():
             ev.append("env: NVIDIA_VISIBLE_DEVICES unset")
     elif in_c is False and not (explicit or other_cli) and score:
-        score = 15
+        score = Level.DOUBTFUL
         ev.append(fact("host.container.in_container", False))
     elif in_c and nodes is True and libcuda_missing:
         # Device nodes passed in (e.g. --device /dev/nvidia0) but the driver libraries were not
         # injected: the NVIDIA runtime/CDI is what mounts libcuda into the container.
-        score = max(score, 85)
+        score = max(score, Level.STRONG)
         ev += [*quote(libcuda_missing, 1), fact("host.container.in_container", True)]
         ev.append("nvidia.device_nodes: /dev/nvidia0 present, but libcuda.so.1 is not")
         note = (
@@ -78,26 +82,25 @@ def container_not_exposed(log: ScannedLog, facts: FingerprintView) -> list[Candi
             "including compute,utility, instead of passing /dev/nvidia* by hand."
         )
     elif nodes is True and not (explicit or other_cli) and score:
-        score = 20
+        score = Level.DOUBTFUL
         ev.append("nvidia.device_nodes: /dev/nvidia0 present")
-    return [Candidate("container_gpu_not_exposed", score, tuple(ev), note)] if score else []
+    return [Candidate(Code.CONTAINER_GPU_NOT_EXPOSED, score, tuple(ev), note)] if score else []
 
 
+@rule(Code.CONTAINER_LOST_GPU_ACCESS)
 def container_lost_access(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """A running container lost its GPU (NVML 'Unknown Error')."""
     lines = log.find(r"Failed to initialize NVML: Unknown Error")
-    score = 50 if lines else 0
+    score = Level.PROBABLE if lines else 0
     ev = list(quote(lines))
     err = facts.nvidia_error() or ""
     in_c, nodes = facts.in_container(), facts.has_gpu_nodes()
     if in_c and nodes and ("Unknown Error" in err or lines):
-        score = 88
+        score = Level.STRONG
         ev += [fact("host.container.in_container", True), "nvidia.device_nodes: present"]
         if err:
             ev.append(fact("nvidia.error", err))
     elif in_c is False and score:
-        score = 15
+        score = Level.DOUBTFUL
         ev.append(fact("host.container.in_container", False))
-    return [Candidate("container_lost_gpu_access", score, tuple(ev))] if score else []
-
-
-RULES = (container_not_exposed, container_lost_access)
+    return [Candidate(Code.CONTAINER_LOST_GPU_ACCESS, score, tuple(ev))] if score else []

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 
+from benchmarks.doctor.codes import Code, Level, raised
 from benchmarks.doctor.findings import Candidate, fact
 from benchmarks.doctor.logscan import ScannedLog, quote
+from benchmarks.doctor.registry import rule
 from benchmarks.doctor.signals import (
     code_lines,
     created_device_lines,
@@ -16,7 +18,9 @@ from benchmarks.doctor.signals import (
 from benchmarks.environment.view import FingerprintView, Gpu
 
 
+@rule(Code.GPU_FELL_OFF_BUS_HW_FAULT)
 def hardware_fault(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """Xid 79 and friends: the GPU fell off the bus."""
     lines = log.find(
         r"fallen off the bus",
         r"Xid \([^)]*\): 79\b",
@@ -25,32 +29,40 @@ def hardware_fault(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"RmInitAdapter failed",
         r"Surprise Down",
     )
-    score, ev = (90 if lines else 0), list(quote(lines))
+    score, ev = (Level.DECISIVE if lines else 0), list(quote(lines))
     err = facts.nvidia_error() or ""
     if "GPU is lost" in err or "Unable to determine the device handle" in err:
-        score = 92
+        score = Level.DECISIVE
         ev.append(fact("nvidia.error", err))
-    return [Candidate("gpu_fell_off_bus_hw_fault", score, tuple(ev))] if score else []
+    return [Candidate(Code.GPU_FELL_OFF_BUS_HW_FAULT, score, tuple(ev))] if score else []
 
 
+@rule(Code.ECC_UNCORRECTABLE)
 def ecc(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """An uncorrectable ECC error poisoned the GPU."""
     lines = log.find(
         r"CUDA_ERROR_ECC_UNCORRECTABLE",
         r"uncorrectable ECC error",
         r"Xid \([^)]*\): (48|63|64|94|95)\b",
     )
-    score, ev = (90 if lines else 0), list(quote(lines))
+    score, ev = (Level.DECISIVE if lines else 0), list(quote(lines))
     for gpu in facts.gpus():
         ecc_info = gpu.get("ecc")
         if isinstance(ecc_info, dict) and (ecc_info.get("uncorrected_volatile") or 0) > 0:
-            score = max(score, 60) if not score else 95
+            score = max(score, Level.PROBABLE) if not score else Level.CERTAIN
             ev.append(fact(gpu.path("ecc.uncorrected_volatile"), ecc_info["uncorrected_volatile"]))
-    return [Candidate("ecc_uncorrectable", score, tuple(ev))] if score else []
+    return [Candidate(Code.ECC_UNCORRECTABLE, score, tuple(ev))] if score else []
 
 
+@rule(Code.COMPUTE_CAPABILITY_BELOW_MINIMUM)
 def capability_below_minimum(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """TensorFlow ignores a GPU below its minimum compute capability."""
     lines = log.find(r"Ignoring visible gpu device .* minimum required Cuda capability")
-    return [Candidate("compute_capability_below_minimum", 93, quote(lines))] if lines else []
+    return (
+        [Candidate(Code.COMPUTE_CAPABILITY_BELOW_MINIMUM, Level.CERTAIN, quote(lines))]
+        if lines
+        else []
+    )
 
 
 def _cc(gpu: Gpu) -> tuple[int, int] | None:
@@ -58,7 +70,9 @@ def _cc(gpu: Gpu) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
+@rule(Code.NO_KERNEL_IMAGE_FOR_ARCH)
 def kernel_image(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """No kernels for this architecture: PTX JIT or an invalid image."""
     errors = log.find(
         r"device kernel image is invalid",
         r"no kernel image is available for execution on the device",
@@ -66,23 +80,23 @@ def kernel_image(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"CUDA_ERROR_INVALID_IMAGE",
     )
     jit = log.find(r"CUDA kernels will be jit-compiled from PTX")
-    score = 88 if errors else (70 if jit else 0)
+    score = Level.STRONG if errors else (Level.LIKELY if jit else 0)
     ev = list(quote(errors + jit))
     elapsed = facts.probe_elapsed_s()
     note = ""
     if elapsed is not None and elapsed > 120 and created_device_lines(log):
-        score = max(score, 55)
+        score = max(score, Level.PROBABLE)
         ev.append(f"context.probe_elapsed_s = {elapsed:.0f} (minutes to a first matmul: PTX JIT)")
     slow = log.find(r"graphbench-probe: probe: (slow start|timed out after)")
     if slow:
-        score = max(score, 50)
+        score = max(score, Level.POSSIBLE)
         ev += quote(slow, 1)
         note = (
             "A start that takes minutes (or runs past the probe timeout) is typically PTX JIT "
             "compilation; a hung driver is the other possibility (look for Xid in dmesg)."
         )
     if facts.ctx.get("timed_out") is True and not slow:
-        score = max(score, 50)
+        score = max(score, Level.POSSIBLE)
         ev.append("context.timed_out = True")
     if not score:
         return []
@@ -90,15 +104,17 @@ def kernel_image(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     for gpu in facts.gpus():
         cc = _cc(gpu)
         if cc and built and cc not in built and cc > max(built):
-            score = min(score + 5, 95)
+            score = raised(score)
             ev.append(
                 fact(gpu.path("compute_capability"), f"{cc[0]}.{cc[1]}")
                 + f" > newest in build ({max(built)[0]}.{max(built)[1]})"
             )
-    return [Candidate("no_kernel_image_for_arch", score, tuple(ev), note)]
+    return [Candidate(Code.NO_KERNEL_IMAGE_FOR_ARCH, score, tuple(ev), note)]
 
 
+@rule(Code.FORK_AFTER_CUDA_INIT)
 def fork_after_init(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """CUDA used in a child forked after CUDA was initialised."""
     lines = log.find(
         r"CUDA_ERROR_NOT_INITIALIZED",
         r"Cannot re-initialize CUDA in forked subprocess",
@@ -107,18 +123,20 @@ def fork_after_init(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     )
     if not lines:
         return []
-    score, ev = 68, list(quote(lines))
+    score, ev = Level.LIKELY, list(quote(lines))
     method = facts.start_method()
     if method == "fork":
-        score = 92
+        score = Level.DECISIVE
         ev.append("context.start_method = fork")
     elif method == "spawn":
-        score = 25
+        score = Level.WEAK
         ev.append("context.start_method = spawn")
-    return [Candidate("fork_after_cuda_init", score, tuple(ev))]
+    return [Candidate(Code.FORK_AFTER_CUDA_INIT, score, tuple(ev))]
 
 
+@rule(Code.XLA_TOOLCHAIN_MISSING)
 def xla_toolchain(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """XLA cannot find ptxas or libdevice."""
     lines = log.find(
         r"Can't find libdevice directory",
         r"libdevice not found at",
@@ -127,35 +145,39 @@ def xla_toolchain(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"ptxas.*(not found|No such file)",
         r"JIT compilation failed",
     )
-    return [Candidate("xla_toolchain_missing", 88, quote(lines))] if lines else []
+    return [Candidate(Code.XLA_TOOLCHAIN_MISSING, Level.STRONG, quote(lines))] if lines else []
 
 
+@rule(Code.UVM_DEVICE_NODE_OR_SUSPEND)
 def uvm_or_suspend(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """cuInit unknown error: /dev/nvidia-uvm missing, not accessible, or after suspend."""
     init_unknown = [
         ln for ln in cuinit_lines(log) if re.search(r"CUDA_ERROR_UNKNOWN|-> 999 ", ln.text)
     ]
     other = log.find(r"\(30 vs\. 0\)", r"error code: 30\b", r"/dev/nvidia-uvm")
     if not (init_unknown or other):
         return []
-    score, ev = 62, list(quote(init_unknown + other))
+    score, ev = Level.PROBABLE, list(quote(init_unknown + other))
     nodes = facts.device_nodes()
     if nodes is not None:
         uvm = facts.node("/dev/nvidia-uvm")
         if uvm is None:
-            score = 93
+            score = Level.CERTAIN
             ev.append("nvidia.device_nodes: /dev/nvidia-uvm missing")
         elif not (uvm.get("readable") and uvm.get("writable")):
-            score = 92
+            score = Level.DECISIVE
             ev.append(fact("nvidia.device_nodes[/dev/nvidia-uvm].mode", uvm.get("mode")))
         else:
-            score = 25
+            score = Level.WEAK
             ev.append("nvidia.device_nodes: /dev/nvidia-uvm present and rw")
-    return [Candidate("uvm_device_node_or_suspend", score, tuple(ev))]
+    return [Candidate(Code.UVM_DEVICE_NODE_OR_SUSPEND, score, tuple(ev))]
 
 
+@rule(Code.MIG_MISCONFIGURED)
 def mig(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """MIG enabled without a usable MIG device."""
     lines = log.find(r"No MIG devices found", r"MIG M\.: Enabled")
-    score, ev = (70 if lines else 0), list(quote(lines))
+    score, ev = (Level.LIKELY if lines else 0), list(quote(lines))
     failing = bool(code_lines(log, 100)) or bool(
         log.find(r"no supported devices found for platform CUDA")
     )
@@ -165,24 +187,12 @@ def mig(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
             devices = gpu.get("mig_devices") or []
             ev.append(fact(gpu.path("mig_mode.current"), True))
             if not devices and (failing or score):
-                score = 93
+                score = Level.CERTAIN
                 ev.append(f"{gpu.path('mig_devices')}: none created")
             elif failing:
-                score = max(score, 70)
+                score = max(score, Level.LIKELY)
     cvd = facts.env("CUDA_VISIBLE_DEVICES") or ""
     if cvd.count("MIG-") > 1 and failing:
-        score = max(score, 85)
+        score = max(score, Level.STRONG)
         ev.append(fact("env.CUDA_VISIBLE_DEVICES", cvd) + " (several MIG devices)")
-    return [Candidate("mig_misconfigured", score, tuple(ev))] if score else []
-
-
-RULES = (
-    hardware_fault,
-    ecc,
-    capability_below_minimum,
-    kernel_image,
-    fork_after_init,
-    xla_toolchain,
-    uvm_or_suspend,
-    mig,
-)
+    return [Candidate(Code.MIG_MISCONFIGURED, score, tuple(ev))] if score else []
