@@ -19,9 +19,9 @@ CODES: tuple[Code, ...] = ORDER
 __all__ = [
     "CATALOG",
     "CODES",
-    "Code",
     "FAILURE_CODES",
     "SCHEMA_VERSION",
+    "Code",
     "Finding",
     "Level",
     "diagnose",

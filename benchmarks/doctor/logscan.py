@@ -16,6 +16,7 @@ from dataclasses import dataclass
 _TSL = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?: ([IWEF]) (\S+?):\d+\] ?(.*)$")
 _ABSL = re.compile(r"^([IWEF])\d{4} \d\d:\d\d:[\d.]+\s+\d+ (\S+?):\d+\] ?(.*)$")
 _LEGACY = re.compile(r"^([IWEF]) (\S+?\.cc):\d+\] ?(.*)$")
+_QUOTE_MARK = re.compile(r"^(?:>\s?)+")
 
 HARMLESS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p, re.IGNORECASE)
@@ -51,9 +52,9 @@ def parse_line(number: int, raw: str) -> LogLine:
     text = raw.rstrip("\r\n")
     stripped = text.strip()
     severity = source = ""
-    message = stripped
+    message = _QUOTE_MARK.sub("", stripped)  # a "> " markdown quote is not part of the line
     for pattern in (_TSL, _ABSL, _LEGACY):
-        m = pattern.match(stripped)
+        m = pattern.match(message)
         if m:
             severity, source, message = m.group(1), m.group(2), m.group(3)
             break

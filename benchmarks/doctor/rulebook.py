@@ -21,10 +21,12 @@ from benchmarks.doctor.success import success_lines
 from benchmarks.environment.view import FingerprintView
 
 RULE_MODULES = (
+    "benchmarks.doctor.rules_build",
     "benchmarks.doctor.rules_platform",
     "benchmarks.doctor.rules_container",
     "benchmarks.doctor.rules_memory",
     "benchmarks.doctor.rules_device",
+    "benchmarks.doctor.rules_others",
 )
 MAX_FINDINGS = 6
 
@@ -51,11 +53,11 @@ def _merge(candidates: list[Candidate]) -> list[Candidate]:
 
 
 def _health(log: ScannedLog, failures: list[Candidate]) -> Candidate | None:
-    ok = success_lines(log)
+    level, ok = success_lines(log)
     if not ok or probe_gpu_failed_lines(log):
         return None
     strong_failure = any(c.score >= Level.POSSIBLE for c in failures)
-    score = Level.POSSIBLE if strong_failure else Level.STRONG
+    score = min(level, Level.POSSIBLE) if strong_failure else level
     return Candidate(Code.HEALTHY, score, quote(ok))
 
 

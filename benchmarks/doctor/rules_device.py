@@ -8,6 +8,7 @@ import re
 
 from benchmarks.doctor.codes import Code, Level, raised
 from benchmarks.doctor.findings import Candidate, fact
+from benchmarks.doctor.logfacts import slow_start
 from benchmarks.doctor.logscan import ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.signals import (
@@ -16,6 +17,8 @@ from benchmarks.doctor.signals import (
     cuinit_lines,
 )
 from benchmarks.environment.view import FingerprintView, Gpu
+
+SLOW_START_S = 120.0  # a first op this much later than the device is not a normal start
 
 
 @rule(Code.GPU_FELL_OFF_BUS_HW_FAULT)
@@ -57,7 +60,10 @@ def ecc(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
 @rule(Code.COMPUTE_CAPABILITY_BELOW_MINIMUM)
 def capability_below_minimum(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """TensorFlow ignores a GPU below its minimum compute capability."""
-    lines = log.find(r"Ignoring visible gpu device .* minimum required Cuda capability")
+    lines = log.find(
+        r"Ignoring (visible )?gpu device .* minimum required Cuda capability",
+        r"Ignoring (visible )?gpu device .*with Cuda compute capability",
+    )
     return (
         [Candidate(Code.COMPUTE_CAPABILITY_BELOW_MINIMUM, Level.CERTAIN, quote(lines))]
         if lines
@@ -87,6 +93,17 @@ def kernel_image(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     if elapsed is not None and elapsed > 120 and created_device_lines(log):
         score = max(score, Level.PROBABLE)
         ev.append(f"context.probe_elapsed_s = {elapsed:.0f} (minutes to a first matmul: PTX JIT)")
+    created = created_device_lines(log)
+    paused = slow_start(log, created[0], SLOW_START_S) if created else None
+    if paused:
+        line, gap = paused
+        score = max(score, Level.PROBABLE)
+        ev += [created[0].text, line.text, f"{gap:.0f} s between these two lines"]
+        note = (
+            "The GPU came up, but its first GPU work came minutes later: typically PTX JIT "
+            "compilation for an architecture the build has no kernels for (degraded, not "
+            "healthy: every fresh process pays it again unless the JIT cache is kept)."
+        )
     slow = log.find(r"graphbench-probe: probe: (slow start|timed out after)")
     if slow:
         score = max(score, Level.POSSIBLE)

@@ -12,6 +12,12 @@ import re
 
 from benchmarks.doctor.codes import Code, Level
 from benchmarks.doctor.findings import Candidate, checklist, fact
+from benchmarks.doctor.logfacts import (
+    VGPU_NAME,
+    smi_compute_modes,
+    smi_gpu_names,
+    smi_memory_full,
+)
 from benchmarks.doctor.logscan import ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.signals import code_lines, created_memory_mb
@@ -58,40 +64,42 @@ def busy_or_unavailable(log: ScannedLog, facts: FingerprintView) -> list[Candida
         ex = Level.STRONG if e216 else Level.POSSIBLE
         vgpu_hint = log.find(
             r"License Status\s*:\s*Unlicensed", r"name: GRID ", r"name: NVIDIA \w+-\d+[QC]\b"
-        )
+        ) + [line for name, line in smi_gpu_names(log) if re.search(VGPU_NAME, f"GRID {name}")]
         if vgpu_hint:
             vg = Level.DECISIVE if "nlicensed" in vgpu_hint[0].text else Level.LIKELY
             return [
                 Candidate(Code.VGPU_UNLICENSED, vg, quote(e46 + vgpu_hint)),
                 Candidate(Code.EXCLUSIVE_COMPUTE_MODE, Level.HINT, ev),
             ]
-        return checklist(
-            ex,
-            ev,
-            [
-                (
-                    Code.EXCLUSIVE_COMPUTE_MODE,
-                    "Check first: nvidia.gpus[*].compute_mode (`nvidia-smi -q -d COMPUTE`); "
-                    "Exclusive_Process/Prohibited with another process on the GPU settles it.",
-                ),
-                (
-                    Code.VGPU_UNLICENSED,
-                    "Check second: is this a vGPU guest (`nvidia-smi -q`: Virtualization Mode "
-                    "VGPU, vGPU License Status)? 'Unlicensed' settles it.",
-                ),
-                (
-                    Code.DRIVER_MISSING_OR_NOT_LOADED,
-                    "Check third: does nvidia-smi work? If it fails or a driver reinstall is "
-                    "pending, the driver install is broken.",
-                ),
-                (
-                    Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS,
-                    "Check fourth: memory.used close to memory.total with other PIDs "
-                    "(`nvidia-smi --query-compute-apps=pid,used_memory --format=csv`) "
-                    "settles it.",
-                ),
-            ],
-        )
+        seen = _seen_in_smi(log, ev)
+        if any(c.score >= Level.POSSIBLE for c in seen):
+            return seen
+        steps = [
+            (
+                Code.EXCLUSIVE_COMPUTE_MODE,
+                "Check first: nvidia.gpus[*].compute_mode (`nvidia-smi -q -d COMPUTE`); "
+                "Exclusive_Process/Prohibited with another process on the GPU settles it.",
+            ),
+            (
+                Code.VGPU_UNLICENSED,
+                "Check second: is this a vGPU guest (`nvidia-smi -q`: Virtualization Mode "
+                "VGPU, vGPU License Status)? 'Unlicensed' settles it.",
+            ),
+            (
+                Code.DRIVER_MISSING_OR_NOT_LOADED,
+                "Check third: does nvidia-smi work? If it fails or a driver reinstall is "
+                "pending, the driver install is broken.",
+            ),
+            (
+                Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS,
+                "Check fourth: memory.used close to memory.total with other PIDs "
+                "(`nvidia-smi --query-compute-apps=pid,used_memory --format=csv`) "
+                "settles it.",
+            ),
+        ]
+        if seen:  # nvidia-smi shows compute mode Default: exclusive mode is ruled out
+            return seen + checklist(Level.POSSIBLE, ev, steps[1:])
+        return checklist(ex, ev, steps)
     out: list[Candidate] = []
     ex_score, ex_ev = Level.RULED_OUT, list(ev)
     vg_score, vg_ev = Level.RULED_OUT, list(ev)
@@ -147,6 +155,22 @@ def busy_or_unavailable(log: ScannedLog, facts: FingerprintView) -> list[Candida
                 "Error 46 with every known cause ruled out: the GPU or driver is in a bad "
                 "state. Look for Xid in `dmesg`, check nvidia-persistenced, reset or reboot.",
             )
+        )
+    return out
+
+
+def _seen_in_smi(log: ScannedLog, ev: tuple[str, ...]) -> list[Candidate]:
+    """Error 46 read with nvidia-smi's table in the same log: its compute mode and memory."""
+    modes, full = smi_compute_modes(log), smi_memory_full(log)
+    out: list[Candidate] = []
+    exclusive = [line for mode, line in modes if mode != "Default"]
+    if exclusive:
+        out.append(Candidate(Code.EXCLUSIVE_COMPUTE_MODE, Level.CLEAR, ev + quote(exclusive, 1)))
+    elif modes:
+        out.append(Candidate(Code.EXCLUSIVE_COMPUTE_MODE, Level.WEAK, ev + quote([modes[0][1]])))
+    if full:
+        out.append(
+            Candidate(Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS, Level.LIKELY, ev + quote(full, 1))
         )
     return out
 

@@ -258,7 +258,10 @@ _CUDA_LIBS = r"lib(cudart|cublas|cublasLt|cufft|curand|cusolver|cusparse|cudnn|n
 @rule(Code.CUDA_LIBS_MISSING_OR_WRONG_MAJOR)
 def cuda_libs(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """CUDA runtime/math libraries or cuDNN could not be loaded."""
-    dso = log.find(rf"Could not load dynamic library '{_CUDA_LIBS}\.so")
+    dso = log.find(
+        rf"Could not load dynamic library '{_CUDA_LIBS}\.so",
+        rf"Could not load dynamic library '{_CUDA_LIBS.removeprefix('lib')}64_\d+\.dll'",
+    )
     summary = log.find(r"Cannot dlopen some GPU libraries", r"Skipping registering GPU devices")
     stub = log.find(r"Could not find cuda drivers on your machine, GPU will not be used")
     score = Level.STRONG if dso else (Level.CLEAR if summary else (Level.PROBABLE if stub else 0))

@@ -21,7 +21,12 @@ _RUNTIME_ALIASES: dict[int, tuple[str, ...]] = {
     3: ("cudaErrorInitializationError",),
     35: ("cudaErrorInsufficientDriver", "CUDA driver version is insufficient"),
     46: ("cudaErrorDevicesUnavailable", "busy or unavailable"),
-    100: ("cudaErrorNoDevice",),
+    100: (
+        "cudaErrorNoDevice",
+        r"\bno CUDA-capable device is detected",
+        r"\(38 vs\. 0\)",  # CUDA <= 10 runtime numbered it 38
+        r"No CUDA GPUs are available",  # PyTorch
+    ),
     999: ("cudaErrorUnknown", r"\(30 vs\. 0\)", r"error code: 30\b"),
 }
 

@@ -1,15 +1,47 @@
-"""Evidence that the GPU came up: TensorFlow's success lines in every wording, and the probe.
+"""Evidence that the GPU came up, in every wording a log has for it (pure).
 
-Kept apart from the failure rules because "healthy" is decided against all of them: a success
-line counts only when no failure outranks it (see rulebook).
+TensorFlow's own success lines (TF2 ``Created device``, TF1 ``Created/Creating TensorFlow
+device``), XLA's ``StreamExecutor device (0)``, the graphbench probe, a user's print of the
+device list or count, and other CUDA programs saying they use the GPU. "Found device ... with
+properties" only says the driver enumerated the GPU, so it counts less. Kept apart from the
+failure rules because ``healthy`` is decided against all of them (see rulebook): success counts
+at full strength only when no failure reaches ``Level.POSSIBLE``.
 """
 
 from __future__ import annotations
 
+from benchmarks.doctor.codes import Level
+from benchmarks.doctor.logfacts import answers_of
 from benchmarks.doctor.logscan import LogLine, ScannedLog
 from benchmarks.doctor.signals import created_device_lines, probe_gpu_ok_lines
 
+_TF1_CREATING = r"Creating TensorFlow device \(/(device:)?gpu:\d+\) -> \(device: \d+"
+_XLA_DEVICE = r"StreamExecutor device \(\d+\): .*Compute Capability \d"
+_OTHER_PROGRAMS = (
+    r"Setting ds_accelerator to cuda",  # DeepSpeed picks cuda only when torch sees a GPU
+    r"Using (CUDA|GPU) device",
+    r"\bUsing device:? cuda\b",
+)
+_FOUND = r"Found device \d+ with properties"
 
-def success_lines(log: ScannedLog) -> list[LogLine]:
-    """Lines saying a GPU is usable, in log order."""
-    return sorted(created_device_lines(log) + probe_gpu_ok_lines(log), key=lambda ln: ln.number)
+
+def success_lines(log: ScannedLog) -> tuple[int, list[LogLine]]:
+    """How strongly the log says a GPU is usable, and the lines that say it (log order)."""
+    created = created_device_lines(log) + probe_gpu_ok_lines(log) + log.find(_TF1_CREATING)
+    if created:
+        return Level.STRONG, sorted(created, key=lambda ln: ln.number)
+    said = answers_of(log, "gpu") + log.find(_XLA_DEVICE, *_OTHER_PROGRAMS)
+    if said:
+        return Level.CLEAR, sorted(said, key=lambda ln: ln.number)
+    found = log.find(_FOUND)
+    if found and not _complaints_after(log, found[0]):
+        return Level.LIKELY, found
+    return 0, []
+
+
+def _complaints_after(log: ScannedLog, line: LogLine) -> bool:
+    """Any warning or error after the enumeration: the start did not simply go on."""
+    later = log.lines[line.number :]
+    return any(ln.severity in ("W", "E", "F") and not ln.harmless for ln in later) or bool(
+        [ln for ln in log.problems() if ln.number > line.number]
+    )

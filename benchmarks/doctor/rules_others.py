@@ -1,0 +1,149 @@
+"""Rules for what other CUDA programs in the same log say: PyTorch, JAX/XLA, CuPy, JCuda,
+nvidia-smi, dmesg (the kernel's NVRM lines), read together with the context they give (MIG
+devices, nvidia-smi's table).
+
+These programs reach the same driver as TensorFlow, so their messages name the same classes;
+only the wording differs. The CUresult/cudaError spellings they share with TensorFlow are read
+by ``signals.code_lines`` in the class's own rule; this module holds the wordings that are
+theirs alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from benchmarks.doctor.codes import Code, Level
+from benchmarks.doctor.findings import Candidate, checklist
+from benchmarks.doctor.logfacts import answers_of, mig_context
+from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
+from benchmarks.doctor.registry import rule
+from benchmarks.doctor.rules_container import docker_messages
+from benchmarks.doctor.signals import code_lines, container_hostname_hint, created_device_lines
+from benchmarks.environment.view import FingerprintView
+
+NO_SUPPORTED_DEVICES = r"no supported devices found for platform CUDA"
+_CONTEXT_CREATION = re.compile(
+    r"cuCtxCreate|PrimaryCtxRetain|cuInit|cudaSetDevice|context|Discovering CUDA", re.IGNORECASE
+)
+
+
+@rule(Code.UVM_DEVICE_NODE_OR_SUSPEND)
+def unknown_error_at_init(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """PyTorch's or CuPy's wording of CUDA_ERROR_UNKNOWN at initialisation."""
+    lines = log.find(
+        r"CUDA initialization: CUDA unknown error",
+        r"CUDA unknown error - this may be due to an incorrectly set up environment",
+        r"cudaErrorUnknown",
+    )
+    if not lines or created_device_lines(log):
+        return []
+    return [Candidate(Code.UVM_DEVICE_NODE_OR_SUSPEND, Level.LIKELY, quote(lines))]
+
+
+@rule(Code.DRIVER_MISSING_OR_NOT_LOADED)
+def driver_absent_said_by_others(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """PyTorch, modprobe and the kernel say the NVIDIA driver is not there or not loaded."""
+    lines = log.find(
+        r"Found no NVIDIA driver on your system",
+        r"CUDA driver initialization failed, you might not have a CUDA gpu",
+        r"NVRM: The NVIDIA probe routine was not called",
+        r"NVRM: No NVIDIA (GPU|devices)",
+        r"modprobe: (FATAL|ERROR): could not insert 'nvidia",
+        r"could not insert 'nvidia.*(Required key not available|Key was rejected)",
+    )
+    if not lines:
+        return []
+    in_container = bool(container_hostname_hint(log) or docker_messages(log)[0])
+    score = Level.HINT if in_container else Level.LIKELY
+    return [Candidate(Code.DRIVER_MISSING_OR_NOT_LOADED, score, quote(lines))]
+
+
+@rule(Code.DRIVER_TOO_OLD_FOR_CUDA)
+def driver_too_old_said_by_others(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """PyTorch's and JAX's wording of a driver older than their CUDA runtime."""
+    lines = log.find(
+        r"The NVIDIA driver on your system is too old",
+        r"CUDA driver version .* is (older|insufficient)",
+        r"driver version is insufficient",
+    )
+    if not lines:
+        return []
+    return [Candidate(Code.DRIVER_TOO_OLD_FOR_CUDA, Level.STRONG, quote(lines))]
+
+
+def _failing_without_device(log: ScannedLog) -> list[LogLine]:
+    return (
+        code_lines(log, 100)
+        + code_lines(log, 101)
+        + log.find(NO_SUPPORTED_DEVICES, r"invalid device ordinal")
+        + answers_of(log, "no_gpu")
+    )
+
+
+@rule(Code.MIG_MISCONFIGURED)
+def mig_in_log(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """The log shows MIG devices or MIG mode, and CUDA found no usable device."""
+    context, failing = mig_context(log), _failing_without_device(log)
+    if not (context and failing):
+        return []
+    ev = quote(sorted(set(failing[:2] + context[:2]), key=lambda ln: ln.number))
+    return [
+        Candidate(
+            Code.MIG_MISCONFIGURED,
+            Level.STRONG,
+            ev,
+            "With MIG on, a process sees only MIG devices and can use one of them: name a "
+            "single MIG-<uuid> in CUDA_VISIBLE_DEVICES.",
+        )
+    ]
+
+
+@rule(Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS, Code.MIG_MISCONFIGURED, Code.EXCLUSIVE_COMPUTE_MODE)
+def no_supported_devices(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """XLA/TF1 'no supported devices found for platform CUDA': every GPU failed to initialise."""
+    lines = log.find(NO_SUPPORTED_DEVICES)
+    if not lines or facts.present:
+        return []
+    return checklist(
+        Level.POSSIBLE,
+        quote(lines, 2),
+        [
+            (
+                Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS,
+                "Check first: does nvidia-smi show the memory taken by other processes?",
+            ),
+            (
+                Code.MIG_MISCONFIGURED,
+                "Check second: is MIG enabled (`nvidia-smi`: MIG M. Enabled), and were several "
+                "MIG devices (or the parent GPU) given to this process?",
+            ),
+            (
+                Code.EXCLUSIVE_COMPUTE_MODE,
+                "Check third: is the GPU in Exclusive_Process mode and used by another process?",
+            ),
+        ],
+    )
+
+
+@rule(Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS)
+def out_of_memory_at_context(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """CUDA_ERROR_OUT_OF_MEMORY while creating the context, before any device came up."""
+    if created_device_lines(log):
+        return []
+    oom = log.find(r"CUDA_ERROR_OUT_OF_MEMORY")
+    for line in oom:
+        near = log.lines[max(0, line.number - 8) : line.number + 8]
+        creating = [ln for ln in near if ln.number != line.number and _creates(ln)]
+        if creating:
+            return [
+                Candidate(
+                    Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS,
+                    Level.LIKELY,
+                    quote([line, *creating], 3),
+                )
+            ]
+    return []
+
+
+def _creates(line: LogLine) -> bool:
+    return bool(_CONTEXT_CREATION.search(line.text))
