@@ -86,7 +86,7 @@ def device_answers(log: ScannedLog) -> list[Answer]:
         if re.search(r"physical_device:GPU:\d|device_type: \"GPU\"|name: \"/device:GPU:\d", text):
             has_gpu_entry = True
             out.append(Answer("gpu", line))
-        elif re.search(r"(CudaDevice|GpuDevice|cuda)\(id=\d+", text):
+        elif re.search(r"(CudaDevice|GpuDevice|\bcuda|\bgpu)\(id=\d+", text):
             out.append(Answer("gpu", line))
         elif re.search(r"physical_device:CPU:\d|device_type: \"CPU\"|\bCpuDevice\(id=", text):
             cpu_only_lists.append(line)
@@ -98,7 +98,11 @@ def device_answers(log: ScannedLog) -> list[Answer]:
             out.append(Answer("gpu" if m.group(1) == "True" else "no_gpu", line))
         elif re.search(r"Default GPU Device:\s*/device:GPU:\d", text):
             out.append(Answer("gpu", line))
-        elif re.search(r"GPU is NOT AVAILABLE|No GPU/TPU found|no GPU found", text, re.I):
+        elif re.search(
+            r"GPU is NOT AVAILABLE|No GPU/TPU found|no GPU found|Device mapping: no known devices",
+            text,
+            re.IGNORECASE,
+        ):
             out.append(Answer("no_gpu", line))
         elif bare in ("True", "False"):
             if _asked_before(log, i + 1, r"is_built_with_cuda|Built with CUDA", reach=3):

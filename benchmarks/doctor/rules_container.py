@@ -6,9 +6,12 @@ those lines are as decisive as any TensorFlow message and are diagnosed the same
 
 from __future__ import annotations
 
+import re
+
 from benchmarks.containers import engine_errors
 from benchmarks.doctor.codes import Code, Level
 from benchmarks.doctor.findings import Candidate, fact
+from benchmarks.doctor.logfacts import answers_of
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.signals import code_lines, container_hostname_hint
@@ -104,3 +107,39 @@ def container_lost_access(log: ScannedLog, facts: FingerprintView) -> list[Candi
         score = Level.DOUBTFUL
         ev.append(fact("host.container.in_container", False))
     return [Candidate(Code.CONTAINER_LOST_GPU_ACCESS, score, tuple(ev))] if score else []
+
+
+_DOCKER_RUN = r"^(?:\S*[$#]\s+)?(?:sudo\s+)?(docker|podman|nerdctl)\s+(container\s+)?run\b"
+_GPU_FLAGS = r"--gpus\b|--runtime[= ]nvidia|--device[= ]\S*(nvidia\.com/gpu|/dev/nvidia)"
+
+
+@rule(Code.CONTAINER_GPU_NOT_EXPOSED)
+def run_without_gpu_flag(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """A `docker run` line without --gpus (or the NVIDIA runtime / a CDI device) whose
+    container then found no GPU or driver."""
+    runs = [ln for ln in log.lines if re.search(_DOCKER_RUN, ln.message)]
+    bare = [ln for ln in runs if not re.search(_GPU_FLAGS, ln.text)]
+    if not bare or len(bare) < len(runs):
+        return []
+    failing = (
+        code_lines(log, 303)
+        + code_lines(log, 100)
+        + code_lines(log, 34)
+        + log.find(
+            r"libcuda\.so\.1: cannot open",
+            r"kernel driver does not appear to be running",
+            r"Could not find cuda drivers on your machine",
+            engine_errors.NO_DRIVER_DETECTED,
+        )
+        + answers_of(log, "no_gpu")
+    )
+    if not failing:
+        return []
+    return [
+        Candidate(
+            Code.CONTAINER_GPU_NOT_EXPOSED,
+            Level.STRONG,
+            quote([bare[0], *failing], 3),
+            "The `docker run` line has no --gpus flag, so the engine passed no GPU in.",
+        )
+    ]

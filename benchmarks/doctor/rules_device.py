@@ -26,7 +26,7 @@ def hardware_fault(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """Xid 79 and friends: the GPU fell off the bus."""
     lines = log.find(
         r"fallen off the bus",
-        r"Xid \([^)]*\): 79\b",
+        r"Xid \([^)]*\): (79|62|119)\b",
         r"GPU is lost",
         r"Unable to determine the device handle for GPU",
         r"RmInitAdapter failed",
@@ -63,6 +63,8 @@ def capability_below_minimum(log: ScannedLog, facts: FingerprintView) -> list[Ca
     lines = log.find(
         r"Ignoring (visible )?gpu device .* minimum required Cuda capability",
         r"Ignoring (visible )?gpu device .*with Cuda compute capability",
+        r"PyTorch no longer supports this GPU because it is too old",
+        r"minimum (cuda|compute) capability (supported|required).* is \d",
     )
     return (
         [Candidate(Code.COMPUTE_CAPABILITY_BELOW_MINIMUM, Level.CERTAIN, quote(lines))]
@@ -84,6 +86,7 @@ def kernel_image(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"no kernel image is available for execution on the device",
         r"CUDA_ERROR_NO_BINARY_FOR_GPU",
         r"CUDA_ERROR_INVALID_IMAGE",
+        r"with CUDA capability sm_\d+ is not compatible with the current PyTorch installation",
     )
     jit = log.find(r"CUDA kernels will be jit-compiled from PTX")
     score = Level.STRONG if errors else (Level.LIKELY if jit else 0)
@@ -160,6 +163,8 @@ def xla_toolchain(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"Couldn't invoke ptxas",
         r"Couldn't get ptxas version",
         r"ptxas.*(not found|No such file)",
+        r"(Couldn't|Unable to|could not) find ptxas",
+        r"libdevice(\.10\.bc)? (not found|is missing)",
         r"JIT compilation failed",
     )
     return [Candidate(Code.XLA_TOOLCHAIN_MISSING, Level.STRONG, quote(lines))] if lines else []

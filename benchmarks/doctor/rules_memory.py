@@ -221,6 +221,7 @@ def allocator_handles(log: ScannedLog, facts: FingerprintView) -> list[Candidate
         r"failed to create cublas handle",
         r"Failed to get convolution algorithm",
         r"DNN library initialization failed",
+        r"Blas (GEMM|xGEMM|SGEMM) launch failed",
     )
     if not lines or log.find(r"possibly insufficient driver version", r"Loaded runtime CuDNN"):
         return []

@@ -34,6 +34,7 @@ def unknown_error_at_init(log: ScannedLog, facts: FingerprintView) -> list[Candi
         r"CUDA initialization: CUDA unknown error",
         r"CUDA unknown error - this may be due to an incorrectly set up environment",
         r"cudaErrorUnknown",
+        r"cudaGetDeviceCount returned (30|999)\b",
     )
     if not lines or created_device_lines(log):
         return []
@@ -45,6 +46,7 @@ def driver_absent_said_by_others(log: ScannedLog, facts: FingerprintView) -> lis
     """PyTorch, modprobe and the kernel say the NVIDIA driver is not there or not loaded."""
     lines = log.find(
         r"Found no NVIDIA driver on your system",
+        r"Could not find 'nvcuda\.dll'",
         r"CUDA driver initialization failed, you might not have a CUDA gpu",
         r"NVRM: The NVIDIA probe routine was not called",
         r"NVRM: No NVIDIA (GPU|devices)",
@@ -63,7 +65,6 @@ def driver_too_old_said_by_others(log: ScannedLog, facts: FingerprintView) -> li
     """PyTorch's and JAX's wording of a driver older than their CUDA runtime."""
     lines = log.find(
         r"The NVIDIA driver on your system is too old",
-        r"CUDA driver version .* is (older|insufficient)",
         r"driver version is insufficient",
     )
     if not lines:
@@ -147,3 +148,37 @@ def out_of_memory_at_context(log: ScannedLog, facts: FingerprintView) -> list[Ca
 
 def _creates(line: LogLine) -> bool:
     return bool(_CONTEXT_CREATION.search(line.text))
+
+
+@rule(Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS)
+def pytorch_out_of_memory(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """PyTorch ran out of GPU memory it had hardly used itself: others hold it."""
+    lines = log.find(r"CUDA out of memory\. Tried to allocate")
+    if not lines:
+        return []
+    own = log.search(r"([\d.]+) ([KMG]i?B|bytes) already allocated")
+    idle = own is not None and (float(own.group(1)) == 0 or own.group(2) in ("bytes", "KiB"))
+    return [
+        Candidate(
+            Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS,
+            Level.LIKELY if idle else Level.POSSIBLE,
+            quote(lines, 2),
+            ""
+            if idle
+            else "If this process itself allocated most of the memory, the model "
+            "or batch is too large for the GPU instead.",
+        )
+    ]
+
+
+@rule(Code.VGPU_UNLICENSED)
+def vgpu_license(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """nvidia-smi -q or nvidia-gridd says the vGPU has no license."""
+    lines = log.find(
+        r"License Status\s*:\s*Unlicensed",
+        r"(Failed to acquire|Unable to acquire|License acquisition failed).*licen[cs]e",
+        r"vGPU.*(unlicensed|license expired)",
+    )
+    if not lines:
+        return []
+    return [Candidate(Code.VGPU_UNLICENSED, Level.STRONG, quote(lines))]

@@ -54,7 +54,9 @@ def visible_devices_hidden(log: ScannedLog, facts: FingerprintView) -> list[Cand
     """CUDA_VISIBLE_DEVICES / NVIDIA_VISIBLE_DEVICES hide the GPU, or an ordinal is missing."""
     score, ev = 0, []
     explicit = log.find(
-        r"CUDA_VISIBLE_DEVICES=(-1|none|\"\"|''|\s*$)", r"NVIDIA_VISIBLE_DEVICES=(none|void)"
+        r"CUDA_VISIBLE_DEVICES=(-1|none|NoDevFiles|\"\"|''|\s*$)",
+        r"NVIDIA_VISIBLE_DEVICES=(none|void)",
+        r"CUDA_VISIBLE_DEVICES['\"]\]\s*=\s*['\"](-1|)['\"]",  # os.environ[...] = "-1"
     )
     if explicit:
         score, ev = Level.STRONG, list(quote(explicit))
@@ -260,6 +262,8 @@ def cuda_libs(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """CUDA runtime/math libraries or cuDNN could not be loaded."""
     dso = log.find(
         rf"Could not load dynamic library '{_CUDA_LIBS}\.so",
+        rf"ImportError: {_CUDA_LIBS}\S*\.so\S*: cannot open shared object file",
+        rf"Could not find '{_CUDA_LIBS.removeprefix('lib')}64_\d+\.dll'",
         rf"Could not load dynamic library '{_CUDA_LIBS.removeprefix('lib')}64_\d+\.dll'",
     )
     summary = log.find(r"Cannot dlopen some GPU libraries", r"Skipping registering GPU devices")
@@ -284,7 +288,10 @@ def cuda_libs(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
 @rule(Code.CUDNN_VERSION_MISMATCH)
 def cudnn_mismatch(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """The loaded cuDNN is older than the one TensorFlow was built with."""
-    lines = log.find(r"Loaded runtime CuDNN library: .* but source was compiled with")
+    lines = log.find(
+        r"Loaded runtime CuDNN library: .* but source was compiled with",
+        r"cuDNN version incompatibility: .* compiled against .* but found runtime version",
+    )
     if not lines:
         return []
     ev = list(quote(lines))

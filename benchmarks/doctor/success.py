@@ -15,14 +15,21 @@ from benchmarks.doctor.logfacts import answers_of
 from benchmarks.doctor.logscan import LogLine, ScannedLog
 from benchmarks.doctor.signals import created_device_lines, probe_gpu_ok_lines
 
-_TF1_CREATING = r"Creating TensorFlow device \(/(device:)?gpu:\d+\) -> \(device: \d+"
-_XLA_DEVICE = r"StreamExecutor device \(\d+\): .*Compute Capability \d"
+_TF1_CREATING = r"Creat(ed|ing) TensorFlow device \(/(job:\S+/)?(device:)?gpu:\d+"
+_USED = (
+    r"StreamExecutor device \(\d+\): .*Compute Capability \d",  # XLA
+    r"XLA service 0x[0-9a-f]+ initialized for platform CUDA",
+    r"device:GPU:\d+ -> device: \d+, name: ",  # log_device_placement's device mapping
+    r"Executing op \w+ in device /job:\S+/device:GPU:\d+",
+    r"\): /job:\S+/device:GPU:\d+$",  # TF1 placement: "MatMul: (MatMul): /job:.../GPU:0"
+    r"Loaded cuDNN version \d+",  # the first convolution ran on the GPU
+)
 _OTHER_PROGRAMS = (
     r"Setting ds_accelerator to cuda",  # DeepSpeed picks cuda only when torch sees a GPU
     r"Using (CUDA|GPU) device",
     r"\bUsing device:? cuda\b",
 )
-_FOUND = r"Found device \d+ with properties"
+_FOUND = (r"Found device \d+ with properties", r"Adding visible gpu devices: \d")
 
 
 def success_lines(log: ScannedLog) -> tuple[int, list[LogLine]]:
@@ -30,10 +37,10 @@ def success_lines(log: ScannedLog) -> tuple[int, list[LogLine]]:
     created = created_device_lines(log) + probe_gpu_ok_lines(log) + log.find(_TF1_CREATING)
     if created:
         return Level.STRONG, sorted(created, key=lambda ln: ln.number)
-    said = answers_of(log, "gpu") + log.find(_XLA_DEVICE, *_OTHER_PROGRAMS)
+    said = answers_of(log, "gpu") + log.find(*_USED, *_OTHER_PROGRAMS)
     if said:
         return Level.CLEAR, sorted(said, key=lambda ln: ln.number)
-    found = log.find(_FOUND)
+    found = log.find(*_FOUND)
     if found and not _complaints_after(log, found[0]):
         return Level.LIKELY, found
     return 0, []
