@@ -25,6 +25,8 @@ def docker_messages(log: ScannedLog) -> tuple[list[LogLine], list[LogLine]]:
         engine_errors.NVIDIA_CLI_NO_LIBRARY,
         engine_errors.UNRESOLVABLE_CDI,
         engine_errors.NO_DRIVER_DETECTED,
+        r"unknown flag: --gpus",  # a Docker older than 19.03
+        r"nvidia-container-runtime(-hook)?\S*: executable file not found",
     )
     other_cli = [
         ln
@@ -94,7 +96,7 @@ def container_not_exposed(log: ScannedLog, facts: FingerprintView) -> list[Candi
 def container_lost_access(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """A running container lost its GPU (NVML 'Unknown Error')."""
     lines = log.find(r"Failed to initialize NVML: Unknown Error")
-    score = Level.PROBABLE if lines else 0
+    score = Level.LIKELY if lines else 0
     ev = list(quote(lines))
     err = facts.nvidia_error() or ""
     in_c, nodes = facts.in_container(), facts.has_gpu_nodes()

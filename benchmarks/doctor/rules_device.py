@@ -9,7 +9,7 @@ import re
 from benchmarks.doctor.codes import Code, Level, raised
 from benchmarks.doctor.findings import Candidate, fact
 from benchmarks.doctor.logfacts import slow_start
-from benchmarks.doctor.logscan import ScannedLog, quote
+from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.signals import (
     code_lines,
@@ -46,6 +46,7 @@ def ecc(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     lines = log.find(
         r"CUDA_ERROR_ECC_UNCORRECTABLE",
         r"uncorrectable ECC error",
+        r"Double Bit ECC Error",
         r"Xid \([^)]*\): (48|63|64|94|95)\b",
     )
     score, ev = (Level.DECISIVE if lines else 0), list(quote(lines))
@@ -64,13 +65,34 @@ def capability_below_minimum(log: ScannedLog, facts: FingerprintView) -> list[Ca
         r"Ignoring (visible )?gpu device .* minimum required Cuda capability",
         r"Ignoring (visible )?gpu device .*with Cuda compute capability",
         r"PyTorch no longer supports this GPU because it is too old",
+        r"Ignoring gpu device .* minimum required",
         r"minimum (cuda|compute) capability (supported|required).* is \d",
+        r"(does not|no longer) supports? (devices|GPUs) with compute capability",
+        r"requires (CUDA )?compute capability \d\.\d or (higher|newer)",
     )
+    lines += [ln for ln in _pytorch_arch(log) if not _pytorch_too_new(log, ln)]
     return (
         [Candidate(Code.COMPUTE_CAPABILITY_BELOW_MINIMUM, Level.CERTAIN, quote(lines))]
         if lines
         else []
     )
+
+
+_PYTORCH_ARCH = r"with CUDA capability sm_(\d+) is not compatible with the current PyTorch"
+
+
+def _pytorch_arch(log: ScannedLog) -> list[LogLine]:
+    return log.find(_PYTORCH_ARCH)
+
+
+def _pytorch_too_new(log: ScannedLog, line: LogLine) -> bool:
+    """PyTorch's message serves both ways: below its oldest or above its newest sm_ (the
+    supported list follows on the same or the next lines)."""
+    m = re.search(_PYTORCH_ARCH, line.text)
+    after = " ".join(ln.text for ln in log.lines[line.number : line.number + 2])
+    listed = line.text.split("compatible", 1)[-1] + " " + after
+    built = [int(s) for s in re.findall(r"\bsm_(\d+)", listed)]
+    return m is not None and (not built or int(m.group(1)) > max(built))
 
 
 def _cc(gpu: Gpu) -> tuple[int, int] | None:
@@ -86,8 +108,8 @@ def kernel_image(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"no kernel image is available for execution on the device",
         r"CUDA_ERROR_NO_BINARY_FOR_GPU",
         r"CUDA_ERROR_INVALID_IMAGE",
-        r"with CUDA capability sm_\d+ is not compatible with the current PyTorch installation",
     )
+    errors += [ln for ln in _pytorch_arch(log) if _pytorch_too_new(log, ln)]
     jit = log.find(r"CUDA kernels will be jit-compiled from PTX")
     score = Level.STRONG if errors else (Level.LIKELY if jit else 0)
     ev = list(quote(errors + jit))
@@ -164,6 +186,7 @@ def xla_toolchain(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"Couldn't get ptxas version",
         r"ptxas.*(not found|No such file)",
         r"(Couldn't|Unable to|could not) find ptxas",
+        r"Failed to launch ptxas",
         r"libdevice(\.10\.bc)? (not found|is missing)",
         r"JIT compilation failed",
     )

@@ -35,6 +35,7 @@ def unknown_error_at_init(log: ScannedLog, facts: FingerprintView) -> list[Candi
         r"CUDA unknown error - this may be due to an incorrectly set up environment",
         r"cudaErrorUnknown",
         r"cudaGetDeviceCount returned (30|999)\b",
+        r"CUDA error: unknown error",
     )
     if not lines or created_device_lines(log):
         return []
@@ -182,3 +183,28 @@ def vgpu_license(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     if not lines:
         return []
     return [Candidate(Code.VGPU_UNLICENSED, Level.STRONG, quote(lines))]
+
+
+@rule(Code.GPU_FELL_OFF_BUS_HW_FAULT, Code.DRIVER_MISSING_OR_NOT_LOADED)
+def smi_no_devices(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """nvidia-smi talks to the driver but finds no GPU: a board that dropped off the bus, or
+    a driver that does not bind it (not passed through to this VM, nouveau)."""
+    lines = log.find(r"(^|> ?)No devices were found\.?\s*$")
+    if not lines or facts.present:
+        return []
+    return checklist(
+        Level.HINT,
+        quote(lines, 1),
+        [
+            (
+                Code.GPU_FELL_OFF_BUS_HW_FAULT,
+                "Check first: `dmesg | grep -E 'NVRM|Xid'` (Xid 79: fell off the bus); "
+                "`lspci | grep -i nvidia` still lists the board?",
+            ),
+            (
+                Code.DRIVER_MISSING_OR_NOT_LOADED,
+                "Check second: does the driver bind the board (`lspci -k`: 'Kernel driver in "
+                "use: nvidia'), or is it not passed through to this VM?",
+            ),
+        ],
+    )

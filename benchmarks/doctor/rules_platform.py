@@ -54,7 +54,7 @@ def visible_devices_hidden(log: ScannedLog, facts: FingerprintView) -> list[Cand
     """CUDA_VISIBLE_DEVICES / NVIDIA_VISIBLE_DEVICES hide the GPU, or an ordinal is missing."""
     score, ev = 0, []
     explicit = log.find(
-        r"CUDA_VISIBLE_DEVICES=(-1|none|NoDevFiles|\"\"|''|\s*$)",
+        r"CUDA_VISIBLE_DEVICES=(-1|none|NoDevFiles|\"\"|''|)(\s|$)",
         r"NVIDIA_VISIBLE_DEVICES=(none|void)",
         r"CUDA_VISIBLE_DEVICES['\"]\]\s*=\s*['\"](-1|)['\"]",  # os.environ[...] = "-1"
     )
@@ -254,7 +254,9 @@ def driver_too_old(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     return [Candidate(Code.DRIVER_TOO_OLD_FOR_CUDA, score, tuple(ev))] if score else []
 
 
-_CUDA_LIBS = r"lib(cudart|cublas|cublasLt|cufft|curand|cusolver|cusparse|cudnn|nvJitLink|nccl)"
+_CUDA_LIBS = (
+    r"lib(cudart|cublas|cublasLt|cufft|curand|cusolver|cusparse|cudnn\w*|nvJitLink|nccl|nvrtc)"
+)
 
 
 @rule(Code.CUDA_LIBS_MISSING_OR_WRONG_MAJOR)
@@ -262,7 +264,10 @@ def cuda_libs(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """CUDA runtime/math libraries or cuDNN could not be loaded."""
     dso = log.find(
         rf"Could not load dynamic library '{_CUDA_LIBS}\.so",
-        rf"ImportError: {_CUDA_LIBS}\S*\.so\S*: cannot open shared object file",
+        rf"{_CUDA_LIBS}\S*\.so\S*: cannot open shared object file",
+        rf"Could not load library {_CUDA_LIBS}\S*\.so",
+        r"Could not locate (cudnn|cublas|cudart)\w*64_\d+\.dll",
+        r"Unable to load (cuSPARSE|cuDNN|cuBLAS|cuFFT|cuSOLVER|NCCL)\. Is it installed\?",
         rf"Could not find '{_CUDA_LIBS.removeprefix('lib')}64_\d+\.dll'",
         rf"Could not load dynamic library '{_CUDA_LIBS.removeprefix('lib')}64_\d+\.dll'",
     )
@@ -291,6 +296,7 @@ def cudnn_mismatch(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     lines = log.find(
         r"Loaded runtime CuDNN library: .* but source was compiled with",
         r"cuDNN version incompatibility: .* compiled against .* but found runtime version",
+        r"cuDNN version (mismatch|incompatib)",
     )
     if not lines:
         return []

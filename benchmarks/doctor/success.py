@@ -28,6 +28,7 @@ _OTHER_PROGRAMS = (
     r"Setting ds_accelerator to cuda",  # DeepSpeed picks cuda only when torch sees a GPU
     r"Using (CUDA|GPU) device",
     r"\bUsing device:? cuda\b",
+    r"Metal device set to: ",  # tensorflow-metal on macOS registered its GPU device
 )
 _FOUND = (r"Found device \d+ with properties", r"Adding visible gpu devices: \d")
 
