@@ -1,7 +1,7 @@
 """The rule registry: every rule is a ``Rule`` with the codes it may propose.
 
 A rule module decorates its check functions with ``@rule(Code.X, ...)``; the decorator records a
-``Rule`` (name, family, the codes it may propose, the one-line summary from its docstring) in
+``Rule`` (name, family, the codes it may propose, the summary from its docstring) in
 ``REGISTRY`` in definition order. The rulebook imports the rule modules (``RULE_MODULES``) and
 runs what they registered, so adding a rule is writing one decorated function. Modelled on the
 check classes of scientific-python/repo-review (one object per check, with its family and a
@@ -47,9 +47,9 @@ def rule(*codes: Code) -> Callable[[Check], Check]:
 
     def register(check: Check) -> Check:
         family = check.__module__.rsplit(".", 1)[-1].removeprefix("rules_")
-        doc = (check.__doc__ or "").strip().splitlines()
+        summary = " ".join((check.__doc__ or "").strip().split("\n\n")[0].split())
         name = f"{family}.{check.__name__}"
-        REGISTRY[name] = Rule(name, family, tuple(codes), doc[0] if doc else "", check)
+        REGISTRY[name] = Rule(name, family, tuple(codes), summary, check)
         return check
 
     return register
