@@ -77,6 +77,15 @@ def _asked_before(log: ScannedLog, index: int, pattern: str, reach: int = 3) -> 
 
 def device_answers(log: ScannedLog) -> list[Answer]:
     """Device lists, counts and True/False answers that a user's script printed."""
+    cached = log.memo.get("device_answers")
+    if isinstance(cached, list):
+        return cached
+    answers = _device_answers(log)
+    log.memo["device_answers"] = answers
+    return answers
+
+
+def _device_answers(log: ScannedLog) -> list[Answer]:
     out: list[Answer] = []
     has_gpu_entry = False
     cpu_only_lists: list[LogLine] = []
@@ -104,6 +113,12 @@ def device_answers(log: ScannedLog) -> list[Answer]:
             re.IGNORECASE,
         ):
             out.append(Answer("no_gpu", line))
+        elif re.fullmatch(r"/device:GPU:\d+", bare) and _asked_before(
+            log, i + 1, "gpu_device_name"
+        ):
+            out.append(Answer("gpu", line))
+        elif re.fullmatch(r"\d+", bare) and _asked_before(log, i + 1, r"cuda\.device_count\(", 2):
+            out.append(Answer("gpu" if int(bare) else "no_gpu", line))
         elif bare in ("True", "False"):
             if _asked_before(log, i + 1, r"is_built_with_cuda|Built with CUDA", reach=3):
                 if bare == "False":

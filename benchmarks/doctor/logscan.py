@@ -75,6 +75,7 @@ class ScannedLog:
         self.lines: tuple[LogLine, ...] = tuple(
             parse_line(i, raw) for i, raw in enumerate(text.splitlines(), start=1)
         )
+        self.memo: dict[str, object] = {}  # facts derived once per log (see logfacts)
 
     def find(self, *patterns: str, flags: int = re.IGNORECASE) -> list[LogLine]:
         """Non-harmless lines matching any pattern, in log order."""

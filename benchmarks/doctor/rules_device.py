@@ -108,6 +108,7 @@ def kernel_image(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"no kernel image is available for execution on the device",
         r"CUDA_ERROR_NO_BINARY_FOR_GPU",
         r"CUDA_ERROR_INVALID_IMAGE",
+        r"invalid device function",  # cudaErrorInvalidDeviceFunction: no kernel for this sm_
     )
     errors += [ln for ln in _pytorch_arch(log) if _pytorch_too_new(log, ln)]
     jit = log.find(r"CUDA kernels will be jit-compiled from PTX")

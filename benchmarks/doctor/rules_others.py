@@ -36,6 +36,7 @@ def unknown_error_at_init(log: ScannedLog, facts: FingerprintView) -> list[Candi
         r"cudaErrorUnknown",
         r"cudaGetDeviceCount returned (30|999)\b",
         r"CUDA error: unknown error",
+        r"cuInit failed: unknown error",  # PyCUDA
     )
     if not lines or created_device_lines(log):
         return []
@@ -132,18 +133,13 @@ def out_of_memory_at_context(log: ScannedLog, facts: FingerprintView) -> list[Ca
     """CUDA_ERROR_OUT_OF_MEMORY while creating the context, before any device came up."""
     if created_device_lines(log):
         return []
-    oom = log.find(r"CUDA_ERROR_OUT_OF_MEMORY")
+    oom = log.find(r"CUDA_ERROR_OUT_OF_MEMORY", r"cuCtxCreate failed: out of memory")
     for line in oom:
         near = log.lines[max(0, line.number - 8) : line.number + 8]
-        creating = [ln for ln in near if ln.number != line.number and _creates(ln)]
+        creating = [ln for ln in near if _creates(ln)]
         if creating:
-            return [
-                Candidate(
-                    Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS,
-                    Level.LIKELY,
-                    quote([line, *creating], 3),
-                )
-            ]
+            ev = quote([line, *[ln for ln in creating if ln is not line]], 3)
+            return [Candidate(Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS, Level.LIKELY, ev)]
     return []
 
 

@@ -130,6 +130,39 @@ OTHER_PROGRAMS = [
         "container_gpu_not_exposed",
         id="docker-no-gpus",
     ),
+    pytest.param(
+        "pycuda._driver.Error: cuCtxCreate failed: out of memory\n",
+        "gpu_memory_held_by_other_process",
+        id="pycuda-ctx-oom",
+    ),
+    pytest.param(
+        "cupy_backends.cuda.api.runtime.CUDARuntimeError: cudaErrorInsufficientDriver: CUDA "
+        "driver version is insufficient for CUDA runtime version\n",
+        "driver_too_old_for_cuda",
+        id="cupy-driver-old",
+    ),
+    pytest.param(
+        "F0101 00:00:00.000000 1 common.cpp:1] Check failed: error == cudaSuccess (8 vs. 0)  "
+        "invalid device function\n",
+        "no_kernel_image_for_arch",
+        id="caffe-invalid-device-function",
+    ),
+    pytest.param(
+        "CUDA failure 804: forward compatibility was attempted on non supported HW ; GPU=0\n",
+        "cuda_forward_compat_unsupported",
+        id="onnxruntime-804",
+    ),
+    pytest.param(
+        "Torch not compiled with CUDA enabled\n",
+        "cpu_only_build_or_platform",
+        id="torch-cpu-build",
+    ),
+    pytest.param(
+        "$ nvidia-smi\nNVRM: API mismatch: the client has the version 550.54, but this kernel "
+        "module has the version 535.161\n",
+        "driver_library_version_mismatch",
+        id="dmesg-api-mismatch",
+    ),
 ]
 
 
