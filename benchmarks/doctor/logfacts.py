@@ -92,7 +92,10 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
     for i, line in enumerate(log.lines):
         text = line.text
         bare = _bare(text)
-        if re.search(r"physical_device:GPU:\d|device_type: \"GPU\"|name: \"/device:GPU:\d", text):
+        commented = _comment_answer(bare)
+        if commented is not None:
+            out.append(Answer(commented, line))
+        elif re.search(r"physical_device:GPU:\d|device_type: \"GPU\"|name: \"/device:GPU:\d", text):
             has_gpu_entry = True
             out.append(Answer("gpu", line))
         elif re.search(r"(CudaDevice|GpuDevice|\bcuda|\bgpu)\(id=\d+", text):
@@ -120,7 +123,7 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
         elif re.fullmatch(r"\d+", bare) and _asked_before(log, i + 1, r"cuda\.device_count\(", 2):
             out.append(Answer("gpu" if int(bare) else "no_gpu", line))
         elif bare in ("True", "False"):
-            if _asked_before(log, i + 1, r"is_built_with_cuda|Built with CUDA", reach=3):
+            if _asked_before(log, i + 1, _BUILT_WITH_CUDA, reach=3):
                 if bare == "False":
                     out.append(Answer("no_cuda_build", line))
             elif _asked_before(log, i + 1, r"is_gpu_available|cuda\.is_available", reach=3):
@@ -128,6 +131,29 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
     if cpu_only_lists and not has_gpu_entry:
         out.append(Answer("no_gpu", cpu_only_lists[0]))
     return sorted(out, key=lambda a: a.line.number)
+
+
+_BUILT_WITH_CUDA = r"is_buil[td]_with_cuda|Built with CUDA"  # "is_build_" is a common typo
+# A call with its answer written as a comment: ``tf.test.is_built_with_cuda()  # False``,
+# ``tf.config.list_physical_devices('GPU') # [] is returned``.
+_COMMENTED = re.compile(r"^(?P<call>[^#]*\w\([^#]*\)[^#]*?)\s*#\s*(?P<said>.+)$")
+
+
+def _comment_answer(bare: str) -> str | None:
+    """The answer kind a ``call()  # answer`` line states, or None."""
+    m = _COMMENTED.match(bare)
+    if m is None:
+        return None
+    call, said = m.group("call"), m.group("said")
+    truth = re.search(r"\b(true|false)\b", said, re.IGNORECASE)
+    if truth and re.search(_BUILT_WITH_CUDA, call):
+        return "no_cuda_build" if truth.group(1).lower() == "false" else None
+    if truth and re.search(r"is_gpu_available|cuda\.is_available", call):
+        return "gpu" if truth.group(1).lower() == "true" else "no_gpu"
+    listed = re.search(r"list_physical_devices|list_local_devices|get_visible_devices", call)
+    if listed and re.search(r"\[\]|\bempty\b", said, re.IGNORECASE):
+        return "no_gpu"
+    return None
 
 
 def answers_of(log: ScannedLog, kind: str) -> list[LogLine]:

@@ -53,12 +53,23 @@ def _merge(candidates: list[Candidate]) -> list[Candidate]:
 
 
 def _health(log: ScannedLog, failures: list[Candidate]) -> Candidate | None:
+    """``healthy`` at the success lines' level, or capped at POSSIBLE while a failure of a
+    known class stands: one that rests on a fact, or on a line after the last success line
+    (an error before a clear success was outlived by it; TF went on to use the GPU)."""
     level, ok = success_lines(log)
     if not ok or probe_gpu_failed_lines(log):
         return None
-    strong_failure = any(c.score >= Level.POSSIBLE for c in failures)
-    score = min(level, Level.POSSIBLE) if strong_failure else level
+    last_ok = ok[-1].number if level >= Level.CLEAR else 0
+    standing = [c for c in failures if c.score >= Level.POSSIBLE and _after(log, c, last_ok)]
+    score = min(level, Level.POSSIBLE) if standing else level
     return Candidate(Code.HEALTHY, score, quote(ok))
+
+
+def _after(log: ScannedLog, cand: Candidate, line_number: int) -> bool:
+    """Whether any of the candidate's evidence is a fact or a line at or after ``line_number``
+    (a success line can itself be the evidence: a device created with 69 MB)."""
+    where = {ln.text: ln.number for ln in log.lines}
+    return any(where.get(ev, line_number) >= line_number for ev in cand.evidence)
 
 
 def _unexplained(log: ScannedLog) -> Candidate:

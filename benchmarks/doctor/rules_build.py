@@ -41,13 +41,15 @@ def _no_gpu_lines(log: ScannedLog) -> list[LogLine]:
 @rule(Code.CPU_ONLY_BUILD_OR_PLATFORM)
 def build_or_platform_in_log(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """The log shows a CPU-only build or a platform without CUDA support."""
-    if facts.is_cuda_build() is True or success_lines(log)[1]:
+    level, said = success_lines(log)
+    if facts.is_cuda_build() is True or level >= Level.STRONG:
         return []
+    # The build's own word outranks another program's (a user's torch print of True).
     built = answers_of(log, "no_cuda_build") + log.find(*_CPU_BUILD)
     if built:
         return [Candidate(Code.CPU_ONLY_BUILD_OR_PLATFORM, Level.STRONG, quote(built))]
     where = platform(log)
-    if where is None:
+    if where is None or said:
         return []
     name, line = where
     version = tf_version(log)

@@ -158,11 +158,9 @@ def kernel_image(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
 @rule(Code.FORK_AFTER_CUDA_INIT)
 def fork_after_init(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """CUDA used in a child forked after CUDA was initialised."""
-    lines = log.find(
-        r"CUDA_ERROR_NOT_INITIALIZED",
+    lines = code_lines(log, 3) + log.find(
         r"Cannot re-initialize CUDA in forked subprocess",
-        r"implicit initialization on GPU:\d+ failed\. Status: initialization error",
-        r"UNKNOWN ERROR \(3\)",
+        r"\bcu\w+ failed: initialization error",  # PyCUDA: "<call> failed: <result string>"
     )
     if not lines:
         return []

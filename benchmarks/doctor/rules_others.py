@@ -29,7 +29,9 @@ _CONTEXT_CREATION = re.compile(
 
 @rule(Code.UVM_DEVICE_NODE_OR_SUSPEND)
 def unknown_error_at_init(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
-    """PyTorch's or CuPy's wording of CUDA_ERROR_UNKNOWN at initialisation."""
+    """PyTorch's or CuPy's wording of CUDA_ERROR_UNKNOWN at initialisation, or the code in any
+    spelling raised by an initialisation call (the line or its stack names cuInit, a context
+    creation, a device count)."""
     lines = log.find(
         r"CUDA initialization: CUDA unknown error",
         r"CUDA unknown error - this may be due to an incorrectly set up environment",
@@ -38,9 +40,28 @@ def unknown_error_at_init(log: ScannedLog, facts: FingerprintView) -> list[Candi
         r"CUDA error: unknown error",
         r"cuInit failed: unknown error",  # PyCUDA
     )
-    if not lines or created_device_lines(log):
+    if created_device_lines(log):
         return []
-    return [Candidate(Code.UVM_DEVICE_NODE_OR_SUSPEND, Level.LIKELY, quote(lines))]
+    if lines:
+        return [Candidate(Code.UVM_DEVICE_NODE_OR_SUSPEND, Level.LIKELY, quote(lines))]
+    at_init = [ln for ln in code_lines(log, 999) if _near_init(log, ln)]
+    if not at_init:
+        return []
+    return [Candidate(Code.UVM_DEVICE_NODE_OR_SUSPEND, Level.PROBABLE, quote(at_init))]
+
+
+# Initialisation calls in any program's spelling (driver API, runtime API, Go/Julia wrappers).
+_INIT_CALL = re.compile(
+    r"cuInit|\bInit\b|CtxCreate|PrimaryCtxRetain|initiali[sz]|DeviceCount|cudaSetDevice",
+    re.IGNORECASE,
+)
+
+
+def _near_init(log: ScannedLog, line: LogLine, reach: int = 8) -> bool:
+    """CUDA_ERROR_UNKNOWN raised while the program was initialising CUDA: the line or the
+    stack/traceback lines right after it name an initialisation call."""
+    window = log.lines[line.number - 1 : line.number + reach]
+    return any(_INIT_CALL.search(ln.text) for ln in window)
 
 
 @rule(Code.DRIVER_MISSING_OR_NOT_LOADED)

@@ -10,8 +10,10 @@ at full strength only when no failure reaches ``Level.POSSIBLE``.
 
 from __future__ import annotations
 
+import re
+
 from benchmarks.doctor.codes import Level
-from benchmarks.doctor.logfacts import answers_of
+from benchmarks.doctor.logfacts import answers_of, smi_gpu_names
 from benchmarks.doctor.logscan import LogLine, ScannedLog
 from benchmarks.doctor.signals import created_device_lines, probe_gpu_ok_lines
 
@@ -31,6 +33,13 @@ _OTHER_PROGRAMS = (
     r"Metal device set to: ",  # tensorflow-metal on macOS registered its GPU device
 )
 _FOUND = (r"Found device \d+ with properties", r"Adding visible gpu devices: \d")
+# Printed only once the driver enumerated a device: the executor reads that device's PCI NUMA
+# node (the lines are benign noise, so no rule quotes them as a cause), and nvidia-smi's table
+# has a row per GPU. Like "Found device", they count only when nothing complains after them.
+_ENUMERATED = (
+    r"successful NUMA node read from SysFS",
+    r"could not open file to read NUMA node: /sys/bus/pci/devices/",
+)
 
 
 def success_lines(log: ScannedLog) -> tuple[int, list[LogLine]]:
@@ -41,10 +50,17 @@ def success_lines(log: ScannedLog) -> tuple[int, list[LogLine]]:
     said = answers_of(log, "gpu") + log.find(*_USED, *_OTHER_PROGRAMS)
     if said:
         return Level.CLEAR, sorted(said, key=lambda ln: ln.number)
-    found = log.find(*_FOUND)
+    found = log.find(*_FOUND) or _enumerated(log)
     if found and not _complaints_after(log, found[0]):
         return Level.LIKELY, found
     return 0, []
+
+
+def _enumerated(log: ScannedLog) -> list[LogLine]:
+    """NUMA reads of a device (harmless lines, so read past ``find``) and nvidia-smi GPU rows."""
+    compiled = [re.compile(p, re.IGNORECASE) for p in _ENUMERATED]
+    numa = [ln for ln in log.lines if any(c.search(ln.text) for c in compiled)]
+    return sorted(numa + [line for _, line in smi_gpu_names(log)], key=lambda ln: ln.number)
 
 
 def _complaints_after(log: ScannedLog, line: LogLine) -> bool:
