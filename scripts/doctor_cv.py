@@ -21,14 +21,16 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import subprocess
 import sys
 import tarfile
 import tempfile
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "logs_real"
@@ -170,6 +172,36 @@ def rank_at(ref: str | None, texts: Mapping[str, str]) -> dict[str, list[str]]:
     return result
 
 
+_TSL_STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?: ", re.MULTILINE)
+# Rewrites a paste goes through that must not change the diagnosis (format, not content).
+_NOISE = [
+    ln
+    for ln in (ROOT / "tests" / "data" / "harmless_noise.txt").read_text().splitlines()
+    if "NUMA" not in ln  # a NUMA read says a device was enumerated: content, not noise
+]
+PERTURBATIONS: dict[str, Callable[[str], str]] = {
+    "quoted": lambda t: "".join(f"> {ln}\n" for ln in t.splitlines()),
+    "fenced": lambda t: f"```\n{t.rstrip()}\n```\n",
+    "crlf": lambda t: t.replace("\n", "\r\n"),
+    "indented": lambda t: "".join(f"    {ln}\n" for ln in t.splitlines()),
+    "noise-first": lambda t: "\n".join(_NOISE) + "\n" + t,
+    "noise-last": lambda t: t.rstrip("\n") + "\n" + "\n".join(_NOISE) + "\n",
+    "no-stamps": lambda t: _TSL_STAMP.sub("", t),  # "E tensorflow/...cc:12] ..." (TF 1 style)
+}
+
+
+def stability(
+    texts: Mapping[str, str], ranked: Mapping[str, Sequence[str]], ref: str | None = None
+) -> dict[str, Any]:
+    """Per rewrite: how many logs keep their top-1 code (rules at ``ref``), and which do not."""
+    out: dict[str, Any] = {}
+    for name, rewrite in PERTURBATIONS.items():
+        moved = rank_at(ref, {k: rewrite(v) for k, v in texts.items()})
+        changed = sorted(k for k in texts if moved[k][:1] != list(ranked[k][:1]))
+        out[name] = {"kept": len(texts) - len(changed), "n": len(texts), "changed": changed}
+    return out
+
+
 def _fmt(name: str, s: Mapping[str, float | int]) -> str:
     return (
         f"{name:9} top-1 mean {s['top1_mean']:.0%} min {s['top1_min']:.0%} | "
@@ -186,6 +218,7 @@ def main() -> int:
     parser.add_argument("--baseline", default=BASELINE_REF, help="git ref of the rules before")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="list the current misses")
+    parser.add_argument("--perturb", action="store_true", help="top-1 stability under rewrites")
     args = parser.parse_args()
     items = entries()
     texts = {e.id: _read(e) for e in items}
@@ -197,12 +230,19 @@ def main() -> int:
         "current": summary([score_fold(f, current) for f in parts]),
         "blind": summary([score_fold(f, current, before) for f in parts]),
     }
+    stable = stability(texts, current) if args.perturb else None
+    stable_before = stability(texts, before, args.baseline) if args.perturb else None
     if args.json:
-        print(json.dumps({"folds": args.folds, "seed": args.seed, **report}))
+        extra = {"stable": stable, "stable_baseline": stable_before}
+        print(json.dumps({"folds": args.folds, "seed": args.seed, **report, **extra}))
     else:
         print(f"{args.folds}-fold CV over {len(items)} real logs ({' + '.join(SPLITS)})")
         for name, s in report.items():
             print(_fmt(name, s))
+        for which, table in (("baseline", stable_before), ("current", stable)):
+            for name, st in (table or {}).items():
+                changed = " ".join(st["changed"])
+                print(f"{which:9} rewrite {name:12} top-1 kept {st['kept']}/{st['n']} {changed}")
     if args.verbose:
         for e in items:
             if not _hits(e, current[e.id])[0]:

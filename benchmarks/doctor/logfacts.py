@@ -54,7 +54,7 @@ _QUESTION = (
     r"list_physical_devices|list_local_devices|list_logical_devices|get_visible_devices|"
     r"is_gpu_available|gpu_device_name|get_available_gpus|\bgpus\b|\bGPUs?\b"
 )
-_PROMPT = re.compile(r"^(?:>>>\s*|Out\[\d+\]:\s*|\$\s*|[`'\"]+)?")
+_PROMPT = re.compile(r"^(?:>\s?)*(?:>>>\s*|Out\[\d+\]:\s*|\$\s*|[`'\"]+)?")
 
 
 @dataclass(frozen=True)
@@ -276,17 +276,33 @@ def stamp(line: LogLine) -> float | None:
 _GPU_WORK = r"cuda|gpu|dnn|blas|xla|ptx|jit|kernel|autotun"
 
 
+MAX_PAUSE_S = 86400.0  # a longer pause is two runs pasted together, not one slow start
+
+
+def _clock(line: LogLine) -> str:
+    """Which clock a line's stamp reads: TSL dates, absl dates and absl epochs differ."""
+    if _TSL_STAMP.match(line.text):
+        return "tsl"
+    a = _ABSL_STAMP.match(line.text)
+    return "absl-epoch" if a and float(a.group(5)) >= 60 else "absl"
+
+
 def slow_start(log: ScannedLog, after: LogLine, min_gap_s: float) -> tuple[LogLine, float] | None:
     """The first GPU-runtime line that came ``min_gap_s`` or more after the line before it,
-    at or after ``after`` (the success line): the first op took minutes (PTX JIT)."""
-    previous: float | None = None
+    at or after ``after`` (the success line): the first op took minutes (PTX JIT).
+
+    Only stamps of one clock are compared, benign noise is not GPU work, and a pause of a day
+    or more is two runs in one paste."""
+    previous: tuple[str, float] | None = None
     for line in log.lines[after.number - 1 :]:
         t = stamp(line)
         if t is None:
             continue
-        if previous is not None and t - previous >= min_gap_s:
-            if re.search(_GPU_WORK, line.source + " " + line.message, re.IGNORECASE):
-                return line, t - previous
-            return None  # a long pause that ended in something else (training output)
-        previous = t
+        clock = _clock(line)
+        if previous is not None and previous[0] == clock:
+            gap = t - previous[1]
+            if min_gap_s <= gap < MAX_PAUSE_S:
+                work = re.search(_GPU_WORK, line.source + " " + line.message, re.IGNORECASE)
+                return (line, gap) if work and not line.harmless else None
+        previous = (clock, t)
     return None

@@ -61,6 +61,8 @@ def _health(log: ScannedLog, failures: list[Candidate]) -> Candidate | None:
         return None
     last_ok = ok[-1].number if level >= Level.CLEAR else 0
     standing = [c for c in failures if c.score >= Level.POSSIBLE and _after(log, c, last_ok)]
+    if standing and level < Level.LIKELY:
+        return None  # a device enumerated is no answer to a failure that stands
     score = min(level, Level.POSSIBLE) if standing else level
     return Candidate(Code.HEALTHY, score, quote(ok))
 

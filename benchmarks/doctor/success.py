@@ -35,7 +35,9 @@ _OTHER_PROGRAMS = (
 _FOUND = (r"Found device \d+ with properties", r"Adding visible gpu devices: \d")
 # Printed only once the driver enumerated a device: the executor reads that device's PCI NUMA
 # node (the lines are benign noise, so no rule quotes them as a cause), and nvidia-smi's table
-# has a row per GPU. Like "Found device", they count only when nothing complains after them.
+# has a row per GPU. They are weaker than "Found device" (PROBABLE): they count only in a log
+# with no warning or error anywhere, and not at all against a standing failure (a user often
+# runs nvidia-smi after the failure).
 _ENUMERATED = (
     r"successful NUMA node read from SysFS",
     r"could not open file to read NUMA node: /sys/bus/pci/devices/",
@@ -50,9 +52,12 @@ def success_lines(log: ScannedLog) -> tuple[int, list[LogLine]]:
     said = answers_of(log, "gpu") + log.find(*_USED, *_OTHER_PROGRAMS)
     if said:
         return Level.CLEAR, sorted(said, key=lambda ln: ln.number)
-    found = log.find(*_FOUND) or _enumerated(log)
+    found = log.find(*_FOUND)
     if found and not _complaints_after(log, found[0]):
         return Level.LIKELY, found
+    enumerated = _enumerated(log)
+    if enumerated and not found and not _complaints(log.lines, log):
+        return Level.PROBABLE, enumerated  # only in a log with no complaint anywhere
     return 0, []
 
 
@@ -65,7 +70,12 @@ def _enumerated(log: ScannedLog) -> list[LogLine]:
 
 def _complaints_after(log: ScannedLog, line: LogLine) -> bool:
     """Any warning or error after the enumeration: the start did not simply go on."""
-    later = log.lines[line.number :]
-    return any(ln.severity in ("W", "E", "F") and not ln.harmless for ln in later) or bool(
-        [ln for ln in log.problems() if ln.number > line.number]
+    return _complaints(log.lines[line.number :], log)
+
+
+def _complaints(lines: tuple[LogLine, ...], log: ScannedLog) -> bool:
+    """Any warning, error or traceback's last line among ``lines`` that is not benign noise."""
+    numbers = {ln.number for ln in lines}
+    return any(ln.severity in ("W", "E", "F") and not ln.harmless for ln in lines) or any(
+        ln.number in numbers for ln in log.problems()
     )

@@ -53,6 +53,13 @@ def test_an_nvidia_smi_table_with_a_gpu_and_no_error_is_healthy() -> None:
     assert _codes(failing)[0] != "healthy"
 
 
+def test_an_enumerated_device_is_not_listed_against_a_standing_failure() -> None:
+    busy = "Error selecting GPU: all CUDA-capable devices are busy or unavailable\n"
+    codes = _codes(busy + SMI_TABLE.replace("Default |", "E. Process |"))
+    assert codes[0] == "exclusive_compute_mode"
+    assert "healthy" not in codes
+
+
 def test_unknown_error_at_initialisation_in_any_program() -> None:
     go_panic = (
         "panic: CUDA_ERROR_UNKNOWN\n\ngoroutine 1 [running]:\nexample.com/cu.CtxCreate(0x0)\n"
@@ -93,3 +100,17 @@ def test_the_image_banner_under_a_gpu_run_line_is_not_decisive() -> None:
 def test_an_error_before_a_clear_success_was_outlived_but_not_one_after() -> None:
     assert _codes(LIBS_MISSING + CREATED)[0] == "healthy"
     assert _codes(CREATED + LIBS_MISSING)[0] != "healthy"
+
+
+def test_noise_on_another_clock_after_success_is_not_a_slow_start() -> None:
+    noise = (
+        "E0000 00:00:1795611731.013700    48213 cuda_dnn.cc:8310] Unable to register cuDNN "
+        "factory: Attempting to register factory for plugin cuDNN when one has already been "
+        "registered\n"
+    )
+    assert _codes(CREATED + noise)[0] == "healthy"
+    later = CREATED.replace("10:00:02", "10:09:30").replace(
+        "I tensorflow/core/common_runtime/gpu/gpu_device.cc:2020] Created device",
+        "I external/local_xla/xla/service/gpu/gpu_compiler.cc:1] compiled kernels for device",
+    )
+    assert _codes(CREATED + later)[0] == "no_kernel_image_for_arch"
