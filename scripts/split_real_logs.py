@@ -5,6 +5,12 @@ Usage:
     python scripts/split_real_logs.py --check    # exit 1 if the manifest differs from the draw
     python scripts/split_real_logs.py --table    # print the per-class counts as a Markdown table
 
+Entries whose ``split`` is ``holdout`` (the hold-out set collected after round 1) are not part
+of the draw: the script never moves them, leaves them out of the per-label shuffle (so the
+tune/test assignment is exactly what it was before they were added), and ``--check`` only
+verifies that their ``file`` is ``holdout/<id>.log`` and that no source URL is shared between
+the hold-out set and the drawn splits.
+
 The draw, per label (the manifest's ``label``): sort the ids, shuffle them with
 ``random.Random(f"{SEED}:{label}")`` and send the first ``ceil(TEST_FRACTION * n)`` to ``test``
 (none when the class has a single log). Seeding per label keeps each class's draw independent of
@@ -31,7 +37,8 @@ CORPUS = ROOT / "tests" / "data" / "logs_real"
 MANIFEST = CORPUS / "manifest.json"
 SEED = 20261201
 TEST_FRACTION = 0.25
-SPLITS = ("tune", "test")
+HOLDOUT = "holdout"
+SPLITS = ("tune", "test", HOLDOUT)
 
 
 def test_count(n: int) -> int:
@@ -39,10 +46,19 @@ def test_count(n: int) -> int:
     return 0 if n < 2 else math.ceil(TEST_FRACTION * n)
 
 
+def is_holdout(entry: dict[str, Any]) -> bool:
+    return entry.get("split") == HOLDOUT
+
+
 def draw(entries: list[dict[str, Any]]) -> dict[str, str]:
-    """Map every id to its split; pure and deterministic for a given set of (id, label)."""
+    """Map every drawn id to tune/test; pure and deterministic for a given set of (id, label).
+
+    Hold-out entries are skipped, so adding them never moves a tune or test log.
+    """
     by_label: dict[str, list[str]] = {}
     for entry in entries:
+        if is_holdout(entry):
+            continue
         by_label.setdefault(entry["label"], []).append(entry["id"])
     split: dict[str, str] = {}
     for label, ids in sorted(by_label.items()):
@@ -66,6 +82,8 @@ def apply(entries: list[dict[str, Any]]) -> int:
     split = draw(entries)
     moved = 0
     for entry in entries:
+        if is_holdout(entry):
+            continue
         want = split[entry["id"]]
         new_rel = f"{want}/{entry['id']}.log"
         old = CORPUS / entry["file"]
@@ -85,22 +103,38 @@ def mismatches(entries: list[dict[str, Any]]) -> list[str]:
     split = draw(entries)
     bad = []
     for entry in entries:
+        if is_holdout(entry):
+            if entry.get("file") != f"{HOLDOUT}/{entry['id']}.log":
+                bad.append(f"{entry['id']}: a hold-out log must be {HOLDOUT}/{entry['id']}.log")
+            continue
         want = split[entry["id"]]
         if entry.get("split") != want or entry.get("file") != f"{want}/{entry['id']}.log":
             bad.append(f"{entry['id']}: manifest says {entry.get('split')}, draw says {want}")
+    bad.extend(shared_sources(entries))
     return bad
+
+
+def shared_sources(entries: list[dict[str, Any]]) -> list[str]:
+    """Source threads that the hold-out set shares with the drawn splits (must be none)."""
+    drawn = {e["source_url"] for e in entries if not is_holdout(e)}
+    return [
+        f"{e['id']}: hold-out log from a thread already in tune/test: {e['source_url']}"
+        for e in entries
+        if is_holdout(e) and e["source_url"] in drawn
+    ]
 
 
 def table(entries: list[dict[str, Any]]) -> str:
     counts = Counter((e["label"], e["split"]) for e in entries)
     labels = sorted({e["label"] for e in entries})
-    lines = ["| class | tune | test | total |", "|---|---:|---:|---:|"]
+    lines = ["| class | tune | test | holdout | total |", "|---|---:|---:|---:|---:|"]
     for label in labels:
-        tune, test = counts[(label, "tune")], counts[(label, "test")]
-        lines.append(f"| `{label}` | {tune} | {test} | {tune + test} |")
-    n_tune = sum(1 for e in entries if e["split"] == "tune")
-    n_test = len(entries) - n_tune
-    lines.append(f"| **all** | {n_tune} | {n_test} | {len(entries)} |")
+        row = [counts[(label, split)] for split in SPLITS]
+        cells = " | ".join(str(n) for n in row)
+        lines.append(f"| `{label}` | {cells} | {sum(row)} |")
+    totals = [sum(1 for e in entries if e["split"] == split) for split in SPLITS]
+    cells = " | ".join(str(n) for n in totals)
+    lines.append(f"| **all** | {cells} | {len(entries)} |")
     return "\n".join(lines)
 
 
@@ -113,14 +147,16 @@ def main() -> int:
     entries = load()
     if args.check:
         bad = mismatches(entries)
-        print("\n".join(bad) if bad else f"ok: {len(entries)} logs follow the seeded draw")
+        n_drawn = sum(1 for e in entries if not is_holdout(e))
+        ok = f"ok: {n_drawn} logs follow the seeded draw, {len(entries) - n_drawn} held out"
+        print("\n".join(bad) if bad else ok)
         return 1 if bad else 0
     if args.table:
         print(table(entries))
         return 0
     moved = apply(entries)
-    n_test = sum(1 for e in entries if e["split"] == "test")
-    print(f"{len(entries)} logs: {len(entries) - n_test} tune, {n_test} test ({moved} moved)")
+    n_tune, n_test, n_hold = (sum(1 for e in entries if e["split"] == s) for s in SPLITS)
+    print(f"{len(entries)} logs: {n_tune} tune, {n_test} test, {n_hold} holdout ({moved} moved)")
     return 0
 
 

@@ -1,6 +1,9 @@
 """The real-log corpus (tests/data/logs_real) is well-formed and its split is the seeded draw.
 
-Shape only: no accuracy thresholds here (scripts/corpus_accuracy.py measures those).
+Shape only: no accuracy thresholds here (scripts/corpus_accuracy.py measures those). The
+``holdout`` entries (collected after round 1) are checked for shape too, and for independence
+from the drawn splits: no shared source thread, ids that do not carry the label. Nothing here
+runs the doctor on any log.
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ KEYS = {
     "confirmation",
 }
 LABELS = {*FAILURE_CODES, "healthy"}
+SPLITS = ("tune", "test", "holdout")
+DRAWN = [e for e in MANIFEST if e.get("split") in ("tune", "test")]
+HOLDOUT = [e for e in MANIFEST if e.get("split") == "holdout"]
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 
 
@@ -50,7 +56,7 @@ def _split_script() -> ModuleType:
 def test_entry_is_well_formed(entry: dict[str, Any]) -> None:
     assert set(entry) == KEYS
     assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", entry["id"])
-    assert entry["split"] in ("tune", "test")
+    assert entry["split"] in SPLITS
     assert entry["file"] == f"{entry['split']}/{entry['id']}.log"
     assert entry["label"] in LABELS
     assert isinstance(entry["also"], list)
@@ -75,6 +81,33 @@ def test_ids_unique_and_no_stray_files() -> None:
     assert on_disk == {e["file"] for e in MANIFEST}
 
 
+def test_no_source_thread_in_two_splits() -> None:
+    split_of: dict[str, set[str]] = {}
+    for entry in MANIFEST:
+        split_of.setdefault(entry["source_url"], set()).add(entry["split"])
+    shared = {url: sorted(splits) for url, splits in split_of.items() if len(splits) > 1}
+    assert not shared
+
+
+def test_holdout_size_classes_and_neutral_ids() -> None:
+    labels = Counter(e["label"] for e in HOLDOUT)
+    assert len(HOLDOUT) >= 40
+    assert labels["healthy"] >= 6
+    assert len({e["source_url"] for e in HOLDOUT}) == len(HOLDOUT)
+    numbers = []
+    for entry in HOLDOUT:
+        match = re.fullmatch(r"h(\d{2})-([a-z0-9]+)", entry["id"])
+        assert match, entry["id"]
+        numbers.append(int(match.group(1)))
+        words = {w for w in re.split(r"[_-]", entry["label"]) if len(w) > 3}
+        assert not any(w in match.group(2) for w in words), entry["id"]
+    assert sorted(numbers) == list(range(1, len(HOLDOUT) + 1))
+
+
+def test_split_script_check_passes() -> None:
+    assert _split_script().mismatches(MANIFEST) == []
+
+
 def test_size_and_healthy_count() -> None:
     labels = Counter(e["label"] for e in MANIFEST)
     assert len(MANIFEST) >= 60
@@ -82,9 +115,9 @@ def test_size_and_healthy_count() -> None:
 
 
 def test_split_proportions() -> None:
-    per_class = Counter(e["label"] for e in MANIFEST)
-    tested = Counter(e["label"] for e in MANIFEST if e["split"] == "test")
-    assert 4 * sum(tested.values()) >= len(MANIFEST)
+    per_class = Counter(e["label"] for e in DRAWN)
+    tested = Counter(e["label"] for e in DRAWN if e["split"] == "test")
+    assert 4 * sum(tested.values()) >= len(DRAWN)
     for label, n in per_class.items():
         if n >= 2:
             assert tested[label] >= 1, label
@@ -93,7 +126,14 @@ def test_split_proportions() -> None:
 
 def test_split_is_the_seeded_draw() -> None:
     split = _split_script().draw(MANIFEST)
-    assert {e["id"]: e["split"] for e in MANIFEST} == split
+    assert {e["id"]: e["split"] for e in DRAWN} == split
+
+
+def test_holdout_entries_do_not_move_the_draw() -> None:
+    draw = _split_script().draw
+    assert draw(MANIFEST) == draw(DRAWN)
+    extra = [{"id": "h99-x", "label": "healthy", "split": "holdout"}]
+    assert draw(DRAWN + extra) == draw(DRAWN)
 
 
 def test_draw_is_per_class_and_stable() -> None:
