@@ -170,7 +170,7 @@ def main() -> int:
         return 0
     print(render(scores))
     for s in scores:
-        if args.verbose and s.name in args.misses and s.misses:
+        if args.verbose and (args.misses is None or s.name in args.misses) and s.misses:
             print(f"\nmisses in {s.name}:")
             print("\n".join(s.misses))
     return 0
