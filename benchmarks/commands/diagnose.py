@@ -1,8 +1,9 @@
 """``python -m benchmarks diagnose``: explain why the GPU did not come up.
 
-Two inputs: a saved log (``--log FILE`` or ``-`` for stdin, e.g. a probe.log or the stderr of a
-failed ``docker run --gpus``) with an optional ``--fingerprint``; or ``--probe``, which runs the
-GPU probe here and now. Output: a readable cause / evidence / fix list, or ``--json``.
+Two inputs: a saved log (``--log FILE`` or ``-`` for stdin: a probe.log, a TensorFlow stderr, a
+``docker run`` transcript, or a Jupyter notebook ``.ipynb``, read by ``doctor.inputs``) with an
+optional ``--fingerprint``; or ``--probe``, which runs the GPU probe here and now. Output: a
+readable cause / evidence / fix list, or ``--json``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ HELP = "explain a GPU start failure from a log (or probe the GPU now): cause, ev
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--log", metavar="FILE", help="probe/TensorFlow/docker log, '-' = stdin")
+    source.add_argument(
+        "--log",
+        metavar="FILE",
+        help="probe/TensorFlow log, docker run transcript or .ipynb notebook; '-' = stdin",
+    )
     source.add_argument("--probe", action="store_true", help="run the GPU probe on this machine")
     parser.add_argument("--fingerprint", metavar="FILE", help="fingerprint.json of that run")
     parser.add_argument("--device", default="gpu", help="with --probe: e.g. gpu, gpu:1 (gpu)")
@@ -49,6 +54,7 @@ def _read_log(spec: str) -> str:
 
 def main(args: argparse.Namespace) -> int:
     from benchmarks.doctor import diagnose, render_text, to_json_document
+    from benchmarks.doctor.inputs import log_text as readable_log
 
     fingerprint: Mapping[str, Any] | None = None
     context: dict[str, Any] | None = None
@@ -69,7 +75,7 @@ def main(args: argparse.Namespace) -> int:
 
             fingerprint = collect()  # never raises: a failed section says why it is unavailable
     else:
-        log_text = _read_log(args.log)
+        log_text = readable_log(_read_log(args.log), "" if args.log == "-" else args.log)
     findings = diagnose(log_text, fingerprint, context=context)
     if args.json:
         print(json.dumps(to_json_document(findings), indent=2))

@@ -8,8 +8,10 @@ wording of a class lives in one place and the rules stay short.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
+
+from benchmarks.doctor.codes import HIGH_FROM, MEDIUM_FROM, Code
 
 Confidence = Literal["high", "medium", "low"]
 SCHEMA_VERSION = 1
@@ -39,20 +41,20 @@ class Finding:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A rule's proposal. ``score`` 0-100 ranks it; ``note`` adds case-specific explanation
-    (for instance which fact would settle an ambiguous message)."""
+    """A rule's proposal. ``score`` (a ``codes.Level``, or just below one in an ordered
+    checklist) ranks it; ``note`` adds case-specific explanation (for instance which fact would
+    settle an ambiguous message)."""
 
-    code: str
+    code: Code
     score: int
     evidence: tuple[str, ...] = ()
     note: str = ""
-    rank_hint: int = field(default=0, compare=False)
 
 
 def confidence_for(score: int) -> Confidence:
-    if score >= 75:
+    if score >= HIGH_FROM:
         return "high"
-    if score >= 45:
+    if score >= MEDIUM_FROM:
         return "medium"
     return "low"
 
@@ -65,3 +67,11 @@ def to_json_document(findings: Sequence[Finding]) -> dict[str, Any]:
 def fact(path: str, value: object) -> str:
     """Evidence quoting the fingerprint: ``nvidia.gpus[0].compute_mode = Exclusive_Process``."""
     return f"{path} = {value}"
+
+
+def checklist(
+    top: int, evidence: tuple[str, ...], steps: Sequence[tuple[Code, str]]
+) -> list[Candidate]:
+    """Candidates for a message with several causes, in the order to check them: the first at
+    ``top``, each next one a step below, each with the note that says which fact settles it."""
+    return [Candidate(code, int(top) - i, evidence, note) for i, (code, note) in enumerate(steps)]

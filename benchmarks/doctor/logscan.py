@@ -16,6 +16,7 @@ from dataclasses import dataclass
 _TSL = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?: ([IWEF]) (\S+?):\d+\] ?(.*)$")
 _ABSL = re.compile(r"^([IWEF])\d{4} \d\d:\d\d:[\d.]+\s+\d+ (\S+?):\d+\] ?(.*)$")
 _LEGACY = re.compile(r"^([IWEF]) (\S+?\.cc):\d+\] ?(.*)$")
+_QUOTE_MARK = re.compile(r"^(?:>\s?)+")
 
 HARMLESS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p, re.IGNORECASE)
@@ -32,6 +33,12 @@ HARMLESS: tuple[re.Pattern[str], ...] = tuple(
         r"rebuild TensorFlow with the appropriate compiler flags",
         r"All log messages before absl::InitializeLog\(\) is called",
         r"computation placer already registered",
+        r"Skipping the delay kernel|Delay kernel timed out",  # gpu_timer: timing accuracy only
+        r"layout failed: INVALID_ARGUMENT: Size of values",  # grappler's layout pass gave up
+        r"The caller indicates that this is not a failure",
+        r"libcupti",  # the profiler's library, not needed to compute
+        r"Registers are spilled to local memory",
+        r"exceeds 10% of free system memory",
         r"^GRAPHBENCH_PROBE_(RESULT|DRIVER) ",  # the probe's JSON payloads, not log messages
     )
 )
@@ -51,9 +58,9 @@ def parse_line(number: int, raw: str) -> LogLine:
     text = raw.rstrip("\r\n")
     stripped = text.strip()
     severity = source = ""
-    message = stripped
+    message = _QUOTE_MARK.sub("", stripped)  # a "> " markdown quote is not part of the line
     for pattern in (_TSL, _ABSL, _LEGACY):
-        m = pattern.match(stripped)
+        m = pattern.match(message)
         if m:
             severity, source, message = m.group(1), m.group(2), m.group(3)
             break
@@ -68,6 +75,7 @@ class ScannedLog:
         self.lines: tuple[LogLine, ...] = tuple(
             parse_line(i, raw) for i, raw in enumerate(text.splitlines(), start=1)
         )
+        self.memo: dict[str, object] = {}  # facts derived once per log (see logfacts)
 
     def find(self, *patterns: str, flags: int = re.IGNORECASE) -> list[LogLine]:
         """Non-harmless lines matching any pattern, in log order."""

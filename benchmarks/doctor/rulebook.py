@@ -1,32 +1,45 @@
-"""Run every rule, merge and rank their candidates, and word them as findings.
+"""Run every registered rule, merge and rank their candidates, and word them as findings.
 
 Pure: text and mappings in, findings out, so the same log and fingerprint always give the same
-diagnosis and the tests run in milliseconds.
+diagnosis and the tests run in milliseconds. The rules live in ``RULE_MODULES`` and register
+themselves with ``registry.rule``; ties between equal scores go to the catalog's order.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from typing import Any
 
-from benchmarks.doctor import rules_container, rules_device, rules_memory, rules_platform
 from benchmarks.doctor.catalog import CATALOG, ORDER
+from benchmarks.doctor.codes import Code, Level
 from benchmarks.doctor.findings import Candidate, Finding, confidence_for
 from benchmarks.doctor.logscan import ScannedLog, quote
-from benchmarks.doctor.signals import (
-    created_device_lines,
-    probe_gpu_failed_lines,
-    probe_gpu_ok_lines,
-)
+from benchmarks.doctor.registry import REGISTRY, Rule
+from benchmarks.doctor.signals import probe_gpu_failed_lines
+from benchmarks.doctor.success import success_lines
 from benchmarks.environment.view import FingerprintView
 
-MIN_SCORE = 12
+RULE_MODULES = (
+    "benchmarks.doctor.rules_build",
+    "benchmarks.doctor.rules_platform",
+    "benchmarks.doctor.rules_container",
+    "benchmarks.doctor.rules_memory",
+    "benchmarks.doctor.rules_device",
+    "benchmarks.doctor.rules_others",
+)
 MAX_FINDINGS = 6
-RULES = rules_platform.RULES + rules_container.RULES + rules_memory.RULES + rules_device.RULES
+
+
+def rules() -> tuple[Rule, ...]:
+    """Every registered rule (importing the rule modules registers them)."""
+    for name in RULE_MODULES:
+        importlib.import_module(name)
+    return tuple(REGISTRY.values())
 
 
 def _merge(candidates: list[Candidate]) -> list[Candidate]:
-    by_code: dict[str, Candidate] = {}
+    by_code: dict[Code, Candidate] = {}
     for cand in candidates:
         old = by_code.get(cand.code)
         if old is None:
@@ -40,13 +53,25 @@ def _merge(candidates: list[Candidate]) -> list[Candidate]:
 
 
 def _health(log: ScannedLog, failures: list[Candidate]) -> Candidate | None:
-    created = created_device_lines(log)
-    ok = probe_gpu_ok_lines(log)
-    if not (created or ok) or probe_gpu_failed_lines(log):
+    """``healthy`` at the success lines' level, or capped at POSSIBLE while a failure of a
+    known class stands: one that rests on a fact, or on a line after the last success line
+    (an error before a clear success was outlived by it; TF went on to use the GPU)."""
+    level, ok = success_lines(log)
+    if not ok or probe_gpu_failed_lines(log):
         return None
-    strong_failure = any(c.score >= 45 for c in failures)
-    score = 50 if strong_failure else 85
-    return Candidate("healthy", score, quote(created + ok))
+    last_ok = ok[-1].number if level >= Level.CLEAR else 0
+    standing = [c for c in failures if c.score >= Level.POSSIBLE and _after(log, c, last_ok)]
+    if standing and level < Level.LIKELY:
+        return None  # a device enumerated is no answer to a failure that stands
+    score = min(level, Level.POSSIBLE) if standing else level
+    return Candidate(Code.HEALTHY, score, quote(ok))
+
+
+def _after(log: ScannedLog, cand: Candidate, line_number: int) -> bool:
+    """Whether any of the candidate's evidence is a fact or a line at or after ``line_number``
+    (a success line can itself be the evidence: a device created with 69 MB)."""
+    where = {ln.text: ln.number for ln in log.lines}
+    return any(where.get(ev, line_number) >= line_number for ev in cand.evidence)
 
 
 def _unexplained(log: ScannedLog) -> Candidate:
@@ -54,7 +79,7 @@ def _unexplained(log: ScannedLog) -> Candidate:
     evidence = quote(sorted(set(problems), key=lambda ln: ln.number), limit=5)
     if not evidence:
         evidence = ("no GPU device was created and no known failure signature was found",)
-    return Candidate("unexplained", 50, evidence)
+    return Candidate(Code.UNEXPLAINED, Level.POSSIBLE, evidence)
 
 
 def diagnose(
@@ -70,12 +95,12 @@ def diagnose(
     """
     log = ScannedLog(log_text)
     facts = FingerprintView(fingerprint, context)
-    candidates = _merge([c for rule in RULES for c in rule(log, facts)])
-    failures = [c for c in candidates if c.score >= MIN_SCORE]
+    candidates = _merge([c for r in rules() for c in r.run(log, facts)])
+    failures = [c for c in candidates if c.score > Level.RULED_OUT]
     health = _health(log, failures)
     if health is not None:
         failures.append(health)
-    elif not any(c.score >= 45 for c in failures):
+    elif not any(c.score >= Level.POSSIBLE for c in failures):
         failures.append(_unexplained(log))
     failures = _merge(failures)
     failures.sort(key=lambda c: (-c.score, ORDER.index(c.code)))
@@ -86,7 +111,7 @@ def _finding(cand: Candidate) -> Finding:
     entry = CATALOG[cand.code]
     explanation = entry.explanation + (f" {cand.note}" if cand.note else "")
     return Finding(
-        code=cand.code,
+        code=cand.code.value,
         title=entry.title,
         confidence=confidence_for(cand.score),
         evidence=cand.evidence,

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import re
 
+from benchmarks.doctor.codes import Code, Level, raised
 from benchmarks.doctor.findings import Candidate, fact
-from benchmarks.doctor.logscan import ScannedLog, quote
+from benchmarks.doctor.logfacts import slow_start
+from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
+from benchmarks.doctor.registry import rule
 from benchmarks.doctor.signals import (
     code_lines,
     created_device_lines,
@@ -15,42 +18,81 @@ from benchmarks.doctor.signals import (
 )
 from benchmarks.environment.view import FingerprintView, Gpu
 
+SLOW_START_S = 120.0  # a first op this much later than the device is not a normal start
 
+
+@rule(Code.GPU_FELL_OFF_BUS_HW_FAULT)
 def hardware_fault(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """Xid 79 and friends: the GPU fell off the bus."""
     lines = log.find(
         r"fallen off the bus",
-        r"Xid \([^)]*\): 79\b",
+        r"Xid \([^)]*\): (79|62|119)\b",
         r"GPU is lost",
         r"Unable to determine the device handle for GPU",
         r"RmInitAdapter failed",
         r"Surprise Down",
     )
-    score, ev = (90 if lines else 0), list(quote(lines))
+    score, ev = (Level.DECISIVE if lines else 0), list(quote(lines))
     err = facts.nvidia_error() or ""
     if "GPU is lost" in err or "Unable to determine the device handle" in err:
-        score = 92
+        score = Level.DECISIVE
         ev.append(fact("nvidia.error", err))
-    return [Candidate("gpu_fell_off_bus_hw_fault", score, tuple(ev))] if score else []
+    return [Candidate(Code.GPU_FELL_OFF_BUS_HW_FAULT, score, tuple(ev))] if score else []
 
 
+@rule(Code.ECC_UNCORRECTABLE)
 def ecc(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """An uncorrectable ECC error poisoned the GPU."""
     lines = log.find(
         r"CUDA_ERROR_ECC_UNCORRECTABLE",
         r"uncorrectable ECC error",
+        r"Double Bit ECC Error",
         r"Xid \([^)]*\): (48|63|64|94|95)\b",
     )
-    score, ev = (90 if lines else 0), list(quote(lines))
+    score, ev = (Level.DECISIVE if lines else 0), list(quote(lines))
     for gpu in facts.gpus():
         ecc_info = gpu.get("ecc")
         if isinstance(ecc_info, dict) and (ecc_info.get("uncorrected_volatile") or 0) > 0:
-            score = max(score, 60) if not score else 95
+            score = max(score, Level.PROBABLE) if not score else Level.CERTAIN
             ev.append(fact(gpu.path("ecc.uncorrected_volatile"), ecc_info["uncorrected_volatile"]))
-    return [Candidate("ecc_uncorrectable", score, tuple(ev))] if score else []
+    return [Candidate(Code.ECC_UNCORRECTABLE, score, tuple(ev))] if score else []
 
 
+@rule(Code.COMPUTE_CAPABILITY_BELOW_MINIMUM)
 def capability_below_minimum(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
-    lines = log.find(r"Ignoring visible gpu device .* minimum required Cuda capability")
-    return [Candidate("compute_capability_below_minimum", 93, quote(lines))] if lines else []
+    """TensorFlow ignores a GPU below its minimum compute capability."""
+    lines = log.find(
+        r"Ignoring (visible )?gpu device .* minimum required Cuda capability",
+        r"Ignoring (visible )?gpu device .*with Cuda compute capability",
+        r"PyTorch no longer supports this GPU because it is too old",
+        r"Ignoring gpu device .* minimum required",
+        r"minimum (cuda|compute) capability (supported|required).* is \d",
+        r"(does not|no longer) supports? (devices|GPUs) with compute capability",
+        r"requires (CUDA )?compute capability \d\.\d or (higher|newer)",
+    )
+    lines += [ln for ln in _pytorch_arch(log) if not _pytorch_too_new(log, ln)]
+    return (
+        [Candidate(Code.COMPUTE_CAPABILITY_BELOW_MINIMUM, Level.CERTAIN, quote(lines))]
+        if lines
+        else []
+    )
+
+
+_PYTORCH_ARCH = r"with CUDA capability sm_(\d+) is not compatible with the current PyTorch"
+
+
+def _pytorch_arch(log: ScannedLog) -> list[LogLine]:
+    return log.find(_PYTORCH_ARCH)
+
+
+def _pytorch_too_new(log: ScannedLog, line: LogLine) -> bool:
+    """PyTorch's message serves both ways: below its oldest or above its newest sm_ (the
+    supported list follows on the same or the next lines)."""
+    m = re.search(_PYTORCH_ARCH, line.text)
+    after = " ".join(ln.text for ln in log.lines[line.number : line.number + 2])
+    listed = line.text.split("compatible", 1)[-1] + " " + after
+    built = [int(s) for s in re.findall(r"\bsm_(\d+)", listed)]
+    return m is not None and (not built or int(m.group(1)) > max(built))
 
 
 def _cc(gpu: Gpu) -> tuple[int, int] | None:
@@ -58,31 +100,46 @@ def _cc(gpu: Gpu) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
+@rule(Code.NO_KERNEL_IMAGE_FOR_ARCH)
 def kernel_image(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """No kernels for this architecture: PTX JIT or an invalid image."""
     errors = log.find(
         r"device kernel image is invalid",
         r"no kernel image is available for execution on the device",
         r"CUDA_ERROR_NO_BINARY_FOR_GPU",
         r"CUDA_ERROR_INVALID_IMAGE",
+        r"invalid device function",  # cudaErrorInvalidDeviceFunction: no kernel for this sm_
     )
+    errors += [ln for ln in _pytorch_arch(log) if _pytorch_too_new(log, ln)]
     jit = log.find(r"CUDA kernels will be jit-compiled from PTX")
-    score = 88 if errors else (70 if jit else 0)
+    score = Level.STRONG if errors else (Level.LIKELY if jit else 0)
     ev = list(quote(errors + jit))
     elapsed = facts.probe_elapsed_s()
     note = ""
     if elapsed is not None and elapsed > 120 and created_device_lines(log):
-        score = max(score, 55)
+        score = max(score, Level.PROBABLE)
         ev.append(f"context.probe_elapsed_s = {elapsed:.0f} (minutes to a first matmul: PTX JIT)")
+    created = created_device_lines(log)
+    paused = slow_start(log, created[0], SLOW_START_S) if created else None
+    if paused:
+        line, gap = paused
+        score = max(score, Level.PROBABLE)
+        ev += [created[0].text, line.text, f"{gap:.0f} s between these two lines"]
+        note = (
+            "The GPU came up, but its first GPU work came minutes later: typically PTX JIT "
+            "compilation for an architecture the build has no kernels for (degraded, not "
+            "healthy: every fresh process pays it again unless the JIT cache is kept)."
+        )
     slow = log.find(r"graphbench-probe: probe: (slow start|timed out after)")
     if slow:
-        score = max(score, 50)
+        score = max(score, Level.POSSIBLE)
         ev += quote(slow, 1)
         note = (
             "A start that takes minutes (or runs past the probe timeout) is typically PTX JIT "
             "compilation; a hung driver is the other possibility (look for Xid in dmesg)."
         )
     if facts.ctx.get("timed_out") is True and not slow:
-        score = max(score, 50)
+        score = max(score, Level.POSSIBLE)
         ev.append("context.timed_out = True")
     if not score:
         return []
@@ -90,72 +147,81 @@ def kernel_image(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     for gpu in facts.gpus():
         cc = _cc(gpu)
         if cc and built and cc not in built and cc > max(built):
-            score = min(score + 5, 95)
+            score = raised(score)
             ev.append(
                 fact(gpu.path("compute_capability"), f"{cc[0]}.{cc[1]}")
                 + f" > newest in build ({max(built)[0]}.{max(built)[1]})"
             )
-    return [Candidate("no_kernel_image_for_arch", score, tuple(ev), note)]
+    return [Candidate(Code.NO_KERNEL_IMAGE_FOR_ARCH, score, tuple(ev), note)]
 
 
+@rule(Code.FORK_AFTER_CUDA_INIT)
 def fork_after_init(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
-    lines = log.find(
-        r"CUDA_ERROR_NOT_INITIALIZED",
+    """CUDA used in a child forked after CUDA was initialised."""
+    lines = code_lines(log, 3) + log.find(
         r"Cannot re-initialize CUDA in forked subprocess",
-        r"implicit initialization on GPU:\d+ failed\. Status: initialization error",
-        r"UNKNOWN ERROR \(3\)",
+        r"\bcu\w+ failed: initialization error",  # PyCUDA: "<call> failed: <result string>"
     )
     if not lines:
         return []
-    score, ev = 68, list(quote(lines))
+    score, ev = Level.LIKELY, list(quote(lines))
     method = facts.start_method()
     if method == "fork":
-        score = 92
+        score = Level.DECISIVE
         ev.append("context.start_method = fork")
     elif method == "spawn":
-        score = 25
+        score = Level.WEAK
         ev.append("context.start_method = spawn")
-    return [Candidate("fork_after_cuda_init", score, tuple(ev))]
+    return [Candidate(Code.FORK_AFTER_CUDA_INIT, score, tuple(ev))]
 
 
+@rule(Code.XLA_TOOLCHAIN_MISSING)
 def xla_toolchain(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """XLA cannot find ptxas or libdevice."""
     lines = log.find(
         r"Can't find libdevice directory",
         r"libdevice not found at",
         r"Couldn't invoke ptxas",
         r"Couldn't get ptxas version",
         r"ptxas.*(not found|No such file)",
+        r"(Couldn't|Unable to|could not) find ptxas",
+        r"Failed to launch ptxas",
+        r"libdevice(\.10\.bc)? (not found|is missing)",
         r"JIT compilation failed",
     )
-    return [Candidate("xla_toolchain_missing", 88, quote(lines))] if lines else []
+    return [Candidate(Code.XLA_TOOLCHAIN_MISSING, Level.STRONG, quote(lines))] if lines else []
 
 
+@rule(Code.UVM_DEVICE_NODE_OR_SUSPEND)
 def uvm_or_suspend(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """cuInit unknown error: /dev/nvidia-uvm missing, not accessible, or after suspend."""
     init_unknown = [
         ln for ln in cuinit_lines(log) if re.search(r"CUDA_ERROR_UNKNOWN|-> 999 ", ln.text)
     ]
     other = log.find(r"\(30 vs\. 0\)", r"error code: 30\b", r"/dev/nvidia-uvm")
     if not (init_unknown or other):
         return []
-    score, ev = 62, list(quote(init_unknown + other))
+    score, ev = Level.PROBABLE, list(quote(init_unknown + other))
     nodes = facts.device_nodes()
     if nodes is not None:
         uvm = facts.node("/dev/nvidia-uvm")
         if uvm is None:
-            score = 93
+            score = Level.CERTAIN
             ev.append("nvidia.device_nodes: /dev/nvidia-uvm missing")
         elif not (uvm.get("readable") and uvm.get("writable")):
-            score = 92
+            score = Level.DECISIVE
             ev.append(fact("nvidia.device_nodes[/dev/nvidia-uvm].mode", uvm.get("mode")))
         else:
-            score = 25
+            score = Level.WEAK
             ev.append("nvidia.device_nodes: /dev/nvidia-uvm present and rw")
-    return [Candidate("uvm_device_node_or_suspend", score, tuple(ev))]
+    return [Candidate(Code.UVM_DEVICE_NODE_OR_SUSPEND, score, tuple(ev))]
 
 
+@rule(Code.MIG_MISCONFIGURED)
 def mig(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """MIG enabled without a usable MIG device."""
     lines = log.find(r"No MIG devices found", r"MIG M\.: Enabled")
-    score, ev = (70 if lines else 0), list(quote(lines))
+    score, ev = (Level.LIKELY if lines else 0), list(quote(lines))
     failing = bool(code_lines(log, 100)) or bool(
         log.find(r"no supported devices found for platform CUDA")
     )
@@ -165,24 +231,12 @@ def mig(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
             devices = gpu.get("mig_devices") or []
             ev.append(fact(gpu.path("mig_mode.current"), True))
             if not devices and (failing or score):
-                score = 93
+                score = Level.CERTAIN
                 ev.append(f"{gpu.path('mig_devices')}: none created")
             elif failing:
-                score = max(score, 70)
+                score = max(score, Level.LIKELY)
     cvd = facts.env("CUDA_VISIBLE_DEVICES") or ""
     if cvd.count("MIG-") > 1 and failing:
-        score = max(score, 85)
+        score = max(score, Level.STRONG)
         ev.append(fact("env.CUDA_VISIBLE_DEVICES", cvd) + " (several MIG devices)")
-    return [Candidate("mig_misconfigured", score, tuple(ev))] if score else []
-
-
-RULES = (
-    hardware_fault,
-    ecc,
-    capability_below_minimum,
-    kernel_image,
-    fork_after_init,
-    xla_toolchain,
-    uvm_or_suspend,
-    mig,
-)
+    return [Candidate(Code.MIG_MISCONFIGURED, score, tuple(ev))] if score else []

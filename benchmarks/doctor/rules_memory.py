@@ -10,8 +10,16 @@ from __future__ import annotations
 
 import re
 
-from benchmarks.doctor.findings import Candidate, fact
+from benchmarks.doctor.codes import Code, Level
+from benchmarks.doctor.findings import Candidate, checklist, fact
+from benchmarks.doctor.logfacts import (
+    VGPU_NAME,
+    smi_compute_modes,
+    smi_gpu_names,
+    smi_memory_full,
+)
 from benchmarks.doctor.logscan import ScannedLog, quote
+from benchmarks.doctor.registry import rule
 from benchmarks.doctor.signals import code_lines, created_memory_mb
 from benchmarks.environment.view import FingerprintView, Gpu
 
@@ -35,7 +43,15 @@ def _is_vgpu(gpu: Gpu) -> bool:
     )
 
 
+@rule(
+    Code.VGPU_UNLICENSED,
+    Code.EXCLUSIVE_COMPUTE_MODE,
+    Code.DRIVER_MISSING_OR_NOT_LOADED,
+    Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS,
+    Code.UNEXPLAINED,
+)
 def busy_or_unavailable(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """Error 46 / 216: the GPU is listed but refuses a context."""
     e46 = code_lines(log, 46)
     e216 = log.find(
         r"CONTEXT_ALREADY_IN_USE", r"\(0 vs\. 216\)", r"creating context when one is currently"
@@ -45,60 +61,59 @@ def busy_or_unavailable(log: ScannedLog, facts: FingerprintView) -> list[Candida
     ev = quote(e46 + e216)
     gpus = facts.gpus()
     if not gpus:
-        ex = 85 if e216 else 50
+        ex = Level.STRONG if e216 else Level.POSSIBLE
         vgpu_hint = log.find(
             r"License Status\s*:\s*Unlicensed", r"name: GRID ", r"name: NVIDIA \w+-\d+[QC]\b"
-        )
+        ) + [line for name, line in smi_gpu_names(log) if re.search(VGPU_NAME, f"GRID {name}")]
         if vgpu_hint:
-            vg = 90 if "nlicensed" in vgpu_hint[0].text else 70
+            vg = Level.DECISIVE if "nlicensed" in vgpu_hint[0].text else Level.LIKELY
             return [
-                Candidate("vgpu_unlicensed", vg, quote(e46 + vgpu_hint)),
-                Candidate("exclusive_compute_mode", 40, ev),
+                Candidate(Code.VGPU_UNLICENSED, vg, quote(e46 + vgpu_hint)),
+                Candidate(Code.EXCLUSIVE_COMPUTE_MODE, Level.HINT, ev),
             ]
-        return [
-            Candidate(
-                "exclusive_compute_mode",
-                ex,
-                ev,
+        seen = _seen_in_smi(log, ev)
+        if any(c.score >= Level.POSSIBLE for c in seen):
+            return seen
+        steps = [
+            (
+                Code.EXCLUSIVE_COMPUTE_MODE,
                 "Check first: nvidia.gpus[*].compute_mode (`nvidia-smi -q -d COMPUTE`); "
                 "Exclusive_Process/Prohibited with another process on the GPU settles it.",
             ),
-            Candidate(
-                "vgpu_unlicensed",
-                46,
-                ev,
-                "Check second: is this a vGPU guest (`nvidia-smi -q`: Virtualization Mode VGPU, "
-                "vGPU License Status)? 'Unlicensed' settles it.",
+            (
+                Code.VGPU_UNLICENSED,
+                "Check second: is this a vGPU guest (`nvidia-smi -q`: Virtualization Mode "
+                "VGPU, vGPU License Status)? 'Unlicensed' settles it.",
             ),
-            Candidate(
-                "driver_missing_or_not_loaded",
-                42,
-                ev,
+            (
+                Code.DRIVER_MISSING_OR_NOT_LOADED,
                 "Check third: does nvidia-smi work? If it fails or a driver reinstall is "
                 "pending, the driver install is broken.",
             ),
-            Candidate(
-                "gpu_memory_held_by_other_process",
-                40,
-                ev,
+            (
+                Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS,
                 "Check fourth: memory.used close to memory.total with other PIDs "
-                "(`nvidia-smi --query-compute-apps=pid,used_memory --format=csv`) settles it.",
+                "(`nvidia-smi --query-compute-apps=pid,used_memory --format=csv`) "
+                "settles it.",
             ),
         ]
+        if seen:  # nvidia-smi shows compute mode Default: exclusive mode is ruled out
+            return seen + checklist(Level.POSSIBLE, ev, steps[1:])
+        return checklist(ex, ev, steps)
     out: list[Candidate] = []
-    ex_score, ex_ev = 8, list(ev)
-    vg_score, vg_ev = 5, list(ev)
-    mem_score, mem_ev = 8, list(ev)
+    ex_score, ex_ev = Level.RULED_OUT, list(ev)
+    vg_score, vg_ev = Level.RULED_OUT, list(ev)
+    mem_score, mem_ev = Level.RULED_OUT, list(ev)
     for gpu in gpus:
         mode = gpu.get("compute_mode")
         foreign = _foreign(gpu)
         if mode in EXCLUSIVE_MODES:
             ex_ev.append(fact(gpu.path("compute_mode"), mode))
             if foreign or mode == "Prohibited":
-                ex_score = max(ex_score, 95)
+                ex_score = max(ex_score, Level.CERTAIN)
                 ex_ev += foreign
             else:
-                ex_score = max(ex_score, 78)
+                ex_score = max(ex_score, Level.CLEAR)
                 ex_ev.append(
                     f"{gpu.path('processes')}: none visible (another context in this "
                     "process, or a PID namespace hiding the owner)"
@@ -106,36 +121,36 @@ def busy_or_unavailable(log: ScannedLog, facts: FingerprintView) -> list[Candida
         elif mode == "Default":
             ex_ev.append(fact(gpu.path("compute_mode"), "Default"))
         if e216:
-            ex_score = max(ex_score, 85)
+            ex_score = max(ex_score, Level.STRONG)
         if _is_vgpu(gpu):
             lic = str(gpu.get("vgpu_license") or "")
             vg_ev.append(fact(gpu.path("virtualization_mode"), gpu.get("virtualization_mode")))
             vg_ev.append(fact(gpu.path("vgpu_license"), lic or None))
-            vg_score = max(vg_score, 95 if "unlicensed" in lic.lower() else 30)
+            vg_score = max(vg_score, Level.CERTAIN if "unlicensed" in lic.lower() else Level.WEAK)
         frac = gpu.memory_fraction_used()
         if frac is not None and frac >= 0.9:
             mem_ev.append(f"{gpu.path('memory_used_bytes')} / memory_total_bytes = {frac:.0%} used")
-            mem_score = max(mem_score, 92 if foreign else 70)
+            mem_score = max(mem_score, Level.DECISIVE if foreign else Level.LIKELY)
             mem_ev += foreign
     out += [
-        Candidate("exclusive_compute_mode", ex_score, tuple(ex_ev)),
-        Candidate("vgpu_unlicensed", vg_score, tuple(vg_ev)),
-        Candidate("gpu_memory_held_by_other_process", mem_score, tuple(mem_ev)),
+        Candidate(Code.EXCLUSIVE_COMPUTE_MODE, ex_score, tuple(ex_ev)),
+        Candidate(Code.VGPU_UNLICENSED, vg_score, tuple(vg_ev)),
+        Candidate(Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS, mem_score, tuple(mem_ev)),
     ]
     if facts.nvidia_ok() is False:
         out.append(
             Candidate(
-                "driver_missing_or_not_loaded",
-                60,
+                Code.DRIVER_MISSING_OR_NOT_LOADED,
+                Level.PROBABLE,
                 (*ev, fact("nvidia.error", facts.nvidia_error())),
                 "nvidia-smi/NVML itself fails: the driver install is broken.",
             )
         )
-    if max(ex_score, vg_score, mem_score) < 45 and facts.nvidia_ok() is not False:
+    if max(ex_score, vg_score, mem_score) < Level.POSSIBLE and facts.nvidia_ok() is not False:
         out.append(
             Candidate(
-                "unexplained",
-                60,
+                Code.UNEXPLAINED,
+                Level.PROBABLE,
                 (*ev, "compute_mode Default, no foreign processes, not a vGPU, memory free"),
                 "Error 46 with every known cause ruled out: the GPU or driver is in a bad "
                 "state. Look for Xid in `dmesg`, check nvidia-persistenced, reset or reboot.",
@@ -144,7 +159,25 @@ def busy_or_unavailable(log: ScannedLog, facts: FingerprintView) -> list[Candida
     return out
 
 
+def _seen_in_smi(log: ScannedLog, ev: tuple[str, ...]) -> list[Candidate]:
+    """Error 46 read with nvidia-smi's table in the same log: its compute mode and memory."""
+    modes, full = smi_compute_modes(log), smi_memory_full(log)
+    out: list[Candidate] = []
+    exclusive = [line for mode, line in modes if mode != "Default"]
+    if exclusive:
+        out.append(Candidate(Code.EXCLUSIVE_COMPUTE_MODE, Level.CLEAR, ev + quote(exclusive, 1)))
+    elif modes:
+        out.append(Candidate(Code.EXCLUSIVE_COMPUTE_MODE, Level.WEAK, ev + quote([modes[0][1]])))
+    if full:
+        out.append(
+            Candidate(Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS, Level.LIKELY, ev + quote(full, 1))
+        )
+    return out
+
+
+@rule(Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS)
 def memory_held(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """Context creation or the allocator ran out of memory held by others."""
     oom = log.find(
         r"implicit initialization on GPU:\d+ failed\. Status: out of memory",
         r"cuDevicePrimaryCtxRetain: CUDA_ERROR_OUT_OF_MEMORY",
@@ -152,12 +185,12 @@ def memory_held(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"failed to allocate .* from device: CUDA_ERROR_OUT_OF_MEMORY",
         r"driver: cuDevicePrimaryCtxRetain.* -> 2 CUDA_ERROR_OUT_OF_MEMORY",
     )
-    score, ev = (72 if oom else 0), list(quote(oom))
+    score, ev = (Level.LIKELY if oom else 0), list(quote(oom))
     gpus = facts.gpus()
     for line, mb in created_memory_mb(log):
         total = max((g.get("memory_total_bytes") or 0 for g in gpus), default=0)
-        if (total and mb * 2**20 < 0.25 * total) or (not total and mb < 1024):
-            score = max(score, 70)
+        if (total and mb * 2**Level.DOUBTFUL < 0.25 * total) or (not total and mb < 1024):
+            score = max(score, Level.LIKELY)
             ev.append(line.text)
             if total:
                 ev.append(
@@ -170,40 +203,40 @@ def memory_held(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         foreign = _foreign(gpu)
         frac = gpu.memory_fraction_used()
         if foreign:
-            score = 93
+            score = Level.CERTAIN
             ev += foreign
         if frac is not None:
             ev.append(f"{gpu.path('memory_used_bytes')} / memory_total_bytes = {frac:.0%} used")
             if frac < 0.5 and not foreign:
-                score = min(score, 30)
-    return [Candidate("gpu_memory_held_by_other_process", score, tuple(ev))]
+                score = min(score, Level.WEAK)
+    return [Candidate(Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS, score, tuple(ev))]
 
 
+@rule(Code.TF_ALLOCATOR_OOM_HANDLE_FAILURE)
 def allocator_handles(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """TensorFlow's pre-allocation starved cuDNN/cuBLAS handles."""
     lines = log.find(
         r"Could not create cudnn handle: "
         r"CUDNN_STATUS_(INTERNAL_ERROR|NOT_INITIALIZED|ALLOC_FAILED)",
         r"failed to create cublas handle",
         r"Failed to get convolution algorithm",
         r"DNN library initialization failed",
+        r"Blas (GEMM|xGEMM|SGEMM) launch failed",
     )
     if not lines or log.find(r"possibly insufficient driver version", r"Loaded runtime CuDNN"):
         return []
-    score, ev = 75, list(quote(lines))
+    score, ev = Level.CLEAR, list(quote(lines))
     m = log.search(r"Memory usage: (\d+) bytes free, (\d+) bytes total")
     if m and int(m.group(2)) and int(m.group(1)) / int(m.group(2)) < 0.1:
-        score = 85
+        score = Level.STRONG
         ev.append(m.group(0))
     for gpu in facts.gpus():
         if _foreign(gpu):
-            score = 40
+            score = Level.HINT
         elif gpu.raw.get("processes"):
-            score = max(score, 90)
+            score = max(score, Level.DECISIVE)
             ev.append(f"{gpu.path('processes')}: only our own process holds memory")
     if (facts.env("TF_FORCE_GPU_ALLOW_GROWTH") or "").lower() == "true":
-        score = min(score, 45)
+        score = min(score, Level.POSSIBLE)
         ev.append(fact("env.TF_FORCE_GPU_ALLOW_GROWTH", "true"))
-    return [Candidate("tf_allocator_oom_handle_failure", score, tuple(ev))]
-
-
-RULES = (busy_or_unavailable, memory_held, allocator_handles)
+    return [Candidate(Code.TF_ALLOCATOR_OOM_HANDLE_FAILURE, score, tuple(ev))]

@@ -21,15 +21,26 @@ _RUNTIME_ALIASES: dict[int, tuple[str, ...]] = {
     3: ("cudaErrorInitializationError",),
     35: ("cudaErrorInsufficientDriver", "CUDA driver version is insufficient"),
     46: ("cudaErrorDevicesUnavailable", "busy or unavailable"),
-    100: ("cudaErrorNoDevice",),
+    100: (
+        "cudaErrorNoDevice",
+        r"\bno CUDA-capable device is detected",
+        r"\(38 vs\. 0\)",  # CUDA <= 10 runtime numbered it 38
+        r"No CUDA GPUs are available",  # PyTorch
+    ),
     999: ("cudaErrorUnknown", r"\(30 vs\. 0\)", r"error code: 30\b"),
 }
+
+
+# Result strings specific enough to name their code without a prefix.
+_DISTINCT_STRINGS = (46, 100, 200, 209, 214, 216, 222, 802, 803, 804)
 
 
 def code_patterns(code: int) -> list[str]:
     pats = [rf"UNKNOWN ERROR \({code}\)", rf"\({code} vs\. 0\)", rf"\(0 vs\. {code}\)"]
     pats.append(rf"cuda runtime error \({code}\)")
     pats.append(rf"-> {code} ")
+    pats.append(rf"CUDA failure {code}\b")  # onnxruntime
+    pats.append(rf"\(code {code}, ERROR_")  # Julia's CUDA.jl
     name = CURESULT_NAMES.get(code)
     if name:
         pats.append(rf"\b{name}\b")
@@ -37,6 +48,8 @@ def code_patterns(code: int) -> list[str]:
     text = CURESULT_STRINGS.get(code)
     if text and code not in (0, 999):
         pats.append(rf"Status: {re.escape(text)}")
+    if text and code in _DISTINCT_STRINGS:  # CuPy, PyCUDA, Caffe print the string alone
+        pats.append(re.escape(text))
     return pats
 
 

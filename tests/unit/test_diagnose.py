@@ -84,10 +84,13 @@ def test_harmless_lines_never_yield_a_failure() -> None:
     assert _codes(findings) == ["healthy"]
     assert findings[0].confidence == "high"
     alone = diagnose(HARMLESS)
-    assert all(f.code in ("unexplained",) for f in alone), _codes(alone)
+    # The noise includes a NUMA read, printed only once a device was enumerated: at most a
+    # medium-confidence "healthy", never a failure, and no failure quotes a harmless line.
+    assert all(f.code in ("unexplained", "healthy") for f in alone), _codes(alone)
+    assert all(f.confidence != "high" for f in alone)
     for f in alone:
         for ev in f.evidence:
-            assert ev not in HARMLESS
+            assert f.code == "healthy" or ev not in HARMLESS
 
 
 LOG46 = "exclusive_compute_mode/tf221_probe_runtime_init_46.log"

@@ -1,0 +1,308 @@
+"""Facts that a log states about itself: platform, TensorFlow version, device-list answers,
+nvidia-smi's own view, and timestamps (pure).
+
+A user's paste rarely comes with a fingerprint, but it often says enough: a ``C:\\`` path or a
+``.dll`` name (native Windows), ``/Users/`` or ``macosx`` (macOS), the TensorFlow version in a
+wheel or path name, a printed ``[]`` after ``list_physical_devices('GPU')``, or an nvidia-smi
+table with the GPU's name, compute mode and MIG column. The rules read these through the helpers
+here so that every rule reads a fact the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from benchmarks.doctor.logscan import LogLine, ScannedLog
+
+WINDOWS = (
+    r"\b[A-Z]:\\",
+    r"\b\w+64_\d+\.dll\b",
+    r"\bnvcuda\.dll\b",
+    r"\bwin_amd64\b",
+    r"\bwin32\b",
+    r"\bWindows (10|11|Server)\b",
+    r"\\site-packages\\",
+    r"^PS [A-Z]:",
+)
+MACOS = (
+    r"(^|[\s'\"(])/Users/[^/\s]+/",
+    r"\bdarwin\b",
+    r"\bmacosx?_\d",
+    r"\bmacOS\b",
+    r"\bApple M\d\b",
+    r"\btensorflow-macos\b",
+    r"/opt/homebrew/",
+)
+# Lines that show TensorFlow (or another CUDA program) tried to reach CUDA at all.
+CUDA_ATTEMPT = (
+    r"dso_loader",
+    r"cuda_(driver|diagnostics|platform|executor|gpu_executor|blas|dnn|fft)\.cc",
+    r"cudart_stub",
+    r"gpu_(device|init)\.cc",
+    r"cuInit",
+    r"libcuda",
+    r"nvcuda",
+    r"Could not load dynamic library",
+    r"\bCUDA_ERROR_\w+",
+    r"\bcudaError\w+",
+    r"CUDA (driver|runtime) (version|error)",
+)
+
+_QUESTION = (
+    r"list_physical_devices|list_local_devices|list_logical_devices|get_visible_devices|"
+    r"is_gpu_available|gpu_device_name|get_available_gpus|\bgpus\b|\bGPUs?\b"
+)
+_PROMPT = re.compile(r"^(?:>\s?)*(?:>>>\s*|Out\[\d+\]:\s*|\$\s*|[`'\"]+)?")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A printed answer about GPUs: ``gpu`` (one is usable), ``no_gpu`` (none listed) or
+    ``no_cuda_build`` (the build says it has no CUDA)."""
+
+    kind: str
+    line: LogLine
+
+
+def _bare(text: str) -> str:
+    return _PROMPT.sub("", text.strip()).strip().strip("`'\"").strip()
+
+
+def _asked_before(log: ScannedLog, index: int, pattern: str, reach: int = 3) -> bool:
+    lines = log.lines[max(0, index - reach) : index]
+    return any(re.search(pattern, ln.text) for ln in lines)
+
+
+def device_answers(log: ScannedLog) -> list[Answer]:
+    """Device lists, counts and True/False answers that a user's script printed."""
+    cached = log.memo.get("device_answers")
+    if isinstance(cached, list):
+        return cached
+    answers = _device_answers(log)
+    log.memo["device_answers"] = answers
+    return answers
+
+
+def _device_answers(log: ScannedLog) -> list[Answer]:
+    out: list[Answer] = []
+    has_gpu_entry = False
+    cpu_only_lists: list[LogLine] = []
+    for i, line in enumerate(log.lines):
+        text = line.text
+        bare = _bare(text)
+        commented = _comment_answer(bare)
+        if commented is not None:
+            out.append(Answer(commented, line))
+        elif re.search(r"physical_device:GPU:\d|device_type: \"GPU\"|name: \"/device:GPU:\d", text):
+            has_gpu_entry = True
+            out.append(Answer("gpu", line))
+        elif re.search(r"(CudaDevice|GpuDevice|\bcuda|\bgpu)\(id=\d+", text):
+            out.append(Answer("gpu", line))
+        elif re.search(r"physical_device:CPU:\d|device_type: \"CPU\"|\bCpuDevice\(id=", text):
+            cpu_only_lists.append(line)
+        elif bare == "[]" and _asked_before(log, i + 1, _QUESTION, reach=4):
+            out.append(Answer("no_gpu", line))
+        elif m := re.search(r"(?:Num(?:ber of)? GPUs?(?: Available)?|GPUs? count)\W*(\d+)", text):
+            out.append(Answer("gpu" if int(m.group(1)) else "no_gpu", line))
+        elif m := re.search(r"GPU available:\s*(True|False)", text):
+            out.append(Answer("gpu" if m.group(1) == "True" else "no_gpu", line))
+        elif re.search(r"Default GPU Device:\s*/device:GPU:\d", text):
+            out.append(Answer("gpu", line))
+        elif re.search(
+            r"GPU is NOT AVAILABLE|No GPU/TPU found|no GPU found|Device mapping: no known devices",
+            text,
+            re.IGNORECASE,
+        ):
+            out.append(Answer("no_gpu", line))
+        elif re.fullmatch(r"/device:GPU:\d+", bare) and _asked_before(
+            log, i + 1, "gpu_device_name"
+        ):
+            out.append(Answer("gpu", line))
+        elif re.fullmatch(r"\d+", bare) and _asked_before(log, i + 1, r"cuda\.device_count\(", 2):
+            out.append(Answer("gpu" if int(bare) else "no_gpu", line))
+        elif bare in ("True", "False"):
+            if _asked_before(log, i + 1, _BUILT_WITH_CUDA, reach=3):
+                if bare == "False":
+                    out.append(Answer("no_cuda_build", line))
+            elif _asked_before(log, i + 1, r"is_gpu_available|cuda\.is_available", reach=3):
+                out.append(Answer("gpu" if bare == "True" else "no_gpu", line))
+    if cpu_only_lists and not has_gpu_entry:
+        out.append(Answer("no_gpu", cpu_only_lists[0]))
+    return sorted(out, key=lambda a: a.line.number)
+
+
+_BUILT_WITH_CUDA = r"is_buil[td]_with_cuda|Built with CUDA"  # "is_build_" is a common typo
+# A call with its answer written as a comment: ``tf.test.is_built_with_cuda()  # False``,
+# ``tf.config.list_physical_devices('GPU') # [] is returned``.
+_COMMENTED = re.compile(r"^(?P<call>[^#]*\w\([^#]*\)[^#]*?)\s*#\s*(?P<said>.+)$")
+
+
+def _comment_answer(bare: str) -> str | None:
+    """The answer kind a ``call()  # answer`` line states, or None."""
+    m = _COMMENTED.match(bare)
+    if m is None:
+        return None
+    call, said = m.group("call"), m.group("said")
+    truth = re.search(r"\b(true|false)\b", said, re.IGNORECASE)
+    if truth and re.search(_BUILT_WITH_CUDA, call):
+        return "no_cuda_build" if truth.group(1).lower() == "false" else None
+    if truth and re.search(r"is_gpu_available|cuda\.is_available", call):
+        return "gpu" if truth.group(1).lower() == "true" else "no_gpu"
+    listed = re.search(r"list_physical_devices|list_local_devices|get_visible_devices", call)
+    if listed and re.search(r"\[\]|\bempty\b", said, re.IGNORECASE):
+        return "no_gpu"
+    return None
+
+
+def answers_of(log: ScannedLog, kind: str) -> list[LogLine]:
+    return [a.line for a in device_answers(log) if a.kind == kind]
+
+
+def platform(log: ScannedLog) -> tuple[str, LogLine] | None:
+    """``("windows" | "macos", the line that says so)`` when the log shows its platform."""
+    win = log.first(*WINDOWS)
+    if win is not None:
+        return "windows", win
+    mac = log.first(*MACOS)
+    if mac is not None:
+        return "macos", mac
+    return None
+
+
+def tf_version(log: ScannedLog) -> tuple[tuple[int, int], LogLine] | None:
+    """TensorFlow's major.minor as a wheel/path name, pip line or version print gives it."""
+    patterns = (
+        r"\btensorflow(?:[-_](?:gpu|cpu|intel|macos))?[-=_ ]=?=?\s*(\d)\.(\d+)(?:\.\d+|rc)",
+        r"\bTensorFlow(?: version)?:?\s+v?(\d)\.(\d+)\.\d+",
+        r"\btf(?:\.__version__)?\s*[:=]\s*'?(\d)\.(\d+)\.\d+",
+    )
+    for i, line in enumerate(log.lines):
+        for pattern in patterns:
+            m = re.search(pattern, line.text, re.IGNORECASE)
+            if m:
+                return (int(m.group(1)), int(m.group(2))), line
+        if "__version__" in line.text and i + 1 < len(log.lines):
+            m = re.match(r"^'?(\d)\.(\d+)\.\d+", _bare(log.lines[i + 1].text))
+            if m:
+                return (int(m.group(1)), int(m.group(2))), log.lines[i + 1]
+    return None
+
+
+def cuda_attempted(log: ScannedLog) -> bool:
+    return bool(log.find(*CUDA_ATTEMPT))
+
+
+# nvidia-smi: the table's first row per GPU, and `nvidia-smi -q` key/value lines.
+_SMI_ROW = re.compile(r"^\|\s+(\d+)\s+(.+?)\s+(On|Off)\s+\|")
+_SMI_MODE = re.compile(
+    r"\|\s*(?:\d+%|N/A)\s+(Default|E\. Process|E\. Thread|Prohibited)\s*\|\s*$"
+    r"|Compute Mode\s*:\s*(Default|Exclusive_Process|Exclusive_Thread|Prohibited)"
+)
+_TABLE_MODES = {"E. Process": "Exclusive_Process", "E. Thread": "Exclusive_Thread"}
+VGPU_NAME = r"\b(GRID|NVIDIA)\s+[A-Z]*\d+[A-Z]?-\d+[QCAB]\b"
+
+
+def smi_gpu_names(log: ScannedLog) -> list[tuple[str, LogLine]]:
+    out = []
+    for line in log.lines:
+        m = _SMI_ROW.match(line.message)
+        if m and not re.match(r"GPU|Name", m.group(2)):
+            out.append((m.group(2).strip(), line))
+    return out
+
+
+_SMI_MEMORY = re.compile(r"\|\s+(\d+)MiB\s*/\s*(\d+)MiB\s+\|")
+
+
+def smi_memory_full(log: ScannedLog, fraction: float = 0.9) -> list[LogLine]:
+    """nvidia-smi table rows whose memory is at least ``fraction`` used."""
+    out = []
+    for line in log.lines:
+        m = _SMI_MEMORY.search(line.message)
+        if m and int(m.group(2)) and int(m.group(1)) / int(m.group(2)) >= fraction:
+            out.append(line)
+    return out
+
+
+def smi_compute_modes(log: ScannedLog) -> list[tuple[str, LogLine]]:
+    out = []
+    for line in log.lines:
+        m = _SMI_MODE.search(line.message)
+        if m:
+            mode = m.group(1) or m.group(2)
+            out.append((_TABLE_MODES.get(mode, mode), line))
+    return out
+
+
+def mig_context(log: ScannedLog) -> list[LogLine]:
+    """Lines that show MIG is in play (MIG UUIDs or profiles, MIG mode enabled)."""
+    return log.find(
+        r"\bMIG-[0-9a-f]{8}-",
+        r"\bMIG-GPU-",
+        r"\bMIG \d+g\.\d+gb\b",
+        r"\b\d+g\.\d+gb\b",
+        r"MIG M\.: Enabled",
+        r"MIG Mode\s*:?\s*(Current\s*:?\s*)?Enabled",
+        r"No MIG devices found",
+        r"(CUDA|NVIDIA)_VISIBLE_DEVICES=\d+:\d+",
+    )
+
+
+# Timestamps: TSL ``2026-11-25 15:02:11.123456:`` and absl ``I1125 15:02:11.123456``
+# (before absl::InitializeLog the seconds field holds the epoch: ``I0000 00:00:1795619700.7``).
+_TSL_STAMP = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?)")
+_ABSL_STAMP = re.compile(r"^[IWEF](\d\d)(\d\d) (\d\d):(\d\d):(\d+(?:\.\d+)?)\s")
+
+
+def stamp(line: LogLine) -> float | None:
+    """Seconds (comparable within one log) at which the line was written, when it says."""
+    m = _TSL_STAMP.match(line.text)
+    if m:
+        try:
+            return datetime.fromisoformat(m.group(1)).timestamp()
+        except ValueError:
+            return None
+    a = _ABSL_STAMP.match(line.text)
+    if a:
+        month, day, hour, minute, sec = (float(g) for g in a.groups())
+        if sec >= 60:
+            return sec
+        return (((month * 31 + day) * 24 + hour) * 60 + minute) * 60 + sec
+    return None
+
+
+_GPU_WORK = r"cuda|gpu|dnn|blas|xla|ptx|jit|kernel|autotun"
+
+
+MAX_PAUSE_S = 86400.0  # a longer pause is two runs pasted together, not one slow start
+
+
+def _clock(line: LogLine) -> str:
+    """Which clock a line's stamp reads: TSL dates, absl dates and absl epochs differ."""
+    if _TSL_STAMP.match(line.text):
+        return "tsl"
+    a = _ABSL_STAMP.match(line.text)
+    return "absl-epoch" if a and float(a.group(5)) >= 60 else "absl"
+
+
+def slow_start(log: ScannedLog, after: LogLine, min_gap_s: float) -> tuple[LogLine, float] | None:
+    """The first GPU-runtime line that came ``min_gap_s`` or more after the line before it,
+    at or after ``after`` (the success line): the first op took minutes (PTX JIT).
+
+    Only stamps of one clock are compared, benign noise is not GPU work, and a pause of a day
+    or more is two runs in one paste."""
+    previous: tuple[str, float] | None = None
+    for line in log.lines[after.number - 1 :]:
+        t = stamp(line)
+        if t is None:
+            continue
+        clock = _clock(line)
+        if previous is not None and previous[0] == clock:
+            gap = t - previous[1]
+            if min_gap_s <= gap < MAX_PAUSE_S:
+                work = re.search(_GPU_WORK, line.source + " " + line.message, re.IGNORECASE)
+                return (line, gap) if work and not line.harmless else None
+        previous = (clock, t)
+    return None

@@ -1,0 +1,103 @@
+"""Rules that read the build and the platform from the log itself, and what an empty GPU list
+means when nothing else was printed.
+
+A TensorFlow that cannot use CUDA prints no GPU line at all: the evidence is the platform
+(native Windows with TF >= 2.11, macOS), the build (``is_built_with_cuda()`` False, a CPU conda
+build string, ``tensorflow-cpu`` / ``tensorflow-intel``), or a device list without a GPU while
+no CUDA library was even looked for. TF 2.16+ pip installs whose ``nvidia-*`` wheels' libraries
+are not on the loader path look the same on Linux, so there the libraries come first.
+"""
+
+from __future__ import annotations
+
+from benchmarks.doctor.codes import Code, Level
+from benchmarks.doctor.findings import Candidate
+from benchmarks.doctor.logfacts import answers_of, cuda_attempted, platform, tf_version
+from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
+from benchmarks.doctor.registry import rule
+from benchmarks.doctor.success import success_lines
+from benchmarks.environment.view import FingerprintView
+
+_CPU_BUILD = (
+    r"\btensorflow-(cpu|intel)\b",
+    r"\btensorflow(-base)?\s+\d+\.\d+\.\d+\s+(cpu|mkl|eigen)_",  # conda list build string
+    r"\btensorflow(-base)?-\d+\.\d+\.\d+-(cpu|mkl|eigen)_",
+    r"CUDA-enabled jaxlib is not installed",
+    r"Torch not compiled with CUDA enabled",
+    r"\btorch[=\s-]+\d+\.\d+(\.\d+)?\+cpu\b",
+    r"\b_tflow_select\s+\S+\s+(mkl|eigen)",
+)
+_PIP_NVIDIA = (
+    r"\bnvidia-(cudnn|cublas|cuda-runtime|cuda-nvrtc|cufft|cusolver|cusparse|nccl)-cu1\d",
+    r"tensorflow\[and-cuda\]",
+    r"site-packages/nvidia/\w+/lib",
+)
+
+
+def _no_gpu_lines(log: ScannedLog) -> list[LogLine]:
+    return answers_of(log, "no_gpu")
+
+
+@rule(Code.CPU_ONLY_BUILD_OR_PLATFORM)
+def build_or_platform_in_log(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """The log shows a CPU-only build or a platform without CUDA support."""
+    level, said = success_lines(log)
+    if facts.is_cuda_build() is True or level >= Level.STRONG:
+        return []
+    # The build's own word outranks another program's (a user's torch print of True).
+    built = answers_of(log, "no_cuda_build") + log.find(*_CPU_BUILD)
+    if built:
+        return [Candidate(Code.CPU_ONLY_BUILD_OR_PLATFORM, Level.STRONG, quote(built))]
+    where = platform(log)
+    if where is None or said:
+        return []
+    name, line = where
+    version = tf_version(log)
+    ev = [line.text]
+    if version:
+        ev.append(version[1].text)
+    no_gpu = _no_gpu_lines(log)
+    if name == "macos":
+        score = Level.STRONG if (no_gpu or not log.problems()) else Level.PROBABLE
+        note = "macOS has no CUDA: TensorFlow uses the CPU (or Metal via tensorflow-metal)."
+    elif version and version[0] >= (2, 11):
+        score = Level.STRONG
+        note = f"TensorFlow {version[0][0]}.{version[0][1]} has no GPU support on native Windows."
+    elif no_gpu and not cuda_attempted(log):
+        score = Level.LIKELY
+        note = (
+            "Native Windows and TensorFlow never looked for CUDA: TF >= 2.11 has no GPU "
+            "support there."
+        )
+    else:
+        return []
+    return [Candidate(Code.CPU_ONLY_BUILD_OR_PLATFORM, score, (*ev, *quote(no_gpu, 1)), note)]
+
+
+@rule(Code.CPU_ONLY_BUILD_OR_PLATFORM, Code.CUDA_LIBS_MISSING_OR_WRONG_MAJOR)
+def empty_gpu_list(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """A printed GPU list is empty and TensorFlow never said why."""
+    no_gpu = _no_gpu_lines(log)
+    if not no_gpu or cuda_attempted(log) or success_lines(log)[1] or facts.present:
+        return []
+    ev = quote(no_gpu, 2)
+    pip_cuda = log.find(*_PIP_NVIDIA)
+    version = tf_version(log)
+    linux_pip = bool(pip_cuda) or bool(version and version[0] >= (2, 16) and platform(log) is None)
+    libs_note = (
+        "TF 2.16+ pip installs: the nvidia-* wheels' libraries are not found (TensorFlow does "
+        "not add site-packages/nvidia/*/lib to the loader path); set LD_LIBRARY_PATH or "
+        "reinstall 'tensorflow[and-cuda]'. `TF_CPP_MAX_VLOG_LEVEL=3` names the library."
+    )
+    build_note = (
+        "No CUDA library was even looked for: a CPU-only build (tensorflow-cpu, a CPU conda "
+        "variant), macOS, or native Windows with TF >= 2.11. `tf.test.is_built_with_cuda()` "
+        "settles it."
+    )
+    extra = tuple(ln.text for ln in pip_cuda[:1]) + ((version[1].text,) if version else ())
+    libs = Candidate(Code.CUDA_LIBS_MISSING_OR_WRONG_MAJOR, Level.POSSIBLE, ev + extra, libs_note)
+    build = Candidate(Code.CPU_ONLY_BUILD_OR_PLATFORM, Level.PROBABLE, ev, build_note)
+    if linux_pip:
+        libs = Candidate(libs.code, Level.LIKELY, libs.evidence, libs.note)
+        build = Candidate(build.code, Level.POSSIBLE, build.evidence, build.note)
+    return [build, libs]

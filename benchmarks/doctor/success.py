@@ -1,0 +1,81 @@
+"""Evidence that the GPU came up, in every wording a log has for it (pure).
+
+TensorFlow's own success lines (TF2 ``Created device``, TF1 ``Created/Creating TensorFlow
+device``), XLA's ``StreamExecutor device (0)``, the graphbench probe, a user's print of the
+device list or count, and other CUDA programs saying they use the GPU. "Found device ... with
+properties" only says the driver enumerated the GPU, so it counts less. Kept apart from the
+failure rules because ``healthy`` is decided against all of them (see rulebook): success counts
+at full strength only when no failure reaches ``Level.POSSIBLE``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from benchmarks.doctor.codes import Level
+from benchmarks.doctor.logfacts import answers_of, smi_gpu_names
+from benchmarks.doctor.logscan import LogLine, ScannedLog
+from benchmarks.doctor.signals import created_device_lines, probe_gpu_ok_lines
+
+_TF1_CREATING = r"Creat(ed|ing) TensorFlow device \(/(job:\S+/)?(device:)?gpu:\d+"
+_USED = (
+    r"StreamExecutor device \(\d+\): .*Compute Capability \d",  # XLA
+    r"XLA service 0x[0-9a-f]+ initialized for platform CUDA",
+    r"device:GPU:\d+ -> device: \d+, name: ",  # log_device_placement's device mapping
+    r"Executing op \w+ in device /job:\S+/device:GPU:\d+",
+    r"\): /job:\S+/device:GPU:\d+$",  # TF1 placement: "MatMul: (MatMul): /job:.../GPU:0"
+    r"Loaded cuDNN version \d+",  # the first convolution ran on the GPU
+)
+_OTHER_PROGRAMS = (
+    r"Setting ds_accelerator to cuda",  # DeepSpeed picks cuda only when torch sees a GPU
+    r"Using (CUDA|GPU) device",
+    r"\bUsing device:? cuda\b",
+    r"Metal device set to: ",  # tensorflow-metal on macOS registered its GPU device
+)
+_FOUND = (r"Found device \d+ with properties", r"Adding visible gpu devices: \d")
+# Printed only once the driver enumerated a device: the executor reads that device's PCI NUMA
+# node (the lines are benign noise, so no rule quotes them as a cause), and nvidia-smi's table
+# has a row per GPU. They are weaker than "Found device" (PROBABLE): they count only in a log
+# with no warning or error anywhere, and not at all against a standing failure (a user often
+# runs nvidia-smi after the failure).
+_ENUMERATED = (
+    r"successful NUMA node read from SysFS",
+    r"could not open file to read NUMA node: /sys/bus/pci/devices/",
+)
+
+
+def success_lines(log: ScannedLog) -> tuple[int, list[LogLine]]:
+    """How strongly the log says a GPU is usable, and the lines that say it (log order)."""
+    created = created_device_lines(log) + probe_gpu_ok_lines(log) + log.find(_TF1_CREATING)
+    if created:
+        return Level.STRONG, sorted(created, key=lambda ln: ln.number)
+    said = answers_of(log, "gpu") + log.find(*_USED, *_OTHER_PROGRAMS)
+    if said:
+        return Level.CLEAR, sorted(said, key=lambda ln: ln.number)
+    found = log.find(*_FOUND)
+    if found and not _complaints_after(log, found[0]):
+        return Level.LIKELY, found
+    enumerated = _enumerated(log)
+    if enumerated and not found and not _complaints(log.lines, log):
+        return Level.PROBABLE, enumerated  # only in a log with no complaint anywhere
+    return 0, []
+
+
+def _enumerated(log: ScannedLog) -> list[LogLine]:
+    """NUMA reads of a device (harmless lines, so read past ``find``) and nvidia-smi GPU rows."""
+    compiled = [re.compile(p, re.IGNORECASE) for p in _ENUMERATED]
+    numa = [ln for ln in log.lines if any(c.search(ln.text) for c in compiled)]
+    return sorted(numa + [line for _, line in smi_gpu_names(log)], key=lambda ln: ln.number)
+
+
+def _complaints_after(log: ScannedLog, line: LogLine) -> bool:
+    """Any warning or error after the enumeration: the start did not simply go on."""
+    return _complaints(log.lines[line.number :], log)
+
+
+def _complaints(lines: tuple[LogLine, ...], log: ScannedLog) -> bool:
+    """Any warning, error or traceback's last line among ``lines`` that is not benign noise."""
+    numbers = {ln.number for ln in lines}
+    return any(ln.severity in ("W", "E", "F") and not ln.harmless for ln in lines) or any(
+        ln.number in numbers for ln in log.problems()
+    )

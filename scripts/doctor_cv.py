@@ -1,0 +1,254 @@
+"""Cross-validated accuracy of the GPU doctor over the real development logs (tune + old test).
+
+Usage: python scripts/doctor_cv.py [--folds K] [--seed S] [--baseline REF] [--json] [--verbose]
+
+The rules are hand-written, so "training" a fold means writing rules while reading logs. A fold's
+score is made honest by counting, for every log that prompted a round-2 rule change (``MOTIVATED``
+below), a hit only when the rules at ``--baseline`` (the commit before round 2) already got it
+right too: a log earns nothing from the change it motivated, while every other log in the fold
+does show whether that change carried over (or broke something). Three figures per fold:
+
+- ``baseline``: the rules at ``--baseline`` (run from ``git archive`` of that commit);
+- ``current``: the rules in this worktree, every log counted as it scores;
+- ``blind``: the current rules, with motivated logs counted as described above.
+
+Folds are stratified by label (seeded, round-robin within each label). The hold-out set is not
+read: only the ``tune`` and ``test`` entries of tests/data/logs_real/manifest.json are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "data" / "logs_real"
+SPLITS = ("tune", "test")  # the development logs; never "holdout"
+BASELINE_REF = "85ceb7c"  # "rules frozen" (round 1) plus its docs commit
+HEALTHY = "healthy"
+
+# Logs that prompted a round-2 change, with the change. Their own hits do not count (see above).
+MOTIVATED: dict[str, str] = {
+    "tf60156-win11-tf211-not-cuda": "answers written as comments; is_build_with_cuda typo",
+    "pycuda137-fork-cuinit": "CUDA_ERROR_NOT_INITIALIZED in every spelling, PyCUDA's too",
+    "nvdocker1548-wsl2-ngc-banner-false": "image banner under a --gpus run line; zsh prompts",
+    "nvdocker464-caffe-1703-after-driver-upgrade": "nvidia-smi GPU row with nothing after",
+    "tf1563-numa-benign": "a NUMA read of a device with nothing after it",
+    "mumax167-suspend-unknown": "CUDA_ERROR_UNKNOWN in any spelling at an init call",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    label: str
+    accepted: frozenset[str]
+
+
+@dataclass
+class FoldScore:
+    n: int = 0
+    top1: int = 0
+    top3: int = 0
+    healthy_called_failure: int = 0
+    failure_called_healthy: int = 0
+
+
+def entries() -> list[Entry]:
+    manifest = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
+    return [
+        Entry(e["id"], e["label"], frozenset({e["label"], *e["also"]}))
+        for e in manifest
+        if e["split"] in SPLITS
+    ]
+
+
+def folds(items: Sequence[Entry], k: int, seed: int) -> list[list[Entry]]:
+    """Pure: stratified by label; each label's logs shuffled (seeded) then dealt round-robin."""
+    by_label: dict[str, list[Entry]] = defaultdict(list)
+    for e in sorted(items, key=lambda e: e.id):
+        by_label[e.label].append(e)
+    rng = random.Random(seed)
+    out: list[list[Entry]] = [[] for _ in range(k)]
+    start = 0
+    for label in sorted(by_label):
+        group = by_label[label]
+        rng.shuffle(group)
+        for i, e in enumerate(group):
+            out[(start + i) % k].append(e)
+        start += len(group)  # so small classes do not all land in fold 0
+    return out
+
+
+def _hits(e: Entry, ranked: Sequence[str]) -> tuple[bool, bool]:
+    return bool(ranked) and ranked[0] in e.accepted, any(c in e.accepted for c in ranked[:3])
+
+
+def score_fold(
+    fold: Sequence[Entry],
+    ranked: Mapping[str, Sequence[str]],
+    baseline: Mapping[str, Sequence[str]] | None = None,
+) -> FoldScore:
+    """Pure: one fold's figures; with ``baseline``, motivated logs must hit in both."""
+    s = FoldScore()
+    for e in fold:
+        r = ranked[e.id]
+        h1, h3 = _hits(e, r)
+        firsts = {r[0] if r else None}
+        if baseline is not None and e.id in MOTIVATED:  # must be right before and after
+            b1, b3 = _hits(e, baseline[e.id])
+            h1, h3 = h1 and b1, h3 and b3
+            firsts.add(baseline[e.id][0] if baseline[e.id] else None)
+        s.n += 1
+        s.top1 += h1
+        s.top3 += h3
+        s.healthy_called_failure += e.label == HEALTHY and firsts != {HEALTHY}
+        s.failure_called_healthy += HEALTHY in firsts and HEALTHY not in e.accepted
+    return s
+
+
+def summary(scores: Sequence[FoldScore]) -> dict[str, float | int]:
+    t1 = [s.top1 / s.n for s in scores]
+    t3 = [s.top3 / s.n for s in scores]
+    return {
+        "n": sum(s.n for s in scores),
+        "top1_mean": sum(t1) / len(t1),
+        "top1_min": min(t1),
+        "top3_mean": sum(t3) / len(t3),
+        "top3_min": min(t3),
+        "healthy_called_failure": sum(s.healthy_called_failure for s in scores),
+        "failure_called_healthy": sum(s.failure_called_healthy for s in scores),
+    }
+
+
+def _read(e: Entry) -> str:
+    manifest = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
+    path = next(str(x["file"]) for x in manifest if x["id"] == e.id)
+    return (CORPUS / path).read_text(encoding="utf-8")
+
+
+_RANK_SNIPPET = """
+import json, sys
+from benchmarks.doctor import diagnose
+texts = json.load(sys.stdin)
+print(json.dumps({k: [f.code for f in diagnose(v)] for k, v in texts.items()}))
+"""
+
+
+def rank_at(ref: str | None, texts: Mapping[str, str]) -> dict[str, list[str]]:
+    """Rankings by the rules at git ``ref`` (None: this worktree), in a separate interpreter."""
+    with tempfile.TemporaryDirectory(prefix="doctor-cv-") as tmp:
+        tree = str(ROOT)
+        if ref is not None:
+            archive = Path(tmp) / "tree.tar"
+            with archive.open("wb") as fh:
+                subprocess.run(
+                    ["git", "-C", str(ROOT), "archive", ref, "benchmarks"], check=True, stdout=fh
+                )
+            with tarfile.open(archive) as tar:
+                tar.extractall(tmp, filter="data")
+            tree = tmp
+        done = subprocess.run(
+            [sys.executable, "-c", _RANK_SNIPPET],
+            input=json.dumps(dict(texts)),
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tree,
+            env={"PYTHONPATH": tree, "PATH": "/usr/bin:/bin"},
+        )
+    result: dict[str, list[str]] = json.loads(done.stdout)
+    return result
+
+
+_TSL_STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?: ", re.MULTILINE)
+# Rewrites a paste goes through that must not change the diagnosis (format, not content).
+_NOISE = [
+    ln
+    for ln in (ROOT / "tests" / "data" / "harmless_noise.txt").read_text().splitlines()
+    if "NUMA" not in ln  # a NUMA read says a device was enumerated: content, not noise
+]
+PERTURBATIONS: dict[str, Callable[[str], str]] = {
+    "quoted": lambda t: "".join(f"> {ln}\n" for ln in t.splitlines()),
+    "fenced": lambda t: f"```\n{t.rstrip()}\n```\n",
+    "crlf": lambda t: t.replace("\n", "\r\n"),
+    "indented": lambda t: "".join(f"    {ln}\n" for ln in t.splitlines()),
+    "noise-first": lambda t: "\n".join(_NOISE) + "\n" + t,
+    "noise-last": lambda t: t.rstrip("\n") + "\n" + "\n".join(_NOISE) + "\n",
+    "no-stamps": lambda t: _TSL_STAMP.sub("", t),  # "E tensorflow/...cc:12] ..." (TF 1 style)
+}
+
+
+def stability(
+    texts: Mapping[str, str], ranked: Mapping[str, Sequence[str]], ref: str | None = None
+) -> dict[str, Any]:
+    """Per rewrite: how many logs keep their top-1 code (rules at ``ref``), and which do not."""
+    out: dict[str, Any] = {}
+    for name, rewrite in PERTURBATIONS.items():
+        moved = rank_at(ref, {k: rewrite(v) for k, v in texts.items()})
+        changed = sorted(k for k in texts if moved[k][:1] != list(ranked[k][:1]))
+        out[name] = {"kept": len(texts) - len(changed), "n": len(texts), "changed": changed}
+    return out
+
+
+def _fmt(name: str, s: Mapping[str, float | int]) -> str:
+    return (
+        f"{name:9} top-1 mean {s['top1_mean']:.0%} min {s['top1_min']:.0%} | "
+        f"top-3 mean {s['top3_mean']:.0%} min {s['top3_min']:.0%} | "
+        f"healthy->failure {s['healthy_called_failure']} failure->healthy "
+        f"{s['failure_called_healthy']}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--baseline", default=BASELINE_REF, help="git ref of the rules before")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--verbose", action="store_true", help="list the current misses")
+    parser.add_argument("--perturb", action="store_true", help="top-1 stability under rewrites")
+    args = parser.parse_args()
+    items = entries()
+    texts = {e.id: _read(e) for e in items}
+    current = rank_at(None, texts)
+    before = rank_at(args.baseline, texts)
+    parts = folds(items, args.folds, args.seed)
+    report = {
+        "baseline": summary([score_fold(f, before) for f in parts]),
+        "current": summary([score_fold(f, current) for f in parts]),
+        "blind": summary([score_fold(f, current, before) for f in parts]),
+    }
+    stable = stability(texts, current) if args.perturb else None
+    stable_before = stability(texts, before, args.baseline) if args.perturb else None
+    if args.json:
+        extra = {"stable": stable, "stable_baseline": stable_before}
+        print(json.dumps({"folds": args.folds, "seed": args.seed, **report, **extra}))
+    else:
+        print(f"{args.folds}-fold CV over {len(items)} real logs ({' + '.join(SPLITS)})")
+        for name, s in report.items():
+            print(_fmt(name, s))
+        for which, table in (("baseline", stable_before), ("current", stable)):
+            for name, st in (table or {}).items():
+                changed = " ".join(st["changed"])
+                print(f"{which:9} rewrite {name:12} top-1 kept {st['kept']}/{st['n']} {changed}")
+    if args.verbose:
+        for e in items:
+            if not _hits(e, current[e.id])[0]:
+                print(f"  miss {e.id}: label {e.label}, got {current[e.id][:3]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

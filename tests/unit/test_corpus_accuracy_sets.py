@@ -1,0 +1,86 @@
+"""scripts/corpus_accuracy.py scores only the sets named by ``--sets``.
+
+So that whoever tunes rules can run the scorer without the doctor ever reading the held-out
+logs (tests/data/logs_real/README.md). These tests score the hand-written set only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "corpus_accuracy.py"
+
+
+def _scorer() -> ModuleType:
+    name = "corpus_accuracy_for_set_tests"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, SCRIPT)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def test_parse_sets_keeps_the_canonical_order_and_drops_repeats() -> None:
+    parse = _scorer().parse_sets
+    assert parse("holdout,hand,tune,hand") == ("hand", "tune", "holdout")
+    assert parse(" tune ") == ("tune",)
+
+
+@pytest.mark.parametrize("text", ["", ",", "hand,bogus", "tests"])
+def test_parse_sets_rejects_unknown_or_empty(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        _scorer().parse_sets(text)
+
+
+def test_default_is_every_set() -> None:
+    assert _scorer().SETS == ("hand", "hand-log", "tune", "test", "holdout")
+
+
+def test_only_the_named_set_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    scorer = _scorer()
+    asked: list[str] = []
+    real = scorer.real_cases
+
+    def spy(split: str) -> list[object]:
+        asked.append(split)
+        return list(real(split))
+
+    monkeypatch.setattr(scorer, "real_cases", spy)
+    monkeypatch.setattr(sys, "argv", ["corpus_accuracy.py", "--sets", "hand-log", "--json"])
+    assert scorer.main() == 0
+    assert asked == []
+
+
+def test_cli_prints_figures_for_the_named_set_only() -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--sets", "hand-log", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    figures = json.loads(done.stdout)
+    assert [f["name"] for f in figures] == ["hand-log"]
+    assert figures[0]["n"] == 55
+
+
+def test_cli_unknown_set_is_a_usage_error() -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--sets", "hand,holdouts"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 2
+    assert "unknown set(s)" in done.stderr and done.stdout == ""

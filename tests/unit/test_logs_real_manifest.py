@@ -1,0 +1,145 @@
+"""The real-log corpus (tests/data/logs_real) is well-formed and its split is the seeded draw.
+
+Shape only: no accuracy thresholds here (scripts/corpus_accuracy.py measures those). The
+``holdout`` entries (collected after round 1) are checked for shape too, and for independence
+from the drawn splits: no shared source thread, ids that do not carry the label. Nothing here
+runs the doctor on any log.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from benchmarks.doctor import FAILURE_CODES
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "tests" / "data" / "logs_real"
+MANIFEST: list[dict[str, Any]] = json.loads((CORPUS / "manifest.json").read_text("utf-8"))
+KEYS = {
+    "id",
+    "split",
+    "file",
+    "source_url",
+    "context",
+    "label",
+    "also",
+    "confirmed_by",
+    "confirmation",
+}
+LABELS = {*FAILURE_CODES, "healthy"}
+SPLITS = ("tune", "test", "holdout")
+DRAWN = [e for e in MANIFEST if e.get("split") in ("tune", "test")]
+HOLDOUT = [e for e in MANIFEST if e.get("split") == "holdout"]
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+
+
+def _split_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "split_real_logs", ROOT / "scripts" / "split_real_logs.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=lambda e: str(e.get("id")))
+def test_entry_is_well_formed(entry: dict[str, Any]) -> None:
+    assert set(entry) == KEYS
+    assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", entry["id"])
+    assert entry["split"] in SPLITS
+    assert entry["file"] == f"{entry['split']}/{entry['id']}.log"
+    assert entry["label"] in LABELS
+    assert isinstance(entry["also"], list)
+    assert set(entry["also"]) <= LABELS and entry["label"] not in entry["also"]
+    assert entry["confirmed_by"] in ("poster", "maintainer", "inferred")
+    assert entry["confirmation"].strip() and entry["context"].strip()
+    url = urlparse(entry["source_url"])
+    assert url.scheme == "https" and url.netloc
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=lambda e: str(e.get("id")))
+def test_log_file_exists_and_has_no_email_address(entry: dict[str, Any]) -> None:
+    text = (CORPUS / entry["file"]).read_text("utf-8")
+    assert text.strip()
+    assert not EMAIL.search(text)
+
+
+def test_ids_unique_and_no_stray_files() -> None:
+    ids = [e["id"] for e in MANIFEST]
+    assert len(ids) == len(set(ids))
+    on_disk = {str(p.relative_to(CORPUS)) for p in CORPUS.rglob("*.log")}
+    assert on_disk == {e["file"] for e in MANIFEST}
+
+
+def test_no_source_thread_in_two_splits() -> None:
+    split_of: dict[str, set[str]] = {}
+    for entry in MANIFEST:
+        split_of.setdefault(entry["source_url"], set()).add(entry["split"])
+    shared = {url: sorted(splits) for url, splits in split_of.items() if len(splits) > 1}
+    assert not shared
+
+
+def test_holdout_size_classes_and_neutral_ids() -> None:
+    labels = Counter(e["label"] for e in HOLDOUT)
+    assert len(HOLDOUT) >= 40
+    assert labels["healthy"] >= 6
+    assert len({e["source_url"] for e in HOLDOUT}) == len(HOLDOUT)
+    numbers = []
+    for entry in HOLDOUT:
+        match = re.fullmatch(r"h(\d{2})-([a-z0-9]+)", entry["id"])
+        assert match, entry["id"]
+        numbers.append(int(match.group(1)))
+        words = {w for w in re.split(r"[_-]", entry["label"]) if len(w) > 3}
+        assert not any(w in match.group(2) for w in words), entry["id"]
+    assert sorted(numbers) == list(range(1, len(HOLDOUT) + 1))
+
+
+def test_split_script_check_passes() -> None:
+    assert _split_script().mismatches(MANIFEST) == []
+
+
+def test_size_and_healthy_count() -> None:
+    labels = Counter(e["label"] for e in MANIFEST)
+    assert len(MANIFEST) >= 60
+    assert labels["healthy"] >= 8
+
+
+def test_split_proportions() -> None:
+    per_class = Counter(e["label"] for e in DRAWN)
+    tested = Counter(e["label"] for e in DRAWN if e["split"] == "test")
+    assert 4 * sum(tested.values()) >= len(DRAWN)
+    for label, n in per_class.items():
+        if n >= 2:
+            assert tested[label] >= 1, label
+            assert tested[label] < n, label
+
+
+def test_split_is_the_seeded_draw() -> None:
+    split = _split_script().draw(MANIFEST)
+    assert {e["id"]: e["split"] for e in DRAWN} == split
+
+
+def test_holdout_entries_do_not_move_the_draw() -> None:
+    draw = _split_script().draw
+    assert draw(MANIFEST) == draw(DRAWN)
+    extra = [{"id": "h99-x", "label": "healthy", "split": "holdout"}]
+    assert draw(DRAWN + extra) == draw(DRAWN)
+
+
+def test_draw_is_per_class_and_stable() -> None:
+    draw = _split_script().draw
+    base = [{"id": f"a{i}", "label": "healthy"} for i in range(8)]
+    other = [{"id": f"b{i}", "label": "ecc_uncorrectable"} for i in range(3)]
+    assert draw(base) == {k: v for k, v in draw(base + other).items() if k.startswith("a")}
+    assert draw(list(reversed(base))) == draw(base)
+    assert sum(v == "test" for v in draw(base).values()) == 2
