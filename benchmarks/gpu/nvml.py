@@ -22,34 +22,17 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
+from benchmarks.gpu import nvml_api as api
 from benchmarks.gpu.nvml_api import NvmlBackend
 
 T = TypeVar("T")
 Getter = Callable[[str, Callable[[], Any]], Any]  # one field of one GPU, failures noted
 
-# NVML return codes (nvml.h; stable ABI, checked against pynvml in tests/unit/test_nvml.py).
-NVML_ERROR_NOT_SUPPORTED = 3
-NVML_ERROR_NO_PERMISSION = 4
-NVML_ERROR_NOT_FOUND = 6
-NVML_ERROR_DRIVER_NOT_LOADED = 9
-NVML_ERROR_LIBRARY_NOT_FOUND = 12
-NVML_ERROR_FUNCTION_NOT_FOUND = 13
-NVML_ERROR_LIB_RM_VERSION_MISMATCH = 18
-NVML_CLOCK_SM = 1
-NVML_CLOCK_MEM = 2
-NVML_TEMPERATURE_GPU = 0
-NVML_MEMORY_ERROR_TYPE_CORRECTED = 0
-NVML_MEMORY_ERROR_TYPE_UNCORRECTED = 1
-NVML_VOLATILE_ECC = 0
-NVML_GPU_VIRTUALIZATION_MODE_VGPU = 2
-NVML_PSTATE_UNKNOWN = 32
-NVML_VALUE_NOT_AVAILABLE_UINT = 0xFFFFFFFF
-
 ERROR_KINDS = {
-    NVML_ERROR_LIBRARY_NOT_FOUND: "library_not_found",
-    NVML_ERROR_DRIVER_NOT_LOADED: "driver_not_loaded",
-    NVML_ERROR_LIB_RM_VERSION_MISMATCH: "driver_library_mismatch",
-    NVML_ERROR_NO_PERMISSION: "no_permission",
+    api.NVML_ERROR_LIBRARY_NOT_FOUND: "library_not_found",
+    api.NVML_ERROR_DRIVER_NOT_LOADED: "driver_not_loaded",
+    api.NVML_ERROR_LIB_RM_VERSION_MISMATCH: "driver_library_mismatch",
+    api.NVML_ERROR_NO_PERMISSION: "no_permission",
 }
 # nvmlClocksEventReason* / nvmlClocksThrottleReason* bits (same values in both families).
 THROTTLE_REASONS: tuple[tuple[int, str], ...] = (
@@ -215,7 +198,7 @@ def _get(nv: NvmlBackend, errors: dict[str, str], field: str, call: Callable[[],
     try:
         return call()
     except nv.NVMLError as exc:
-        if getattr(exc, "value", None) != NVML_ERROR_NOT_SUPPORTED:
+        if getattr(exc, "value", None) != api.NVML_ERROR_NOT_SUPPORTED:
             errors[field] = str(exc)
         return None
     except AttributeError as exc:  # an older nvidia-ml-py without this function
@@ -240,20 +223,20 @@ def _read_gpu(
     g["memory_used_bytes"] = None if mem is None else int(mem.used)
     g["utilization_gpu_pct"] = None if util is None else int(util.gpu)
     g["temperature_c"] = get(
-        "temperature_c", lambda: nv.nvmlDeviceGetTemperature(h, NVML_TEMPERATURE_GPU)
+        "temperature_c", lambda: nv.nvmlDeviceGetTemperature(h, api.NVML_TEMPERATURE_GPU)
     )
     g["power_draw_w"] = None if power is None else power / 1000.0
     g["clocks"] = {
-        "sm_mhz": get("clocks.sm_mhz", lambda: nv.nvmlDeviceGetClockInfo(h, NVML_CLOCK_SM)),
+        "sm_mhz": get("clocks.sm_mhz", lambda: nv.nvmlDeviceGetClockInfo(h, api.NVML_CLOCK_SM)),
         "sm_max_mhz": get(
-            "clocks.sm_max_mhz", lambda: nv.nvmlDeviceGetMaxClockInfo(h, NVML_CLOCK_SM)
+            "clocks.sm_max_mhz", lambda: nv.nvmlDeviceGetMaxClockInfo(h, api.NVML_CLOCK_SM)
         ),
-        "mem_mhz": get("clocks.mem_mhz", lambda: nv.nvmlDeviceGetClockInfo(h, NVML_CLOCK_MEM)),
+        "mem_mhz": get("clocks.mem_mhz", lambda: nv.nvmlDeviceGetClockInfo(h, api.NVML_CLOCK_MEM)),
         "mem_max_mhz": get(
-            "clocks.mem_max_mhz", lambda: nv.nvmlDeviceGetMaxClockInfo(h, NVML_CLOCK_MEM)
+            "clocks.mem_max_mhz", lambda: nv.nvmlDeviceGetMaxClockInfo(h, api.NVML_CLOCK_MEM)
         ),
     }
-    g["pstate"] = None if pstate in (None, NVML_PSTATE_UNKNOWN) else f"P{pstate}"
+    g["pstate"] = None if pstate in (None, api.NVML_PSTATE_UNKNOWN) else f"P{pstate}"
     mask = _throttle_mask(nv, h, errors)
     g["throttle_reasons"] = None if mask is None else decode_throttle_reasons(mask)
     g["processes"] = _processes(nv, h, mine, errors)
@@ -332,7 +315,7 @@ def _static_fields(nv: NvmlBackend, h: Any, g: dict[str, Any], get: Getter) -> N
     g["virtualization_mode"] = None if virt is None else VIRTUALIZATION_MODES.get(virt, str(virt))
     g["vgpu_license"] = (
         _vgpu_license(get("vgpu_license", lambda: nv.nvmlDeviceGetGridLicensableFeatures(h)))
-        if virt == NVML_GPU_VIRTUALIZATION_MODE_VGPU
+        if virt == api.NVML_GPU_VIRTUALIZATION_MODE_VGPU
         else None
     )
     g["ecc"] = _ecc(nv, h, get)
@@ -347,16 +330,16 @@ def _ecc(nv: NvmlBackend, h: Any, get: Getter) -> dict[str, Any] | None:
         return None
 
     def errors(kind: int) -> Any:
-        return lambda: nv.nvmlDeviceGetTotalEccErrors(h, kind, NVML_VOLATILE_ECC)
+        return lambda: nv.nvmlDeviceGetTotalEccErrors(h, kind, api.NVML_VOLATILE_ECC)
 
     return {
         "enabled": bool(mode[0]),
         "pending": bool(mode[1]),
         "uncorrected_volatile": get(
-            "ecc.uncorrected_volatile", errors(NVML_MEMORY_ERROR_TYPE_UNCORRECTED)
+            "ecc.uncorrected_volatile", errors(api.NVML_MEMORY_ERROR_TYPE_UNCORRECTED)
         ),
         "corrected_volatile": get(
-            "ecc.corrected_volatile", errors(NVML_MEMORY_ERROR_TYPE_CORRECTED)
+            "ecc.corrected_volatile", errors(api.NVML_MEMORY_ERROR_TYPE_CORRECTED)
         ),
     }
 
@@ -381,7 +364,7 @@ def _mig_devices(nv: NvmlBackend, h: Any, get: Getter) -> list[dict[str, Any]]:
         try:
             m = nv.nvmlDeviceGetMigDeviceHandleByIndex(h, slot)
         except nv.NVMLError as exc:
-            if getattr(exc, "value", None) == NVML_ERROR_NOT_FOUND:
+            if getattr(exc, "value", None) == api.NVML_ERROR_NOT_FOUND:
                 continue  # an empty slot
             out.append({"slot": slot, "error": str(exc)})
             continue

@@ -1,4 +1,5 @@
-"""The part of nvidia-ml-py (``pynvml``) that graphbench calls, as a typed interface.
+"""The part of nvidia-ml-py (``pynvml``) that graphbench calls, as a typed interface, and the
+NVML constants it passes or compares (nvml.h values).
 
 The real backend is the ``pynvml`` module; ``tests/fakes/nvml.py`` implements the same methods
 over a recorded reading, and mypy checks both against this Protocol. Structs are ``Any``: pynvml
@@ -8,6 +9,24 @@ returns ctypes structures whose fields the adapter reads by name.
 from __future__ import annotations
 
 from typing import Any, Protocol
+
+# NVML return codes (nvml.h; stable ABI, checked against pynvml in tests/unit/test_nvml.py).
+NVML_ERROR_NOT_SUPPORTED = 3
+NVML_ERROR_NO_PERMISSION = 4
+NVML_ERROR_NOT_FOUND = 6
+NVML_ERROR_DRIVER_NOT_LOADED = 9
+NVML_ERROR_LIBRARY_NOT_FOUND = 12
+NVML_ERROR_FUNCTION_NOT_FOUND = 13
+NVML_ERROR_LIB_RM_VERSION_MISMATCH = 18
+NVML_CLOCK_SM = 1
+NVML_CLOCK_MEM = 2
+NVML_TEMPERATURE_GPU = 0
+NVML_MEMORY_ERROR_TYPE_CORRECTED = 0
+NVML_MEMORY_ERROR_TYPE_UNCORRECTED = 1
+NVML_VOLATILE_ECC = 0
+NVML_GPU_VIRTUALIZATION_MODE_VGPU = 2
+NVML_PSTATE_UNKNOWN = 32
+NVML_VALUE_NOT_AVAILABLE_UINT = 0xFFFFFFFF
 
 
 class NvmlBackend(Protocol):

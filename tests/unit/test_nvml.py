@@ -12,6 +12,7 @@ import pynvml
 import pytest
 
 from benchmarks.gpu import nvml as _nvml
+from benchmarks.gpu import nvml_api
 from benchmarks.gpu import record as _nvml_record
 from tests.fakes.nvml import DATA, FakeNvml, NotRecordedError
 
@@ -39,7 +40,7 @@ def test_constants_match_pynvml() -> None:
         "NVML_GPU_VIRTUALIZATION_MODE_VGPU",
         "NVML_PSTATE_UNKNOWN",
     ):
-        assert getattr(_nvml, name) == getattr(pynvml, name), name
+        assert getattr(nvml_api, name) == getattr(pynvml, name), name
     assert _nvml.COMPUTE_MODES[pynvml.NVML_COMPUTEMODE_EXCLUSIVE_PROCESS] == "Exclusive_Process"
     assert _nvml.COMPUTE_MODES[pynvml.NVML_COMPUTEMODE_PROHIBITED] == "Prohibited"
 
