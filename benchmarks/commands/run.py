@@ -55,6 +55,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="exit 0 even when the GPU could not be used (its cells are skipped)",
     )
+    p.add_argument(
+        "--target-ci",
+        type=float,
+        metavar="PCT",
+        help="keep adding rounds until every eager/mode ratio's 95%% CI is within +-PCT %% "
+        "(or the group's time_cap_s is reached; the report says which)",
+    )
     p.add_argument("--no-report", action="store_true", help="do not render index.html")
     p.add_argument(
         "--gpu-evidence",
@@ -93,6 +100,7 @@ def options(args: argparse.Namespace) -> RunOptions:
         threads=args.threads,
         allow_gpu_failure=args.allow_gpu_failure,
         gpu_evidence=args.gpu_evidence,
+        target_ci=args.target_ci,
         command=command_line(),
     )
 
