@@ -113,6 +113,11 @@ class Runner:
                 if self._skip(c):
                     self._record(outcome.skipped(c, self.cfg.skip_gpu_reason[c.device]))
             for pass_index in range(planned):
+                if planned > 1 and measured:
+                    self.cfg.progress.message(
+                        f"pass {pass_index + 1} of {planned} (fresh worker processes); cells "
+                        f"are final after the last pass"
+                    )
                 for group in groups(measured):
                     todo = ledger.pending(group)
                     while todo:
