@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from benchmarks.analysis import paired_rounds, speedups
+from benchmarks.cli import main
 from benchmarks.plan.matrix import Case
 from benchmarks.report import compare, display
 from benchmarks.report.grid import processes_text
@@ -160,3 +162,19 @@ def test_an_old_run_renders_and_a_new_one_shows_processes_and_their_flag() -> No
     page = html("cpu-all-statuses")
     assert "3 processes: " in page and "per process " in page
     assert "processes disagree" in page and "processes_disagree" in page
+
+
+def test_target_ci_must_be_a_percentage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for bad in ("0", "100", "-5"):
+        assert main(["run", "--target-ci", bad, "--out", str(tmp_path / "run")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: --target-ci {float(bad):g}: must be a percentage")
+    assert not (tmp_path / "run").exists()  # refused before anything was written
+
+
+def test_target_ci_reaches_the_plan_as_a_fraction() -> None:
+    from benchmarks.run.session import RunOptions, _plan
+
+    plan = _plan(RunOptions(profile="smoke", target_ci=5.0))
+    assert plan.timing.target_ci == 0.05 and plan.timing.processes == 2
+    assert _plan(RunOptions(profile="default")).timing.target_ci is None
