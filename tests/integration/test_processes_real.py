@@ -17,14 +17,14 @@ pytestmark = pytest.mark.tf
 def test_two_processes_pair_every_round_and_record_their_spread(tmp_path: Path) -> None:
     m = tiny_matrix(
         tmp_path,
-        '[profiles.t]\nworkloads = ["mlp"]\nbatch_sizes = [1, 10]\nmodes = ["eager", "graph"]\n'
+        '[profiles.t]\nworkloads = ["mlp"]\nbatch_sizes = [4]\nmodes = ["eager", "graph"]\n'
         "processes = 2\nrounds = 4\n",
     )
     out = tmp_path / "run"
     proc = run_bench("run", "--matrix", str(m), "--profile", "t", "--out", str(out), "--no-report")
     assert proc.returncode == 0, proc.stderr
     cases = read_cases(out)
-    assert len(cases) == 4 and {c.status for c in cases} == {"ok"}
+    assert len(cases) == 2 and {c.status for c in cases} == {"ok"}
     run = read_run(out)
     workers = [w for w in run.workers if w["kind"] == "cpu"]
     assert [w["pass"] for w in workers] == [0, 1]  # one fresh worker per pass
@@ -44,9 +44,8 @@ def test_two_processes_pair_every_round_and_record_their_spread(tmp_path: Path) 
         if c.mode == "graph":
             assert c.traces == 1
     speedups = analysis.speedups(cases)
-    assert len(speedups) == 2
-    for s in speedups:
-        assert s.paired and len(s.process_ratios) == 2
-        assert s.ci_low <= s.ratio <= s.ci_high
+    [s] = speedups
+    assert s.paired and len(s.process_ratios) == 2
+    assert s.ci_low <= s.ratio <= s.ci_high
     # the wall time of the run went mostly to the blocks, first calls and imports: all counted
     assert run.wall_s["measure"] > 0 and run.wall_s["import"] > 0
