@@ -1,10 +1,12 @@
 """Statistics on block timings: pure functions of their inputs.
 
 The unit of observation is a *block*: n calls closed by one device sync, giving one per-call time.
-Blocks within a cell are close to independent after warm-up, so medians, IQRs and percentile
-bootstrap CIs over blocks are what we report (pyperf and asv do the same with their "values").
-The bootstrap is vectorised with numpy (a 200-cell report needs hundreds of 2000-resample CIs;
-pure Python took ~0.1 s each) and seeded, so the same data always give the same interval.
+Blocks within one process are close to independent after warm-up; processes differ from each
+other by more, so a cell measured in several fresh processes gets a hierarchical bootstrap
+(processes, then the rounds within them; see the section below), and a speedup is the median of
+per-round ratios (``paired_ratios``), each round timing every mode seconds apart. The bootstrap
+is vectorised with numpy (a 200-cell report needs hundreds of 2000-resample CIs; pure Python
+took ~0.1 s each) and seeded, so the same data always give the same interval.
 """
 
 from __future__ import annotations
