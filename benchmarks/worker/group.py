@@ -73,11 +73,13 @@ def run_group(
             offset=offset,
             before_block=lambda m, _r: emit({"event": "step", "mode": m, "phase": "round"}),
             precise_enough=_precise_enough(timing),
+            warm_rounds=1,
         )
     for mode, (_call, fn, _p) in ready.items():
         res = results[mode]
         res["samples_s"] = rounds.samples_s[mode]
         res["phases_s"]["measure"] = rounds.measure_s[mode]
+        res["phases_s"]["warmup"] += rounds.warm_s[mode]
         res["stop"] = rounds.stop
         res["traces"] = modes.tracing_count(fn)
         if mode in rounds.failed:

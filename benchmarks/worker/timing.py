@@ -183,6 +183,7 @@ class Rounds:
     orders: list[tuple[str, ...]] = field(default_factory=list)  # the order of every round
     failed: dict[str, BaseException] = field(default_factory=dict)  # mode -> what it raised
     stop: str = STOP_ROUNDS
+    warm_s: dict[str, float] = field(default_factory=dict)  # the untimed warm rounds, per mode
 
 
 # Called with the samples so far; True when the statistic is precise enough to stop early.
@@ -200,8 +201,13 @@ def interleave(
     offset: int = 0,
     before_block: BeforeBlock | None = None,
     precise_enough: StopCheck | None = None,
+    warm_rounds: int = 0,
 ) -> Rounds:
     """Time ``timing.blocks`` rounds; each mode times one block of ``iters[mode]`` calls per round.
+
+    ``warm_rounds`` untimed rounds come first (in round 0's order; their time is ``warm_s``):
+    the mode set up first has waited through the others' trace and compile, and its first
+    block is then often its slowest.
 
     With ``timing.target_ci`` set and a ``precise_enough`` check, rounds go on after the planned
     ones until the check passes (``target_ci``) or the rounds have taken ``timing.time_cap_s``
@@ -215,6 +221,18 @@ def interleave(
         calls=dict.fromkeys(modes, 0),
     )
     live = list(modes)
+    rounds.warm_s = dict.fromkeys(modes, 0.0)
+    for _ in range(warm_rounds):
+        for mode in round_order(live, 0, offset):
+            if before_block is not None:
+                before_block(mode, -1)
+            try:
+                rounds.warm_s[mode] += _block(calls[mode], sync, clock, iters[mode]) / 1e9
+            except Exception as exc:
+                rounds.failed[mode] = exc
+                live.remove(mode)
+                continue
+            rounds.calls[mode] += iters[mode]
     cap_ns = timing.time_cap_s * 1e9
     adaptive = timing.target_ci is not None and precise_enough is not None
     start = clock()

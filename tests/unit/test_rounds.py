@@ -201,3 +201,25 @@ def test_without_target_ci_the_check_is_never_asked() -> None:
         precise_enough=lambda s: pytest.fail("asked"),
     )  # fmt: skip
     assert r.stop == STOP_ROUNDS and len(r.samples_s["eager"]) == 4
+
+
+def test_a_warm_round_runs_first_untimed_in_round_zero_order() -> None:
+    m = FakeMachine({"eager": 2_000_000, "graph": 1_000_000})
+    seen: list[tuple[str, int]] = []
+    r = interleave(
+        {"eager": m.caller("eager"), "graph": m.caller("graph")},
+        {"eager": 1, "graph": 2},
+        m.sync,
+        Timing(blocks=2),
+        m.clock,
+        offset=1,
+        before_block=lambda mode, i: seen.append((mode, i)),
+        warm_rounds=1,
+    )
+    assert seen == [("graph", -1), ("eager", -1), ("graph", 0), ("eager", 0),
+                    ("eager", 1), ("graph", 1)]  # fmt: skip
+    assert r.samples_s == {"eager": [0.002] * 2, "graph": [0.001] * 2}  # warm round not in it
+    assert r.warm_s == pytest.approx({"eager": 0.002, "graph": 0.002})
+    assert r.measure_s == pytest.approx({"eager": 0.004, "graph": 0.004})
+    assert r.calls == {"eager": 3, "graph": 6}
+    assert m.syncs == 6
