@@ -27,7 +27,7 @@ from benchmarks.plan.matrix import Case, Timing
 from benchmarks.run import outcome
 from benchmarks.run.outcome import ProcessRun
 from benchmarks.run.progress import Progress
-from benchmarks.run.schedule import Ledger, groups, worker_kind
+from benchmarks.run.schedule import Ledger, group_label, groups, worker_kind
 from benchmarks.run.workerproc import WorkerProcess
 from benchmarks.rundir.jsonio import utc_stamp
 from benchmarks.rundir.layout import LOGS_DIR, worker_log
@@ -184,7 +184,8 @@ class Runner:
         worker = self._worker(kind, pass_index)
         for c in cases:
             self._first_seen.setdefault(c.case_id, utc_stamp())
-        self.cfg.progress.started(f"{cases[0].case_id} (+{len(cases) - 1}, pass {pass_index + 1})")
+        label = cases[0].case_id if len(cases) == 1 else group_label(cases[0])
+        self.cfg.progress.started(f"{label} (pass {pass_index + 1}/{self.cfg.timing.processes})")
         monitor = self.cfg.gpu_monitor if cases[0].is_gpu else None
         gpu_before = monitor.snapshot() if monitor else None
         cpu_before = _CpuSample.take(worker.pid)

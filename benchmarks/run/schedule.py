@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from benchmarks.plan import names
 from benchmarks.plan.matrix import Case
 from benchmarks.run.outcome import ProcessRun
 
@@ -25,6 +26,11 @@ from benchmarks.run.outcome import ProcessRun
 def group_key(case: Case) -> tuple[str, int, str]:
     """The cells measured together in one worker: same workload, batch size and device."""
     return (case.workload, case.batch_size, case.device)
+
+
+def group_label(case: Case) -> str:
+    """``mlp-*-b100-cpu``: the group's case ids as one glob (what ``--only`` would take)."""
+    return names.case_id(case.workload, "*", case.batch_size, case.device)
 
 
 def worker_kind(case: Case) -> str:

@@ -13,7 +13,7 @@ from benchmarks.plan.matrix import Case
 from benchmarks.report import compare, display
 from benchmarks.report.grid import processes_text
 from benchmarks.run.outcome import ProcessRun, combined_stop, from_processes
-from benchmarks.run.schedule import Ledger, groups
+from benchmarks.run.schedule import Ledger, group_label, groups
 from benchmarks.rundir.results import SCHEMA_VERSION
 from benchmarks.stats import hierarchical_ci, paired_ratios
 from tests.unit.report_fixtures import html, run
@@ -50,6 +50,7 @@ def test_groups_are_the_modes_of_one_workload_batch_and_device_by_worker_kind() 
         (Case("cnn", "eager", 100, "cpu"),),
         (Case("mlp", "eager", 1, "gpu:0"),),
     ]
+    assert group_label(GRAPH) == "mlp-*-b100-cpu"  # the glob --only takes for this group
 
 
 def test_a_cell_is_final_after_its_last_process_or_its_first_failure() -> None:
