@@ -6,13 +6,20 @@ that the terminal summary and the HTML report both render.
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from benchmarks.plan.names import BASELINE_MODE, COMPILED_MODES, MODES
 from benchmarks.rundir.results import CaseResult, latest_by_case
-from benchmarks.stats import fit_overhead, ratio_ci
+from benchmarks.stats import (
+    fit_overhead,
+    hierarchical_ci,
+    paired_ratios,
+    process_spread,
+    ratio_ci,
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,17 @@ class Speedup:
     ratio: float
     ci_low: float
     ci_high: float
+    paired: bool = False  # from per-round ratios (schema 2); False: two unpaired medians
+    process_ratios: tuple[float, ...] = ()  # median per-round ratio of each process
+    disagree: bool = False  # some two processes' ratio CIs do not overlap
+
+    @property
+    def spread(self) -> float | None:
+        """(max - min) / median of the per-process ratios; None with fewer than two."""
+        if len(self.process_ratios) < 2:
+            return None
+        mid = statistics.median(self.process_ratios)
+        return (max(self.process_ratios) - min(self.process_ratios)) / mid
 
     @property
     def significant(self) -> bool:
@@ -60,9 +78,27 @@ def speedups(results: Sequence[CaseResult]) -> list[Speedup]:
         eager = cells.get((w, d, b, BASELINE_MODE))
         if m not in COMPILED_MODES or eager is None:
             continue
-        ratio, lo, hi = ratio_ci(eager.samples_s, r.samples_s)
-        out.append(Speedup(w, d, b, m, ratio, lo, hi))
+        rounds = paired_rounds(eager, r)
+        if rounds is None:  # schema 1: the two cells were timed apart; unpaired medians
+            ratio, lo, hi = ratio_ci(eager.samples_s, r.samples_s)
+            out.append(Speedup(w, d, b, m, ratio, lo, hi))
+            continue
+        ratio, lo, hi = hierarchical_ci(rounds)
+        spread = process_spread(rounds)
+        out.append(Speedup(w, d, b, m, ratio, lo, hi, True, spread.medians, spread.disagree))
     return out
+
+
+def paired_rounds(eager: CaseResult, other: CaseResult) -> list[list[float]] | None:
+    """Per process (matched by pass), eager / other for every round both timed; None when the
+    two cells were not measured in the same rounds (schema 1, or no common process)."""
+    if not eager.processes or not other.processes:
+        return None
+    e = {p.get("pass"): p.get("samples_s") or [] for p in eager.processes}
+    o = {p.get("pass"): p.get("samples_s") or [] for p in other.processes}
+    common = [k for k in e if k in o]
+    ratios = [g for g in paired_ratios([e[k] for k in common], [o[k] for k in common]) if g]
+    return ratios or None
 
 
 def overhead_fits(results: Sequence[CaseResult]) -> list[OverheadFit]:

@@ -1,10 +1,12 @@
 """Statistics on block timings: pure functions of their inputs.
 
 The unit of observation is a *block*: n calls closed by one device sync, giving one per-call time.
-Blocks within a cell are close to independent after warm-up, so medians, IQRs and percentile
-bootstrap CIs over blocks are what we report (pyperf and asv do the same with their "values").
-The bootstrap is vectorised with numpy (a 200-cell report needs hundreds of 2000-resample CIs;
-pure Python took ~0.1 s each) and seeded, so the same data always give the same interval.
+Blocks within one process are close to independent after warm-up; processes differ from each
+other by more, so a cell measured in several fresh processes gets a hierarchical bootstrap
+(processes, then the rounds within them; see the section below), and a speedup is the median of
+per-round ratios (``paired_ratios``), each round timing every mode seconds apart. The bootstrap
+is vectorised with numpy (a 200-cell report needs hundreds of 2000-resample CIs; pure Python
+took ~0.1 s each) and seeded, so the same data always give the same interval.
 """
 
 from __future__ import annotations
@@ -172,3 +174,138 @@ def fit_overhead(batch_sizes: Sequence[float], times: Sequence[float]) -> Linear
     ss_res = sum(wi * (t - (t0 + c * b)) ** 2 for wi, (b, t) in zip(w, pts, strict=True))
     r2 = 1 - ss_res / ss_tot if ss_tot > 0 else 1.0
     return LinearFit(t0=t0, c=c, r2=r2, n_points=len(pts))
+
+
+# --- several processes, paired rounds -------------------------------------------------------
+#
+# A cell measured in P fresh processes holds P lists of per-round per-call times. Rounds within
+# one process share that process's state (its memory layout, its CPU placement, the machine's
+# load at that time); processes differ from each other by more than rounds do (research:
+# up to 20 % on a shared VM). A bootstrap that pools all rounds as if independent would make
+# the CI too narrow, so the hierarchical bootstrap resamples both levels: first P processes with
+# replacement, then, within each chosen process, its rounds with replacement; the statistic is
+# the median of the pooled resample. The point estimate is the same statistic on the data.
+
+
+def pooled(groups: Sequence[Sequence[float]]) -> list[float]:
+    """Every value of every group, in order."""
+    return [float(v) for g in groups for v in g]
+
+
+def hierarchical_draws(
+    sizes: Sequence[int], rng: np.random.Generator, resamples: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The random draws of the hierarchical bootstrap, in a fixed order (documented for tests).
+
+    First ``proc = rng.integers(0, P, size=(resamples, P))``: which process fills each of the P
+    slots of each resample; then ``u = rng.random((resamples, P, max(sizes)))``: round index
+    ``floor(u * sizes[proc])`` in the chosen process (positions beyond that process's own round
+    count are unused).
+    """
+    p = len(sizes)
+    proc = rng.integers(0, p, size=(resamples, p))
+    u = rng.random((resamples, p, max(sizes)))
+    return proc, u
+
+
+def _hierarchical_medians(
+    groups: Sequence[Sequence[float]], rng: np.random.Generator, resamples: int
+) -> np.ndarray:
+    sizes = [len(g) for g in groups]
+    width = max(sizes)
+    data = np.full((len(groups), width), np.nan)
+    for i, g in enumerate(groups):
+        data[i, : len(g)] = g
+    proc, u = hierarchical_draws(sizes, rng, resamples)
+    n = np.asarray(sizes)[proc]  # (B, P): round count of the chosen process
+    idx = np.minimum(np.floor(u * n[:, :, None]).astype(np.int64), width - 1)  # (B, P, W)
+    values = data[proc[:, :, None], idx]
+    values = np.where(np.arange(width)[None, None, :] < n[:, :, None], values, np.nan)
+    medians: np.ndarray = np.nanmedian(values.reshape(resamples, -1), axis=1)
+    return medians
+
+
+def _nonempty(groups: Sequence[Sequence[float]]) -> list[list[float]]:
+    out = [[float(v) for v in g] for g in groups if len(g)]
+    if not out:
+        raise ValueError("no values to bootstrap")
+    return out
+
+
+def hierarchical_ci(
+    groups: Sequence[Sequence[float]],
+    *,
+    confidence: float = 0.95,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """(median of all values, CI low, CI high), resampling groups, then values within them."""
+    data = _nonempty(groups)
+    point = statistics.median(pooled(data))
+    medians = _hierarchical_medians(data, np.random.default_rng(seed), resamples)
+    lo, hi = _interval(medians, confidence)
+    return point, lo, hi
+
+
+def hierarchical_ratio_ci(
+    numerator: Sequence[Sequence[float]],
+    denominator: Sequence[Sequence[float]],
+    *,
+    confidence: float = 0.95,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """median(numerator) / median(denominator) of two *unpaired* sets of processes (two runs),
+    each side resampled hierarchically (numerator's draws first)."""
+    num, den = _nonempty(numerator), _nonempty(denominator)
+    point = statistics.median(pooled(num)) / statistics.median(pooled(den))
+    rng = np.random.default_rng(seed)
+    a = _hierarchical_medians(num, rng, resamples)
+    b = _hierarchical_medians(den, rng, resamples)
+    lo, hi = _interval(a / b, confidence)
+    return point, lo, hi
+
+
+def paired_ratios(
+    numerator: Sequence[Sequence[float]], denominator: Sequence[Sequence[float]]
+) -> list[list[float]]:
+    """Per process, numerator[r] / denominator[r] for every round r both have.
+
+    The two modes of a round were timed seconds apart in the same process, so whatever the
+    machine did then (another job, a frequency change) falls on both and cancels in the ratio.
+    """
+    if len(numerator) != len(denominator):
+        raise ValueError("paired ratios need the same processes on both sides")
+    return [
+        [float(a) / float(b) for a, b in zip(num, den, strict=False) if b > 0]
+        for num, den in zip(numerator, denominator, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class ProcessSpread:
+    """How far a cell's fresh processes are apart."""
+
+    medians: tuple[float, ...]  # one per process
+    spread: float  # (max - min) / median of the per-process medians
+    disagree: bool  # some two processes' 95 % CIs do not overlap
+
+
+def process_spread(
+    groups: Sequence[Sequence[float]], *, resamples: int = DEFAULT_RESAMPLES, seed: int = 0
+) -> ProcessSpread:
+    """Per-process medians, their relative range, and whether their CIs exclude each other."""
+    groups = [g for g in groups if len(g)]
+    if not groups:
+        raise ValueError("no values")
+    medians = tuple(statistics.median(g) for g in groups)
+    mid = statistics.median(medians)
+    spread = (max(medians) - min(medians)) / mid if mid > 0 else 0.0
+    cis = [bootstrap_ci(g, resamples=resamples, seed=seed + i) for i, g in enumerate(groups)]
+    disagree = len(cis) > 1 and max(lo for lo, _ in cis) > min(hi for _, hi in cis)
+    return ProcessSpread(medians, spread, disagree)
+
+
+def half_width(point: float, lo: float, hi: float) -> float:
+    """Half the CI's width relative to the point (0.05 = +-5 %)."""
+    return (hi - lo) / 2 / point if point > 0 else math.inf

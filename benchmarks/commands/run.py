@@ -74,6 +74,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="exit 0 even when the GPU could not be used (its cells are skipped)",
     )
+    p.add_argument(
+        "--target-ci",
+        type=float,
+        metavar="PCT",
+        help="keep adding rounds until every eager/mode ratio's 95%% CI is within +-PCT %% "
+        "(or the group's time_cap_s is reached; the report says which)",
+    )
     p.add_argument("--no-report", action="store_true", help="do not render index.html")
     p.add_argument(
         "--gpu-evidence",
@@ -115,6 +122,7 @@ def options(args: argparse.Namespace) -> RunOptions:
         shard=args.shard,
         shard_count=args.shard_count,
         shard_costs=args.shard_costs,
+        target_ci=args.target_ci,
         command=command_line(),
     )
 

@@ -26,20 +26,32 @@ from benchmarks.plan.names import DEVICE_RE as _DEVICE_RE
 from benchmarks.plan.names import MODES
 
 SCHEMA_VERSION = 1
-_TIMING_KEYS = ("blocks", "min_block_s", "warmup_s", "warmup_calls", "timeout_s")
+_TIMING_KEYS = (
+    "rounds",
+    "blocks",
+    "processes",
+    "min_block_s",
+    "warmup_s",
+    "warmup_calls",
+    "timeout_s",
+    "time_cap_s",
+)
 _AXIS_KEYS = ("workloads", "modes", "batch_sizes", "devices", "exclude")
 _EXCLUDE_KEYS = ("workload", "mode", "batch_size", "device")
 
 
 @dataclass(frozen=True)
 class Timing:
-    """How one cell is measured (see research/timing-method.md)."""
+    """How one cell is measured (see docs/measuring.md and research/timing-method.md)."""
 
-    blocks: int = 11
+    blocks: int = 11  # rounds per process: each mode times one block per round (key "rounds")
     min_block_s: float = 0.08
     warmup_s: float = 0.2
     warmup_calls: int = 10
     timeout_s: float = 300.0
+    processes: int = 1  # fresh worker processes, one pass over the plan each
+    time_cap_s: float = 30.0  # --target-ci: most time a group's rounds take in one process
+    target_ci: float | None = None  # --target-ci as a fraction (0.05 = +-5 %); None: off
 
 
 @dataclass(frozen=True, order=True)
@@ -145,7 +157,10 @@ def parse(text: str, source: str, known_workloads: Iterable[str]) -> MatrixSpec:
         raise ConfigError(f"{source}: no [profiles.NAME] table", "define at least one profile")
     profiles = {
         name: _profile(
-            name, {**defaults, **_table(raw, f"{source}: profiles.{name}")}, source, known
+            name,
+            _inherit(defaults, _table(raw, f"{source}: profiles.{name}")),
+            source,
+            known,
         )
         for name, raw in profiles_raw.items()
     }
@@ -286,23 +301,40 @@ def _exclude_rule(raw: Any, where: str, known: tuple[str, ...]) -> dict[str, Any
     return rule
 
 
+def _inherit(defaults: dict[str, Any], profile: dict[str, Any]) -> dict[str, Any]:
+    """The profile's keys over the defaults'; ``blocks`` (the older name of ``rounds``) set in
+    the profile replaces a default ``rounds`` and the other way round."""
+    base = dict(defaults)
+    for new, old in (("rounds", "blocks"), ("blocks", "rounds")):
+        if new in profile:
+            base.pop(old, None)
+    return {**base, **profile}
+
+
 def _timing(raw: dict[str, Any], where: str) -> Timing:
     t = Timing()
     values: dict[str, Any] = {}
+    if "rounds" in raw and "blocks" in raw:
+        raise ConfigError(
+            f"{where}: both 'rounds' and 'blocks' are set",
+            "they are one setting ('blocks' is its older name); keep 'rounds'",
+        )
     for key in _TIMING_KEYS:
         if key not in raw:
             continue
         v = raw[key]
-        default = getattr(t, key)
+        field_name = "blocks" if key == "rounds" else key
+        default = getattr(t, field_name)
         ok = isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
         if isinstance(default, int) and not isinstance(v, int):
             ok = False
         if not ok:
             kind = "a positive integer" if isinstance(default, int) else "a positive number"
             raise ConfigError(f"{where}.{key}: must be {kind}, got {v!r}", f"default is {default}")
-        values[key] = float(v) if isinstance(default, float) else v
+        values[field_name] = float(v) if isinstance(default, float) else v
     if values.get("blocks", t.blocks) < 3:
-        raise ConfigError(f"{where}.blocks: at least 3 blocks are needed", "use 9 or more")
+        key = "blocks" if "blocks" in raw else "rounds"
+        raise ConfigError(f"{where}.{key}: at least 3 rounds are needed", "use 9 or more")
     return replace(t, **values)
 
 

@@ -16,7 +16,7 @@ from benchmarks.plan.names import MODES
 from benchmarks.report import DEFAULT_THRESHOLD, display
 from benchmarks.rundir.load import LoadedRun
 from benchmarks.rundir.results import CaseResult, latest_by_case
-from benchmarks.stats import ratio_ci
+from benchmarks.stats import hierarchical_ratio_ci, ratio_ci
 
 REGRESSION = "regression"
 IMPROVEMENT = "improvement"
@@ -112,7 +112,10 @@ def _change(
     hi: float | None = None
     note = ""
     if _has_value(b) and _has_value(n):
-        ratio, lo, hi = ratio_ci(n.samples_s, b.samples_s)
+        if n.processes and b.processes:  # schema 2: resample processes, then their rounds
+            ratio, lo, hi = hierarchical_ratio_ci(n.process_samples, b.process_samples)
+        else:
+            ratio, lo, hi = ratio_ci(n.samples_s, b.samples_s)
         verdict = classify(ratio, lo, hi, threshold)
     else:
         note = f"baseline {b.status}, new {n.status}"

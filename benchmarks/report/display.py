@@ -97,6 +97,8 @@ def environment(fp: Mapping[str, Any], record: RunRecord) -> dict[str, str]:
         "NVIDIA driver": driver(fp) or "none",
         "TensorFlow version": tf_version(fp, record) or "unknown",
         "image digest": image(fp, record.image)[1] or "none",
+        # schema 1 timed each cell alone in one process; schema 2 pairs rounds over processes
+        "measurement method": record.method,
     }
 
 

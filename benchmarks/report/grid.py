@@ -36,6 +36,8 @@ class GridCell:
     warnings: tuple[Warn, ...]
     first_call: str
     throughput: str  # achieved FLOP/s
+    processes: str = ""  # per-process medians and their spread (schema 2), "" otherwise
+    stop: str = ""  # why the rounds ended, when --target-ci was asked for
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,29 @@ def _cell(case_id: str, mode: str, r: CaseResult | None) -> GridCell:
         warnings=warns,
         first_call=format_seconds(r.first_call_s) if r.first_call_s is not None else "",
         throughput=_flops(r) if ok else "",
+        processes=processes_text(r) if ok else "",
+        stop=STOPS.get(r.stop or "", "") if ok else "",
     )
+
+
+# What a cell's ``stop`` means on the page (only --target-ci makes it worth saying).
+STOPS = {
+    "target_ci": "--target-ci reached in every process",
+    "time_cap": "--target-ci not reached: stopped at the time cap",
+    "mixed": "--target-ci reached in some processes only",
+}
+
+
+def processes_text(r: CaseResult) -> str:
+    """``3 processes: 1.21 ms · 1.25 ms · 1.19 ms (spread 5 %)``; "" for schema-1 cells."""
+    medians = r.process_medians
+    if not medians:
+        return ""
+    planned = f" of {r.processes_planned}" if (r.processes_planned or 0) > len(medians) else ""
+    spread = f" (spread {r.process_spread:.0%})" if r.process_spread is not None else ""
+    each = " · ".join(format_seconds(m) for m in medians)
+    noun = "process" if len(medians) == 1 and not planned else "processes"
+    return f"{len(medians)}{planned} {noun}: {each}{spread}"
 
 
 def grid_tables(record: RunRecord, latest: Mapping[str, CaseResult]) -> tuple[GridTable, ...]:

@@ -44,6 +44,8 @@ class Ratio:
     ci_high: float
     text: str
     css: str  # "faster" | "slower" | "same" (CI includes 1)
+    processes: str = ""  # the per-process ratios and their spread (paired, schema 2)
+    disagree: bool = False  # some two processes' ratio CIs do not overlap
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ class RunView:
     warnings_legend: tuple[Warn, ...]
     comparison: Comparison | None
     generated_at: str
+    method: str  # how the timings were taken (results.METHODS, by the run's schema version)
     # raw values the charts need (svg.py draws them)
     ok_cases: tuple[CaseResult, ...]
     speedup_values: tuple[Speedup, ...]
@@ -113,8 +116,16 @@ def _ratio(s: Speedup | None) -> Ratio | None:
     if s is None:
         return None
     css = "faster" if s.ci_low > 1 else "slower" if s.ci_high < 1 else "same"
+    each = " · ".join(f"{v:.2f}x" for v in s.process_ratios)
+    spread = f" (spread {s.spread:.0%})" if s.spread is not None else ""
     return Ratio(
-        s.ratio, s.ci_low, s.ci_high, f"{s.ratio:.2f}x [{s.ci_low:.2f}, {s.ci_high:.2f}]", css
+        s.ratio,
+        s.ci_low,
+        s.ci_high,
+        f"{s.ratio:.2f}x [{s.ci_low:.2f}, {s.ci_high:.2f}]",
+        css,
+        f"per process {each}{spread}" if s.paired and each else "",
+        s.disagree,
     )
 
 
@@ -153,8 +164,16 @@ def _no_gpu(fp: Mapping[str, Any]) -> str:
 
 def _timing(record: RunRecord) -> str:
     t = record.timing if isinstance(record.timing, Mapping) else {}
+    rounds = record.schema_version >= 2
+    target = t.get("target_ci")
     parts = [
-        f"{t['blocks']} blocks" if "blocks" in t else "",
+        f"{t['blocks']} {'rounds' if rounds else 'blocks'}"
+        + (f" x {t['processes']} processes" if rounds and "processes" in t else "")
+        if "blocks" in t
+        else "",
+        f"--target-ci {target * 100:g} % (cap {t.get('time_cap_s')} s)"
+        if isinstance(target, (int, float))
+        else "",
         f">= {t['min_block_s']} s each" if "min_block_s" in t else "",
         f"timeout {t['timeout_s']} s" if "timeout_s" in t else "",
     ]
@@ -287,6 +306,7 @@ def build_run_view(
         warnings_legend=tuple(Warn(k, "", v) for k, v in WARNINGS.items()),
         comparison=comparison,
         generated_at=generated_at,
+        method=record.method,
         ok_cases=ok_cases,
         speedup_values=sp,
         fit_values=fits,

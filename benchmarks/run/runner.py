@@ -1,9 +1,14 @@
 """Run planned cells in worker processes and append each outcome to the run directory at once.
 
-The runner never imports TensorFlow. It keeps one worker per device kind (CPU cells run with
-GPUs hidden, GPU cells with memory growth on), restarts a worker after it dies, enforces the
-per-cell timeout, and turns every way a cell can end into a ``CaseResult`` value. Only Ctrl-C
-(or SIGTERM) stops the loop early, and even then every finished cell is already on disk.
+The runner never imports TensorFlow. The plan is measured in ``timing.processes`` passes, each
+with fresh workers (one per device kind: CPU cells run with GPUs hidden, GPU cells with memory
+growth on). In a pass, every cell group — the modes of one workload x batch size x device — is
+sent to the worker as one job, and the worker times its modes in interleaved rounds. The runner
+follows the worker's ``step`` events, so when a worker dies or stalls it knows which mode was
+running: that cell ends as ``crashed``/``oom``/``timeout`` and the group's other modes are
+measured again in a fresh worker without it. ``run.schedule`` decides when a cell is final;
+final cells are appended at once. Only Ctrl-C (or SIGTERM) stops the loop early, and even then
+every cell measured so far is written (docs/DESIGN.md, "Measuring").
 """
 
 from __future__ import annotations
@@ -20,13 +25,17 @@ import psutil
 from benchmarks.environment import hostinfo
 from benchmarks.plan.matrix import Case, Timing
 from benchmarks.run import outcome
+from benchmarks.run.outcome import ProcessRun
 from benchmarks.run.progress import Progress
+from benchmarks.run.schedule import Ledger, group_label, groups, worker_kind
 from benchmarks.run.workerproc import WorkerProcess
 from benchmarks.rundir.jsonio import utc_stamp
 from benchmarks.rundir.layout import LOGS_DIR, worker_log
 from benchmarks.rundir.results import CaseResult, append_case
 
 PHASES = ("build", "first_call", "warmup", "calibration", "measure")
+
+__all__ = ["GpuMonitor", "Runner", "RunnerConfig", "RunnerStats", "order_cases", "worker_kind"]
 
 
 class GpuMonitor(Protocol):
@@ -62,10 +71,6 @@ class RunnerStats:
     interrupted: bool = False
 
 
-def worker_kind(case: Case) -> str:
-    return "gpu" if case.is_gpu else "cpu"
-
-
 def worker_env(kind: str, base: Mapping[str, str]) -> dict[str, str]:
     env = dict(base)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
@@ -77,9 +82,17 @@ def worker_env(kind: str, base: Mapping[str, str]) -> dict[str, str]:
 
 
 def order_cases(cases: Sequence[Case]) -> list[Case]:
-    """Group cells by worker kind (first kind first), keeping plan order within a kind."""
-    kinds = list(dict.fromkeys(worker_kind(c) for c in cases))
-    return sorted(cases, key=lambda c: kinds.index(worker_kind(c)))
+    """The cells in the order a pass measures them: by worker kind, then by group."""
+    return [c for g in groups(cases) for c in g]
+
+
+@dataclass
+class _GroupRun:
+    """What one group job in one worker produced, before the ledger takes it."""
+
+    ok: list[tuple[Case, ProcessRun]] = field(default_factory=list)
+    ended: list[tuple[Case, CaseResult]] = field(default_factory=list)  # final, not ok
+    again: list[Case] = field(default_factory=list)  # to measure again in a fresh worker
 
 
 class Runner:
@@ -88,18 +101,70 @@ class Runner:
         self.stats = RunnerStats()
         self._workers: dict[str, WorkerProcess] = {}
         self._started = 0
+        self._first_seen: dict[str, str] = {}
         (config.run_dir / LOGS_DIR).mkdir(parents=True, exist_ok=True)
 
     def run(self, cases: Sequence[Case]) -> RunnerStats:
+        planned = max(1, self.cfg.timing.processes)
+        ledger = Ledger(planned)
+        measured = [c for c in cases if not self._skip(c)]
         try:
-            for case in order_cases(cases):
-                self._record(self._run_one(case))
+            for c in cases:
+                if self._skip(c):
+                    self._record(outcome.skipped(c, self.cfg.skip_gpu_reason[c.device]))
+            for pass_index in range(planned):
+                if planned > 1 and measured:
+                    self.cfg.progress.message(
+                        f"pass {pass_index + 1} of {planned} (fresh worker processes); cells "
+                        f"are final after the last pass"
+                    )
+                for group in groups(measured):
+                    todo = ledger.pending(group)
+                    while todo:
+                        todo = self._settle(self._run_group(todo, pass_index), ledger)
+                    if pass_index == planned - 1:
+                        for c in ledger.pending(group):
+                            self._final_ok(c, ledger)
+                for kind in list(self._workers):  # the next pass starts in fresh processes
+                    self._retire(kind, kill=False)
         except KeyboardInterrupt:
             self.stats.interrupted = True
         finally:
             for kind in list(self._workers):
                 self._retire(kind, kill=self.stats.interrupted)
+            if self.stats.interrupted:
+                for c, _ in ledger.unfinished(measured):
+                    self._final_ok(c, ledger, interrupted=True)
         return self.stats
+
+    def _skip(self, case: Case) -> bool:
+        return case.is_gpu and case.device in self.cfg.skip_gpu_reason
+
+    def _settle(self, run: _GroupRun, ledger: Ledger) -> list[Case]:
+        for case, proc in run.ok:
+            ledger.add(case, proc)
+        for case, result in run.ended:
+            ledger.close(case)
+            self._record(result)
+        return run.again
+
+    def _final_ok(self, case: Case, ledger: Ledger, *, interrupted: bool = False) -> None:
+        runs = ledger.close(case)
+        if not runs:
+            return
+        result = outcome.from_processes(
+            case, runs, ledger.planned, self.cfg.scrub, interrupted=interrupted
+        )
+        gpu_state = runs[-1].gpu_state
+        self._record(
+            outcome.with_extra_warnings(
+                result,
+                (),
+                gpu_state=gpu_state,
+                started_at=self._first_seen.get(case.case_id),
+                finished_at=utc_stamp(),
+            )
+        )
 
     def _record(self, result: CaseResult) -> None:
         if self.cfg.fingerprint_digest:
@@ -113,64 +178,91 @@ class Runner:
                 self.stats.phases_s[phase] += seconds
         self.cfg.progress.finished(result)
 
-    def _run_one(self, case: Case) -> CaseResult:
-        if case.is_gpu and case.device in self.cfg.skip_gpu_reason:
-            return outcome.skipped(case, self.cfg.skip_gpu_reason[case.device])
-        kind = worker_kind(case)
-        worker = self._worker(kind)
-        self.cfg.progress.started(case.case_id)
-        monitor = self.cfg.gpu_monitor if case.is_gpu else None
+    def _run_group(self, cases: Sequence[Case], pass_index: int) -> _GroupRun:
+        """One group job: every mode's raw result, or the culprit of a death and the rest."""
+        kind = worker_kind(cases[0])
+        worker = self._worker(kind, pass_index)
+        for c in cases:
+            self._first_seen.setdefault(c.case_id, utc_stamp())
+        label = cases[0].case_id if len(cases) == 1 else group_label(cases[0])
+        self.cfg.progress.started(f"{label} (pass {pass_index + 1}/{self.cfg.timing.processes})")
+        monitor = self.cfg.gpu_monitor if cases[0].is_gpu else None
         gpu_before = monitor.snapshot() if monitor else None
         cpu_before = _CpuSample.take(worker.pid)
         oom_before = hostinfo.oom_kills()
-        started = utc_stamp()
-        msg = None
+        timeout_s = self.cfg.timing.timeout_s
+        deadline = time.monotonic() + timeout_s * len(cases)
+        current = cases[0]
+        msg: dict[str, Any] | None = None
         if worker.send(
             {
-                "cmd": "run",
-                "case": asdict(case),
+                "cmd": "group",
+                "cases": [asdict(c) for c in cases],
                 "timing": asdict(self.cfg.timing),
                 "seed": self.cfg.seed,
+                "offset": pass_index,
             }
         ):
-            msg = worker.receive(self.cfg.timing.timeout_s)
-        if msg is None:
+            while True:
+                msg = worker.receive(max(0.0, min(timeout_s, deadline - time.monotonic())))
+                if msg is None or msg.get("event") != "step":
+                    break
+                current = next((c for c in cases if c.mode == msg.get("mode")), current)
+        out = _GroupRun()
+        if msg is None or msg.get("event") != "group_result":
             timed_out = worker.poll() is None and not worker.eof
             exit_ = worker.kill() if timed_out else worker.wait_exit()
             self._forget(kind, exit_.describe())
-            result = outcome.from_death(
-                case,
+            death = outcome.from_death(
+                current,
                 exit_.returncode,
                 exit_.signal_name,
                 worker.stderr_tail(),
                 timed_out=timed_out,
-                timeout_s=self.cfg.timing.timeout_s,
+                timeout_s=timeout_s,
                 oom_killed=hostinfo.oom_kills() > oom_before,
                 scrub=self.cfg.scrub,
             )
-        else:
-            result = outcome.from_worker(case, msg, scrub=self.cfg.scrub)
-            result = outcome.with_extra_warnings(
-                result,
-                outcome.foreign_cpu_warning(cpu_before.foreign_fraction(), hostinfo.usable_cpus()),
+            death = outcome.with_extra_warnings(
+                death,
+                (),
+                started_at=self._first_seen.get(current.case_id),
+                finished_at=utc_stamp(),
+                worker={**death.worker, "pid": worker.pid},
             )
-        extra: list[tuple[str, str]] = []
+            out.ended.append((current, death))
+            out.again = [c for c in cases if c is not current]
+            return out
+        foreign = cpu_before.foreign_fraction()
+        extra: tuple[tuple[str, str], ...] = ()
         gpu_state = None
         if monitor is not None:
             gpu_after = monitor.snapshot()
             gpu_state = {"before": gpu_before, "after": gpu_after}
             if gpu_before and gpu_after:
-                extra = monitor.assess(gpu_before, gpu_after, {os.getpid(), worker.pid})
-        return outcome.with_extra_warnings(
-            result,
-            extra,
-            gpu_state=gpu_state,
-            started_at=started,
-            finished_at=utc_stamp(),
-            worker={**result.worker, "pid": worker.pid},
-        )
+                extra = tuple(monitor.assess(gpu_before, gpu_after, {os.getpid(), worker.pid}))
+        raws = msg.get("modes") or {}
+        for c in cases:
+            raw = raws.get(c.mode) or {"status": "failed", "reason": "the worker sent no result"}
+            if raw.get("status") == "ok":
+                proc = ProcessRun(
+                    pass_index, worker.pid, raw, foreign, hostinfo.usable_cpus(), extra, gpu_state
+                )
+                out.ok.append((c, proc))
+                continue
+            result = outcome.from_worker(c, raw, scrub=self.cfg.scrub)
+            result = outcome.with_extra_warnings(
+                result,
+                [*outcome.foreign_cpu_warning(foreign, hostinfo.usable_cpus()), *extra],
+                gpu_state=gpu_state,
+                started_at=self._first_seen.get(c.case_id),
+                finished_at=utc_stamp(),
+                worker={**result.worker, "pid": worker.pid},
+            )
+            out.ended.append((c, result))
+        return out
 
-    def _worker(self, kind: str) -> WorkerProcess:
+    def _worker(self, kind: str, pass_index: int) -> WorkerProcess:
         if kind not in self._workers:
             self._started += 1
             log = self.cfg.run_dir / worker_log(self._started, kind)
@@ -182,6 +274,7 @@ class Runner:
                 {
                     "kind": kind,
                     "pid": w.pid,
+                    "pass": pass_index,
                     "log": f"logs/{log.name}",
                     "import_s": ready.get("import_s"),
                     "tensorflow": ready.get("tensorflow"),

@@ -35,6 +35,7 @@ from benchmarks.run.runner import Runner, RunnerConfig
 from benchmarks.rundir.jsonio import read_json, run_id_stamp, utc_stamp, write_json_atomic
 from benchmarks.rundir.layout import CASES_FILE, FINGERPRINT_FILE, RUN_FILE
 from benchmarks.rundir.results import (
+    SCHEMA_VERSION,
     CaseResult,
     RunRecord,
     latest_by_case,
@@ -65,6 +66,7 @@ class RunOptions:
     shard: str | None = None  # "K/N" or "auto" (docs/scale-out.md)
     shard_count: int | None = None  # the N of "auto" in a Kubernetes Indexed Job
     shard_costs: Path | None = None  # a previous run whose measured times cut the split
+    target_ci: float | None = None  # --target-ci PCT, in percent
     command: Sequence[str] = field(default_factory=tuple)
 
 
@@ -264,7 +266,15 @@ def _plan(opts: RunOptions) -> Plan:
     devices = matrix.parse_devices(opts.device) if opts.device else None
     if opts.threads < 0:
         raise ConfigError(f"--threads {opts.threads}: must be >= 0", "0 means: all usable CPUs")
-    return matrix.expand(spec, opts.profile, devices, list(opts.only))
+    plan = matrix.expand(spec, opts.profile, devices, list(opts.only))
+    if opts.target_ci is None:
+        return plan
+    if not 0 < opts.target_ci < 100:
+        raise ConfigError(
+            f"--target-ci {opts.target_ci:g}: must be a percentage above 0 and below 100",
+            "e.g. --target-ci 5 stops adding rounds once the ratio CI is within +-5 %",
+        )
+    return replace(plan, timing=replace(plan.timing, target_ci=opts.target_ci / 100))
 
 
 def _shard(opts: RunOptions, full: Plan) -> tuple[Plan, shard.ShardSpec | None, dict[str, str]]:
@@ -295,6 +305,12 @@ def _resume(run_dir: Path) -> tuple[Plan, Path, RunRecord]:
     if not (run_dir / RUN_FILE).exists():
         raise ConfigError(f"{run_dir}: no {RUN_FILE} here", "pass a run directory to --resume")
     record = read_run(run_dir)
+    if record.schema_version != SCHEMA_VERSION:
+        raise ConfigError(
+            f"{run_dir}: made by an older graphbench (schema_version {record.schema_version}: "
+            f"{record.method})",
+            "its cells were measured another way; start a new run",
+        )
     read_cases(run_dir)  # a corrupt cases.jsonl stops us here, before anything is written
     try:
         cases = tuple(Case(**c) for c in record.plan)

@@ -27,7 +27,13 @@ from benchmarks.rundir.layout import CASES_FILE, RUN_FILE
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+# What each schema version's timings mean: compare names a change as a difference of method.
+METHODS = {
+    1: "blocks of one cell back to back, one worker process, unpaired bootstrap",
+    2: "modes interleaved in paired rounds, several fresh processes, hierarchical bootstrap",
+}
 STATUSES = ("ok", "failed", "crashed", "timeout", "oom", "skipped")
 
 # Warning codes a cell may carry; the report explains each.
@@ -41,6 +47,9 @@ WARNINGS = {
     "foreign_gpu_process": "another process used the GPU while the cell ran",
     "clock_drop": "GPU SM clock fell markedly during the cell",
     "high_load": "other processes used a large share of the CPUs while the cell ran",
+    "processes_disagree": "the 95 % CIs of some two fresh processes do not overlap: they "
+    "measured different things (a busy neighbour, another CPU placement)",
+    "fewer_processes": "measured in fewer fresh processes than planned (run interrupted)",
 }
 
 
@@ -55,16 +64,16 @@ class CaseResult:
     device: str
     status: str
     reason: str | None = None
-    # per-call statistics over the timed blocks
+    # per-call statistics over the timed blocks of every process (schema 1: of one process)
     median_s: float | None = None
-    ci_low_s: float | None = None  # bootstrap 95 % CI of the median
+    ci_low_s: float | None = None  # 95 % CI of the median (schema 2: hierarchical bootstrap)
     ci_high_s: float | None = None
     iqr_s: float | None = None
     min_s: float | None = None
     max_s: float | None = None
     mean_s: float | None = None
-    cov: float | None = None  # stdev / mean of the block per-call times
-    samples_s: list[float] = field(default_factory=list)  # per-call time of each block
+    cov: float | None = None  # stdev / mean of the block times (schema 2: median over processes)
+    samples_s: list[float] = field(default_factory=list)  # per-call time of each block, pooled
     iters_per_block: int | None = None
     first_call_s: float | None = None  # trace (graph) or trace+compile (xla) included
     traces: int | None = None  # tf.function tracing count after timing (1 = no retrace)
@@ -78,7 +87,25 @@ class CaseResult:
     fingerprint_digest: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
+    # schema 2: one entry per fresh process, in pass order: {"pass", "pid", "samples_s" (one
+    # per round; round r of every mode of a group was timed together), "median_s",
+    # "iters_per_block", "first_call_s", "stop"}
+    processes: list[dict[str, Any]] = field(default_factory=list)
+    processes_planned: int | None = None
+    process_spread: float | None = None  # (max - min) / median of the per-process medians
+    stop: str | None = None  # rounds | target_ci | time_cap | mixed (which rule ended rounds)
     schema_version: int = SCHEMA_VERSION
+
+    @property
+    def process_samples(self) -> list[list[float]]:
+        """Per process, its per-round per-call times (schema 1: one process, its blocks)."""
+        if self.processes:
+            return [[float(v) for v in p.get("samples_s") or []] for p in self.processes]
+        return [list(self.samples_s)] if self.samples_s else []
+
+    @property
+    def process_medians(self) -> list[float]:
+        return [float(p["median_s"]) for p in self.processes if p.get("median_s") is not None]
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, allow_nan=False)
@@ -86,10 +113,10 @@ class CaseResult:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str) -> CaseResult:
         version = data.get("schema_version")
-        if version != SCHEMA_VERSION:
+        if version not in READABLE_VERSIONS:
             raise ResultsError(
                 f"{where}: schema_version {version!r} is not supported",
-                f"this graphbench reads schema_version {SCHEMA_VERSION}; re-run or upgrade",
+                f"this graphbench reads schema_version {_readable()}; re-run or upgrade",
             )
         known = cls.__dataclass_fields__
         missing = [
@@ -131,7 +158,7 @@ class RunRecord:
     plan: list[dict[str, Any]] = field(default_factory=list)  # workload/mode/batch_size/device
     seed: int = 0
     threads: int = 0  # TensorFlow intra- and inter-op threads in the workers
-    workers: list[dict[str, Any]] = field(default_factory=list)  # pid, import_s, end state
+    workers: list[dict[str, Any]] = field(default_factory=list)  # pid, pass, import_s, end state
     # shards (run --shard K/N) and merged runs (merge), docs/scale-out.md
     shard: dict[str, Any] | None = None  # index K, count N, costs, split_digest: shard K of N
     plan_digest: str = ""  # sha256 of the full plan (plan.shard.plan_digest), shard or not
@@ -139,6 +166,15 @@ class RunRecord:
     merged_from: list[dict[str, Any]] = field(default_factory=list)  # a merged run's shards
     missing: list[str] = field(default_factory=list)  # a merged run's cells no shard measured
     schema_version: int = SCHEMA_VERSION
+
+    @property
+    def method(self) -> str:
+        """How this run's timings were taken (one sentence per schema version)."""
+        return METHODS.get(self.schema_version, f"schema_version {self.schema_version}")
+
+
+def _readable() -> str:
+    return " or ".join(str(v) for v in READABLE_VERSIONS)
 
 
 def append_case(run_dir: Path, result: CaseResult) -> None:
@@ -198,10 +234,10 @@ def write_run(run_dir: Path, record: RunRecord) -> None:
 def read_run(run_dir: Path) -> RunRecord:
     path = run_dir / RUN_FILE
     data = read_json(path)
-    if data.get("schema_version") != SCHEMA_VERSION:
+    if data.get("schema_version") not in READABLE_VERSIONS:
         raise ResultsError(
             f"{path}: schema_version {data.get('schema_version')!r} is not supported",
-            f"this graphbench reads schema_version {SCHEMA_VERSION}",
+            f"this graphbench reads schema_version {_readable()}",
         )
     known = RunRecord.__dataclass_fields__
     try:
@@ -233,6 +269,8 @@ COLUMNS = (
     "flops_per_sample",
     "max_abs_diff",
     "output_device",
+    "process_spread",
+    "stop",
 )
 
 

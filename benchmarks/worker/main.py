@@ -1,11 +1,16 @@
-"""A benchmark worker: one process that imports TensorFlow once and measures many cells.
+"""A benchmark worker: one process that imports TensorFlow once and measures many cell groups.
 
-Protocol (JSON lines): the runner writes ``{"cmd": "run", "case": {...}, "timing": {...},
-"seed": N}`` or ``{"cmd": "exit"}`` on stdin; the worker answers ``{"event": "ready", ...}`` once
-and ``{"event": "result", ...}`` per cell on a private copy of stdout. File descriptor 1 is then
-pointed at stderr, so nothing TensorFlow or Keras prints can corrupt the protocol.
+Protocol (JSON lines): the runner writes ``{"cmd": "group", "cases": [{...}, ...], "timing":
+{...}, "seed": N, "offset": P}`` (the modes of one workload x batch x device; ``offset`` shifts
+the rotation of the round order, one step per process), ``{"cmd": "run", "case": {...}, ...}``
+(one cell: a group of one) or ``{"cmd": "exit"}`` on stdin. The worker answers ``{"event":
+"ready", ...}`` once; per group it writes ``{"event": "step", "mode": M, "phase": "setup" |
+"round"}`` before each mode's setup and before each timed block (so the runner can tell which
+mode was running if the process dies), then ``{"event": "group_result", "modes": {M: {...}}}``
+(``{"event": "result", ...}`` for ``run``). All of it goes to a private copy of stdout; file
+descriptor 1 is pointed at stderr, so nothing TensorFlow or Keras prints can corrupt the protocol.
 
-A cell's failure (exception, OOM) is a value in its result; a crash (segfault, SIGKILL) ends the
+A mode's failure (exception, OOM) is a value in its result; a crash (segfault, SIGKILL) ends the
 process and the runner records it. Run as ``python -m benchmarks.worker.main --threads N``.
 """
 
@@ -15,18 +20,13 @@ import argparse
 import gc
 import json
 import os
-import re
 import sys
 import time
 from collections.abc import Sequence
 from typing import IO, Any
 
 from benchmarks.plan.matrix import Timing
-from benchmarks.worker import modes, workloads
-from benchmarks.worker.timing import measure
-
-OUTPUT_ATOL = 1e-4
-OUTPUT_RTOL = 1e-3
+from benchmarks.worker.group import References, run_group
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,15 +64,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             },
         },
     )
-    references: dict[tuple[str, int, str], Any] = {}
+    references: References = {}
     for line in sys.stdin:
         if not line.strip():
             continue
         msg = json.loads(line)
         if msg.get("cmd") == "exit":
             break
-        result = run_cell(msg["case"], Timing(**msg["timing"]), int(msg["seed"]), references)
-        _emit(proto, {"event": "result", **result})
+        timing, seed = Timing(**msg["timing"]), int(msg["seed"])
+        if msg.get("cmd") == "run":
+            result = run_cell(msg["case"], timing, seed, references)
+            _emit(proto, {"event": "result", **result})
+            continue
+        try:
+            raws = run_group(
+                msg["cases"],
+                timing,
+                seed,
+                references,
+                lambda event: _emit(proto, event),
+                offset=int(msg.get("offset", 0)),
+            )
+        finally:
+            _release()
+        _emit(proto, {"event": "group_result", "modes": raws})
     return 0
 
 
@@ -82,86 +97,13 @@ def _emit(stream: IO[str], obj: dict[str, Any]) -> None:
 
 
 def run_cell(
-    case: dict[str, Any], timing: Timing, seed: int, references: dict[tuple[str, int, str], Any]
+    case: dict[str, Any], timing: Timing, seed: int, references: References
 ) -> dict[str, Any]:
-    """Build, compile, measure and check one cell; never raises for a cell's own failure."""
-    import numpy as np
-    import tensorflow as tf
-
-    workload, mode = case["workload"], case["mode"]
-    batch, device = int(case["batch_size"]), case["device"]
-    phases: dict[str, float] = {}
-    result: dict[str, Any] = {"status": "ok", "reason": None, "phases_s": phases}
+    """One cell alone: a group of one mode (its blocks then run back to back)."""
     try:
-        t = time.perf_counter()
-        with tf.device(modes.tf_device(device)):
-            built = workloads.build(workload, batch, seed)
-            fn = modes.compile_fn(built.fn, mode)
-            phases["build"] = time.perf_counter() - t
-            result["flops_per_sample"] = built.flops_per_sample
-            traces_after_warmup: list[int | None] = []
-
-            def call() -> Any:
-                return fn(*built.args)
-
-            def check() -> None:
-                traces_after_warmup.append(modes.tracing_count(fn))
-
-            m = measure(call, modes.sync, timing, after_warmup=check)
-        phases.update(
-            first_call=m.first_call_s,
-            warmup=m.warmup_s,
-            calibration=m.calibration_s,
-            measure=m.measure_s,
-        )
-        out_device = modes.output_device(m.first_output)
-        first = np.asarray(m.first_output)
-        result.update(
-            samples_s=list(m.samples_s),
-            iters_per_block=m.iters_per_block,
-            first_call_s=m.first_call_s,
-            traces_after_warmup=traces_after_warmup[0] if traces_after_warmup else None,
-            traces=modes.tracing_count(fn),
-            output_device=out_device,
-        )
-        if not modes.on_device(out_device, device):
-            result["status"] = "failed"
-            result["reason"] = (
-                f"silent CPU fallback: output tensor is on {out_device or 'an unknown device'}, "
-                f"not on {modes.tf_device(device)}"
-            )
-            result["fallback"] = True
-        key = (workload, batch, device)
-        if key not in references:
-            references[key] = first if mode == "eager" else _eager_reference(case, seed)
-        ref = references[key]
-        diff = float(np.max(np.abs(first.astype(np.float64) - ref))) if first.size else 0.0
-        result["max_abs_diff"] = diff
-        result["output_match"] = bool(np.allclose(first, ref, rtol=OUTPUT_RTOL, atol=OUTPUT_ATOL))
-    except (tf.errors.ResourceExhaustedError, MemoryError) as exc:
-        result.update(status="oom", reason=_reason(exc))
-    except Exception as exc:
-        result.update(status="failed", reason=_reason(exc))
+        return run_group([case], timing, seed, references, lambda _event: None)[case["mode"]]
     finally:
         _release()
-    return result
-
-
-def _eager_reference(case: dict[str, Any], seed: int) -> Any:
-    """First-call output of a freshly built eager workload with the same seed."""
-    import numpy as np
-    import tensorflow as tf
-
-    with tf.device(modes.tf_device(case["device"])):
-        built = workloads.build(case["workload"], int(case["batch_size"]), seed)
-        return np.asarray(built.fn(*built.args))
-
-
-def _reason(exc: BaseException) -> str:
-    """First line of the exception, without TF's ``{{function_node ...}}`` wrapper noise."""
-    text = re.sub(r"\{\{[^}]*\}\}\s*", "", str(exc)).strip().splitlines()
-    first = next((ln for ln in text if ln.strip()), "")
-    return f"{type(exc).__name__}: {first[:400]}"
 
 
 def _release() -> None:

@@ -32,6 +32,8 @@ from benchmarks.rundir.results import CaseResult, RunRecord  # noqa: E402
 
 RUNS = Path(__file__).resolve().parent / "runs"
 MLP_FLOPS = 668_672
+PROCESSES = 3  # fresh processes per cell (schema 2)
+ROUNDS = 5  # rounds per process
 CNN_FLOPS = 4_200_000
 SCRIPT = "<script>alert('xss')</script>"
 IMG = '<img src=x onerror="alert(document.domain)">'
@@ -211,27 +213,36 @@ def case(
         )
     t0, c = MODEL.get((workload.split("_")[0], mode, kind), (2e-4, 5e-6))
     mean = (t0 + c * b) * scale
-    samples = [round(mean * (1 + rng.gauss(0, noise)), 12) for _ in range(11)]
     first = mean * (1 if mode == "eager" else 40 if mode == "graph" else 400) + 0.05
-    raw = {  # what a worker would answer; the real outcome code makes the result of it
-        "status": "ok",
-        "samples_s": samples,
-        "iters_per_block": max(1, int(0.08 / mean)),
-        "first_call_s": round(first, 6),
-        "traces": None if mode == "eager" else 1,
-        "traces_after_warmup": None if mode == "eager" else 1,
-        "flops_per_sample": flops,
-        "output_device": f"/job:localhost/replica:0/task:0/device:{kind.upper()}:0",
-        "max_abs_diff": 0.0 if mode == "eager" else 1.2e-7,
-        "output_match": True,
-        "phases_s": {"build": 0.4, "first_call": round(first, 6), "warmup": 0.2, "measure": 0.9},
-    }
-    result = outcome.from_worker(Case(workload, mode, b, device), raw)
+    runs = []
+    for p in range(PROCESSES):  # each fresh process lands a little apart from the others
+        level = mean * (1 + rng.gauss(0, noise / 2))
+        samples = [round(level * (1 + rng.gauss(0, noise)), 12) for _ in range(ROUNDS)]
+        raw = {  # what a worker would answer; the real outcome code makes the result of it
+            "status": "ok",
+            "samples_s": samples,
+            "iters_per_block": max(1, int(0.08 / mean)),
+            "first_call_s": round(first, 6),
+            "traces": None if mode == "eager" else 1,
+            "traces_after_warmup": None if mode == "eager" else 1,
+            "flops_per_sample": flops,
+            "output_device": f"/job:localhost/replica:0/task:0/device:{kind.upper()}:0",
+            "max_abs_diff": 0.0 if mode == "eager" else 1.2e-7,
+            "output_match": True,
+            "phases_s": {
+                "build": 0.4,
+                "first_call": round(first, 6),
+                "warmup": 0.2,
+                "measure": 0.3,
+            },
+            "stop": "rounds",
+        }
+        runs.append(outcome.ProcessRun(p, 4100 + p, raw))
+    result = outcome.from_processes(Case(workload, mode, b, device), runs, PROCESSES)
     return replace(
         result,
         reason=reason,
         warnings=[*result.warnings, *(warnings or [])],
-        worker={"pid": 4100},
         **{  # type: ignore[arg-type]
             k: v
             for k, v in base.items()
@@ -273,11 +284,14 @@ def record(
         cases=[c.case_id for c in cases],
         devices=devices,
         timing={
-            "blocks": 11,
+            "blocks": ROUNDS,
+            "processes": PROCESSES,
             "min_block_s": 0.08,
             "warmup_s": 0.2,
             "warmup_calls": 10,
             "timeout_s": 300,
+            "time_cap_s": 30.0,
+            "target_ci": None,
         },
         started_at=started,
         finished_at=finished,
@@ -295,12 +309,14 @@ def record(
         workers=[
             {
                 "kind": "cpu",
-                "pid": 4100,
+                "pid": 4100 + p,
+                "pass": p,
                 "tensorflow": "2.21.0",
                 "keras": "3.15.1",
                 "import_s": 2.1,
                 "end": "exited with code 0",
             }
+            for p in range(PROCESSES)
         ],
     )
 

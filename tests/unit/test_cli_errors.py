@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.cli import main
+from benchmarks.rundir.results import SCHEMA_VERSION
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -71,7 +72,7 @@ def test_resume_refuses_a_corrupt_cases_file_and_keeps_it(
     run = tmp_path / "run"
     run.mkdir()
     record = {
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
         "run_id": "run",
         "command": [],
         "profile": "smoke",

@@ -21,7 +21,7 @@ from benchmarks.rundir.load import load_run
 from tests.unit.report_fixtures import DOWNLOADS, RUNS
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
-CASES = ("cpu-all-statuses", "gpu-failed", "gpu-h100-injection", "compare-new")
+CASES = ("cpu-all-statuses", "gpu-failed", "gpu-h100-injection", "compare-new", "schema1-cpu")
 
 
 def scrub(html: str, fp: dict[str, Any]) -> str:

@@ -178,7 +178,7 @@ def test_site_merges_machines_and_lists_regressions(tmp_path: Path) -> None:
     assert 'href="gpu-runner-1/gpu-h100-injection/index.html"' in page
     assert '2026-11-21T0900Z-cpu <span class="sub">(page not rendered' in page  # no link
     assert "broken: " in page and "cannot be read as JSON" in page
-    assert "mlp-graph-b1-cpu" in page and "+24.9 %" in page  # latest regression, CPU class
+    assert "mlp-graph-b1-cpu" in page and "+25.1 %" in page  # latest regression, CPU class
     assert "AMD EPYC 9R14 96-Core Processor + NVIDIA H100 80GB HBM3" in page
     assert page.count("<svg") == 2 and "<script" not in page  # CPU mlp, H100 mlp gpu:0
     # the CPU trend has one point per CPU run (3 runs, oldest first)
