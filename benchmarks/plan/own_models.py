@@ -49,7 +49,7 @@ def parse_table(raw: Any, source: str, builtins: Iterable[str]) -> tuple[ModelEn
         if name in taken:
             raise ConfigError(f"{at}: {name!r} is a built-in workload", "choose another name")
         if not isinstance(table, dict) or not isinstance(table.get("model"), str):
-            raise ConfigError(f"{at}: needs model = \"SPEC\"", model_spec.SPEC_HINT)
+            raise ConfigError(f'{at}: needs model = "SPEC"', model_spec.SPEC_HINT)
         unknown = sorted(set(table) - set(_KEYS))
         if unknown:
             raise ConfigError(f"{at}: unknown key {unknown[0]!r}", f"allowed: {', '.join(_KEYS)}")
@@ -79,8 +79,10 @@ def _shapes(raw: Any, at: str) -> dict[str, list[int]]:
         raise ConfigError(f"{at}.input_shape: must be a table", hint)
     out: dict[str, list[int]] = {}
     for name, dims in raw.items():
-        ok = isinstance(dims, list) and dims and all(
-            isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in dims
+        ok = (
+            isinstance(dims, list)
+            and dims
+            and all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in dims)
         )
         if not ok:
             raise ConfigError(f"{at}.input_shape.{name}: must be a list of sizes >= 1", hint)

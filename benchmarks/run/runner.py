@@ -51,6 +51,7 @@ class RunnerConfig:
     gpu_monitor: GpuMonitor | None = None
     scrub: Callable[[str], str] = str
     base_env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # user SPECs by name
 
 
 @dataclass
@@ -131,6 +132,7 @@ class Runner:
                 "case": asdict(case),
                 "timing": asdict(self.cfg.timing),
                 "seed": self.cfg.seed,
+                "model": self.cfg.models.get(case.workload),
             }
         ):
             msg = worker.receive(self.cfg.timing.timeout_s)

@@ -28,8 +28,9 @@ from benchmarks.errors import (
 )
 from benchmarks.gpu import probe
 from benchmarks.gpu import state as gpustate
-from benchmarks.plan import matrix
+from benchmarks.plan import matrix, model_spec, own_models
 from benchmarks.plan.matrix import Case, Plan, Timing
+from benchmarks.plan.model_spec import ModelSpec
 from benchmarks.run.progress import Progress
 from benchmarks.run.runner import Runner, RunnerConfig
 from benchmarks.rundir.jsonio import read_json, run_id_stamp, utc_stamp, write_json_atomic
@@ -63,6 +64,11 @@ class RunOptions:
     allow_gpu_failure: bool = False
     gpu_evidence: Path | None = None
     command: Sequence[str] = field(default_factory=tuple)
+    models: Sequence[str] = ()  # --model SPEC (replaces the profile's workloads)
+    signature: str | None = None  # for every --model that is a SavedModel
+    input_shapes: Sequence[str] = ()  # NAME=12,16
+    inputs: str | None = None  # FILE.npz
+    calls: str | None = None  # --call call,predict
 
 
 @dataclass(frozen=True)
@@ -84,8 +90,9 @@ def execute(opts: RunOptions, out: TextIO) -> RunOutcome:
     started = time.monotonic()
     if opts.resume:
         plan, run_dir, record = _resume(opts.resume)
+        models = {n: ModelSpec.from_dict(d) for n, d in record.models.items()}
     else:
-        plan = _plan(opts)
+        plan, models = _plan(opts)
         run_dir = _new_run_dir(opts, plan)
         record = RunRecord(
             run_id=run_dir.name,
@@ -102,6 +109,7 @@ def execute(opts: RunOptions, out: TextIO) -> RunOutcome:
             allow_gpu_failure=opts.allow_gpu_failure,
             seed=opts.seed,
             threads=opts.threads or hostinfo.usable_cpus(),
+            models={n: m.to_dict() for n, m in models.items()},
         )
     record = replace(record, image=_image_from_env(os.environ))
     write_run(run_dir, record)
@@ -127,6 +135,7 @@ def execute(opts: RunOptions, out: TextIO) -> RunOutcome:
         scrub=redact.scrub_text,
         gpu_monitor=gpustate.Monitor(gpus) if gpus and not skip else None,
         skip_gpu_reason=skip,
+        models={n: m.to_dict() for n, m in models.items()},
     )
     with _sigterm_as_interrupt():
         stats = Runner(cfg).run(todo)
@@ -184,7 +193,12 @@ def exit_status(
     statuses = [latest[c.case_id].status for c in planned if c.case_id in latest]
     if any(s in ("failed", "crashed", "timeout", "oom") for s in statuses):
         return "cells_failed", EXIT_CELLS_FAILED
-    if any(s == "skipped" for s in statuses):
+    skipped = [
+        latest[c.case_id]
+        for c in planned
+        if c.case_id in latest and latest[c.case_id].status == "skipped"
+    ]
+    if any(not any(w["code"] == "not_applicable" for w in r.warnings) for r in skipped):
         return "gpu_unavailable", EXIT_OK if allow_gpu_failure else EXIT_GPU_UNAVAILABLE
     return "complete", EXIT_OK
 
@@ -245,13 +259,48 @@ def _check_gpus(
     return skip, time.monotonic() - start
 
 
-def _plan(opts: RunOptions) -> Plan:
+def _plan(opts: RunOptions) -> tuple[Plan, dict[str, ModelSpec]]:
+    """The plan and the user models it measures, every SPEC checked before any worker starts."""
     path = opts.matrix or matrix.default_matrix_path()
     spec = matrix.load(path, workloads.NAMES)
     devices = matrix.parse_devices(opts.device) if opts.device else None
+    calls = matrix.parse_calls(opts.calls) if opts.calls else None
     if opts.threads < 0:
         raise ConfigError(f"--threads {opts.threads}: must be >= 0", "0 means: all usable CPUs")
-    return matrix.expand(spec, opts.profile, devices, list(opts.only))
+    given = _cli_models(opts, taken=[*workloads.NAMES, *(str(m.name) for m in spec.models)])
+    plan = matrix.expand(
+        spec, opts.profile, devices, list(opts.only), workloads=list(given) or None, calls=calls
+    )
+    used = {c.workload for c in plan.cases}
+    tables = [m for m in spec.models if m.name in used]
+    models = {**own_models.resolve(tables, path.parent, workloads.NAMES), **given}
+    return plan, {n: m for n, m in models.items() if n in used}
+
+
+def _cli_models(opts: RunOptions, taken: Sequence[str]) -> dict[str, ModelSpec]:
+    """``--model SPEC`` (paths from the current directory) with --signature/--input-shape."""
+    if not opts.models:
+        for flag, value in (
+            ("--signature", opts.signature),
+            ("--input-shape", opts.input_shapes),
+            ("--inputs", opts.inputs),
+        ):
+            if value:
+                raise ConfigError(f"{flag} applies to --model SPEC", "add --model SPEC")
+        return {}
+    shapes = model_spec.parse_input_shapes(opts.input_shapes)
+    entries = [
+        own_models.ModelEntry(
+            None,
+            source,
+            "--model",
+            opts.signature or model_spec.DEFAULT_SIGNATURE,
+            shapes,
+            opts.inputs,
+        )
+        for source in opts.models
+    ]
+    return own_models.resolve(entries, Path.cwd(), taken)
 
 
 def _resume(run_dir: Path) -> tuple[Plan, Path, RunRecord]:

@@ -41,6 +41,7 @@ WARNINGS = {
     "foreign_gpu_process": "another process used the GPU while the cell ran",
     "clock_drop": "GPU SM clock fell markedly during the cell",
     "high_load": "other processes used a large share of the CPUs while the cell ran",
+    "not_applicable": "the call path does not apply to this workload (skipped, not a failure)",
 }
 
 
@@ -49,7 +50,7 @@ class CaseResult:
     """One line of cases.jsonl. Times are seconds; per-call figures unless named otherwise."""
 
     case_id: str
-    workload: str
+    workload: str  # with ".<call>" for a non-default call path (names.series), e.g. embed.predict
     mode: str
     batch_size: int
     device: str
@@ -71,6 +72,8 @@ class CaseResult:
     flops_per_sample: int | None = None
     output_device: str | None = None
     max_abs_diff: float | None = None  # vs eager output, same weights and input
+    # what was measured: kind/source/sha256/signature of a user's model, params, flops_from
+    model: dict[str, Any] | None = None
     warnings: list[dict[str, str]] = field(default_factory=list)
     phases_s: dict[str, float] = field(default_factory=dict)  # build/first_call/warmup/measure
     worker: dict[str, Any] = field(default_factory=dict)  # pid, exit code/signal, stderr tail
@@ -131,6 +134,8 @@ class RunRecord:
     seed: int = 0
     threads: int = 0  # TensorFlow intra- and inter-op threads in the workers
     workers: list[dict[str, Any]] = field(default_factory=list)  # pid, import_s, end state
+    # user models by workload name: the checked SPEC (plan.model_spec.ModelSpec), for --resume
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
 

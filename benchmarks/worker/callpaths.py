@@ -19,7 +19,7 @@ from benchmarks.worker import modes
 from benchmarks.worker.workloads.base import Workload
 
 
-class NotApplicable(Exception):
+class NotApplicable(Exception):  # noqa: N818 - a verdict, not an error
     """This call path means nothing for this workload; the cell ends ``skipped`` with the reason."""
 
 

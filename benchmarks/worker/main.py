@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 from benchmarks.plan.matrix import Timing
-from benchmarks.worker import modes, workloads
+from benchmarks.worker import callpaths, modes, prepare
 from benchmarks.worker.timing import measure
 
 OUTPUT_ATOL = 1e-4
@@ -71,7 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         msg = json.loads(line)
         if msg.get("cmd") == "exit":
             break
-        result = run_cell(msg["case"], Timing(**msg["timing"]), int(msg["seed"]), references)
+        result = run_cell(
+            msg["case"], Timing(**msg["timing"]), int(msg["seed"]), references, msg.get("model")
+        )
         _emit(proto, {"event": "result", **result})
     return 0
 
@@ -82,9 +84,16 @@ def _emit(stream: IO[str], obj: dict[str, Any]) -> None:
 
 
 def run_cell(
-    case: dict[str, Any], timing: Timing, seed: int, references: dict[tuple[str, int, str], Any]
+    case: dict[str, Any],
+    timing: Timing,
+    seed: int,
+    references: dict[tuple[str, int, str], Any],
+    model: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Build, compile, measure and check one cell; never raises for a cell's own failure."""
+    """Build, compile, measure and check one cell; never raises for a cell's own failure.
+
+    ``model`` is the user's model SPEC for a workload that is not built in (plan.model_spec).
+    """
     import numpy as np
     import tensorflow as tf
 
@@ -95,36 +104,32 @@ def run_cell(
     try:
         t = time.perf_counter()
         with tf.device(modes.tf_device(device)):
-            built = workloads.build(workload, batch, seed)
-            fn = modes.compile_fn(built.fn, mode)
+            built, prepared = prepare.prepare(case, model, seed)
+            result["flops_per_sample"], result["model"] = prepare.describe(built, case, model)
             phases["build"] = time.perf_counter() - t
-            result["flops_per_sample"] = built.flops_per_sample
             traces_after_warmup: list[int | None] = []
 
-            def call() -> Any:
-                return fn(*built.args)
-
             def check() -> None:
-                traces_after_warmup.append(modes.tracing_count(fn))
+                traces_after_warmup.append(prepared.traces())
 
-            m = measure(call, modes.sync, timing, after_warmup=check)
+            m = measure(prepared.call, modes.sync, timing, after_warmup=check)
         phases.update(
             first_call=m.first_call_s,
             warmup=m.warmup_s,
             calibration=m.calibration_s,
             measure=m.measure_s,
         )
-        out_device = modes.output_device(m.first_output)
-        first = np.asarray(m.first_output)
+        out_device = modes.output_device(callpaths.first_leaf(m.first_output))
+        first = callpaths.flat_output(m.first_output)
         result.update(
             samples_s=list(m.samples_s),
             iters_per_block=m.iters_per_block,
             first_call_s=m.first_call_s,
             traces_after_warmup=traces_after_warmup[0] if traces_after_warmup else None,
-            traces=modes.tracing_count(fn),
-            output_device=out_device,
+            traces=prepared.traces(),
+            output_device=out_device or ("host (NumPy)" if prepared.host_output else ""),
         )
-        if not modes.on_device(out_device, device):
+        if not prepared.host_output and not modes.on_device(out_device, device):
             result["status"] = "failed"
             result["reason"] = (
                 f"silent CPU fallback: output tensor is on {out_device or 'an unknown device'}, "
@@ -133,11 +138,14 @@ def run_cell(
             result["fallback"] = True
         key = (workload, batch, device)
         if key not in references:
-            references[key] = first if mode == "eager" else _eager_reference(case, seed)
+            plain = mode == "eager" and prepare.call_of(case) == "call"
+            references[key] = first if plain else _eager_reference(case, seed, model)
         ref = references[key]
         diff = float(np.max(np.abs(first.astype(np.float64) - ref))) if first.size else 0.0
         result["max_abs_diff"] = diff
         result["output_match"] = bool(np.allclose(first, ref, rtol=OUTPUT_RTOL, atol=OUTPUT_ATOL))
+    except callpaths.NotApplicable as exc:
+        result.update(status="skipped", reason=str(exc), not_applicable=True)
     except (tf.errors.ResourceExhaustedError, MemoryError) as exc:
         result.update(status="oom", reason=_reason(exc))
     except Exception as exc:
@@ -147,14 +155,12 @@ def run_cell(
     return result
 
 
-def _eager_reference(case: dict[str, Any], seed: int) -> Any:
-    """First-call output of a freshly built eager workload with the same seed."""
-    import numpy as np
+def _eager_reference(case: dict[str, Any], seed: int, model: dict[str, Any] | None) -> Any:
+    """First-call output of a freshly built eager workload with the same seed, flattened."""
     import tensorflow as tf
 
     with tf.device(modes.tf_device(case["device"])):
-        built = workloads.build(case["workload"], int(case["batch_size"]), seed)
-        return np.asarray(built.fn(*built.args))
+        return prepare.reference(case, model, seed)
 
 
 def _reason(exc: BaseException) -> str:

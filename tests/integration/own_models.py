@@ -44,18 +44,18 @@ def main(out: Path) -> None:
     merged = keras.layers.Concatenate()([keras.layers.Dense(6)(a), b])
     keras.Model({"a": a, "b": b}, keras.layers.Dense(2)(merged)).save(out / "two_inputs.keras")
 
-    class Doubler(keras.layers.Layer):  # not registered: loading needs custom_objects
+    class Doubler(keras.layers.Layer):  # type: ignore[misc]  # unregistered: needs custom_objects
         def call(self, x):  # type: ignore[no-untyped-def]
             return 2 * x
 
     x = keras.Input(shape=(3,))
     keras.Model(x, Doubler()(x)).save(out / "custom.keras")
 
-    class Scale(tf.Module):
+    class Scale(tf.Module):  # type: ignore[misc]
         def __init__(self) -> None:
             self.w = tf.Variable(tf.random.stateless_normal((6, 3), [1, 2]))
 
-        @tf.function(input_signature=[tf.TensorSpec([None, 6], tf.float32, name="x")])
+        @tf.function(input_signature=[tf.TensorSpec([None, 6], tf.float32, name="x")])  # type: ignore[untyped-decorator]
         def __call__(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
             return {"y": tf.nn.softmax(tf.matmul(x, self.w))}
 

@@ -33,9 +33,7 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-def run_bench(
-    *args: str, timeout: float, cwd: Path = REPO
-) -> subprocess.CompletedProcess[str]:
+def run_bench(*args: str, timeout: float, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     argv = bench_argv(*args)
     return subprocess.run(
         argv, capture_output=True, text=True, timeout=timeout, env=bench_env(), cwd=cwd

@@ -34,10 +34,7 @@ def _int(field: int, value: int) -> bytes:
 
 
 def _tensor_info(dtype: int, dims: list[int] | None) -> bytes:
-    if dims is None:
-        shape = _int(3, 1)
-    else:
-        shape = b"".join(_len(2, _int(1, d)) for d in dims)
+    shape = _int(3, 1) if dims is None else b"".join(_len(2, _int(1, d)) for d in dims)
     return _len(1, b"name:0") + _int(2, dtype) + _len(3, shape)
 
 
@@ -174,7 +171,7 @@ def test_bad_paths(tmp_path: Path, setup: object, message: str) -> None:
 def test_zip_without_config_and_hdf5_are_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "weights.keras", "w") as zf:
         zf.writestr("model.weights.h5", "")
-    with pytest.raises(ConfigError, match="no config.json inside"):
+    with pytest.raises(ConfigError, match=r"no config\.json inside"):
         resolve("weights.keras", base_dir=tmp_path)
     (tmp_path / "old.h5").write_bytes(b"\x89HDF")
     with pytest.raises(ConfigError, match="legacy HDF5"):
@@ -211,7 +208,7 @@ def test_bad_entry_points(tmp_path: Path, spec: str, source: str | None, message
 def test_inputs_file_must_be_npz(tmp_path: Path) -> None:
     _keras_file(tmp_path, "ok.keras", [None, 12])
     (tmp_path / "x.npz").write_text("not a zip")
-    with pytest.raises(ConfigError, match="not an .npz file"):
+    with pytest.raises(ConfigError, match=r"not an \.npz file"):
         resolve("ok.keras", base_dir=tmp_path, inputs="x.npz")
 
 

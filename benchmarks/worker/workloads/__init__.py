@@ -17,6 +17,9 @@ REGISTRY = {
     "mlp_raw": "benchmarks.worker.workloads.mlp_raw",
     "mlp_train": "benchmarks.worker.workloads.mlp_train",
     "cnn": "benchmarks.worker.workloads.cnn",
+    "mobilenet": "benchmarks.worker.workloads.mobilenet",
+    "lstm": "benchmarks.worker.workloads.lstm",
+    "transformer": "benchmarks.worker.workloads.transformer",
 }
 NAMES = tuple(REGISTRY)
 

@@ -159,9 +159,9 @@ def from_returned(spec: ModelSpec, returned: Any, batch_size: int, seed: int) ->
     if isinstance(returned, tuple) and len(returned) == 2 and callable(returned[0]):
         return _callable(spec, returned[0], returned[1], batch_size, seed)
     if callable(returned):
-        signature = getattr(getattr(returned, "__call__", None), "input_signature", None)
-        if signature is None:
-            signature = getattr(returned, "input_signature", None)
+        signature = getattr(returned, "input_signature", None)
+        if signature is None:  # a tf.Module whose __call__ is a tf.function
+            signature = getattr(type(returned).__call__, "input_signature", None)
         if signature is not None:
             return _callable(spec, returned, list(signature), batch_size, seed)
     raise ModelLoadError(f"{spec.target} returned {type(returned).__name__}; expected {RETURNS}")
