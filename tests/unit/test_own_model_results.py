@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import pytest
 
@@ -10,8 +11,8 @@ from benchmarks.plan.matrix import Case
 from benchmarks.report import compare
 from benchmarks.run import outcome
 from benchmarks.run.session import exit_status
-from benchmarks.worker.inputs import InputError, InputSpec, concrete_shape
 from benchmarks.rundir.results import CaseResult
+from benchmarks.worker.inputs import InputError, InputSpec, concrete_shape
 from tests.unit.report_fixtures import run
 from tests.unit.test_compare import _cmp
 
@@ -59,7 +60,7 @@ def test_compare_does_not_compare_cells_of_a_different_model() -> None:
     cid = base.changes[0].case_id
     b, n = run("compare-base"), run("compare-new")
 
-    def with_model(cases: list[CaseResult], sha: str) -> list[CaseResult]:
+    def with_model(cases: Sequence[CaseResult], sha: str) -> list[CaseResult]:
         return [
             dataclasses.replace(x, model={"sha256": sha}) if x.case_id == cid else x for x in cases
         ]
