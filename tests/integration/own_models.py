@@ -3,7 +3,7 @@
 Run as a child so the test process itself never imports TensorFlow: one TF process at a time.
 Writes ``embed.keras`` (integer ids into an Embedding), ``two_inputs.keras`` (a dict of two
 inputs), ``custom.keras`` (a layer class nobody registered), ``module_sm/`` (a SavedModel of a
-tf.Module with a signature) and ``mymodels.py`` (entry points).
+tf.Module with a signature), ``mymodels.py`` (entry points) and two ``.npz`` input files.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def raw(batch_size, seed):
 
 def main(out: Path) -> None:
     import keras
+    import numpy as np
     import tensorflow as tf
 
     keras.utils.set_random_seed(7)
@@ -64,6 +65,9 @@ def main(out: Path) -> None:
         module, str(out / "module_sm"), signatures={"serving_default": module.__call__}
     )
     (out / "mymodels.py").write_text(ENTRY_MODULE)
+    rng = np.random.default_rng(3)  # the user's own arrays: 3 samples, tiled to the batch size
+    np.savez(out / "pair.npz", a=rng.random((3, 8)), b=rng.random((3, 4)))
+    np.savez(out / "wrong.npz", ids=np.zeros((3, 12), np.int32))
 
 
 if __name__ == "__main__":

@@ -46,7 +46,8 @@ def _load_keras(spec: ModelSpec) -> Any:
     except Exception as exc:
         first = next((ln for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
         why = "needs custom objects" if "custom" in str(exc).lower() else "cannot be loaded"
-        raise ModelLoadError(f"{spec.source}: {why}: {first.strip()[:300]}") from None
+        shown = spec.identity()["source"]
+        raise ModelLoadError(f"{shown}: {why}: {first.strip()[:300]}") from None
 
 
 def keras_input_specs(model: Any) -> list[InputSpec]:
@@ -113,7 +114,9 @@ def _savedmodel(spec: ModelSpec, batch_size: int, seed: int) -> Workload:
         fn = loaded.signatures[spec.signature]
     except Exception as exc:
         first = next((ln for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
-        raise ModelLoadError(f"{spec.source}: cannot be loaded: {first.strip()[:300]}") from None
+        raise ModelLoadError(
+            f"{spec.identity()['source']}: cannot be loaded: {first.strip()[:300]}"
+        ) from None
     _args, kwargs = fn.structured_input_signature
     names = sorted(kwargs)
     specs = [_spec(n, kwargs[n]) for n in names]
