@@ -52,11 +52,13 @@ def main(out: Path) -> None:
     x = keras.Input(shape=(3,))
     keras.Model(x, Doubler()(x)).save(out / "custom.keras")
 
+    signature = tf.TensorSpec([None, 6], tf.float32, name="x")
+
     class Scale(tf.Module):  # type: ignore[misc]
         def __init__(self) -> None:
             self.w = tf.Variable(tf.random.stateless_normal((6, 3), [1, 2]))
 
-        @tf.function(input_signature=[tf.TensorSpec([None, 6], tf.float32, name="x")])  # type: ignore[untyped-decorator]
+        @tf.function(input_signature=[signature])  # type: ignore[untyped-decorator]
         def __call__(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
             return {"y": tf.nn.softmax(tf.matmul(x, self.w))}
 

@@ -57,8 +57,9 @@ def _assert_modes_agree(cases: dict[str, dict[str, object]], ids: list[str]) -> 
 def test_keras_file_with_embedding_ids_runs_in_every_mode(models: Path, tmp_path: Path) -> None:
     m = tiny_matrix(tmp_path, '[profiles.t]\nworkloads = ["mlp"]\nbatch_sizes = [3]')
     out = tmp_path / "run"
+    spec = str(models / "embed.keras")
     proc = run_bench("run", "--matrix", str(m), "--profile", "t", "--out", str(out),
-                     "--no-report", "--model", str(models / "embed.keras"), timeout=120)  # fmt: skip
+                     "--no-report", "--model", spec, timeout=120)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     cases = _cases(out)
     ids = [f"embed-{mode}-b3-cpu" for mode in ("eager", "graph", "xla")]
@@ -133,7 +134,8 @@ calls = ["call", "predict_on_batch", "predict"]
     skipped = cases["raw.predict-graph-b2-cpu"]
     assert skipped["status"] == "skipped"
     assert skipped["reason"] == "predict needs a Keras model; raw is not one"
-    assert cases["tiny.predict-xla-b2-cpu"]["model"]["params"] == 50 * 4 + 20 * 3 + 3  # type: ignore[index]
+    tiny = cases["tiny.predict-xla-b2-cpu"]["model"]
+    assert isinstance(tiny, dict) and tiny["params"] == 50 * 4 + 20 * 3 + 3
 
 
 def test_models_that_cannot_load_or_be_fed_fail_their_cells(models: Path, tmp_path: Path) -> None:
