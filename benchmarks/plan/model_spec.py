@@ -15,8 +15,8 @@ import json
 import re
 import sys
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from importlib.machinery import ModuleSpec, PathFinder
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,20 @@ class ModelSpec:
     def from_dict(cls, data: Mapping[str, Any]) -> ModelSpec:
         known = cls.__dataclass_fields__
         return cls(**{k: v for k, v in data.items() if k in known})
+
+    def scrubbed(self, scrub: Callable[[str], str]) -> ModelSpec:
+        """The SPEC as run.json keeps it: the home directory written ``~`` (see expand_home)."""
+        return replace(
+            self,
+            source=scrub(self.source),
+            path=scrub(self.path),
+            inputs=scrub(self.inputs) if self.inputs else None,
+        )
+
+    def expand_home(self) -> ModelSpec:
+        """Undo ``scrubbed`` for ``--resume``: ``~/models/x.keras`` -> the real path."""
+        inputs = str(Path(self.inputs).expanduser()) if self.inputs else None
+        return replace(self, path=str(Path(self.path).expanduser()), inputs=inputs)
 
     def identity(self) -> dict[str, Any]:
         """What results record about the model: no private path, only the file's name."""

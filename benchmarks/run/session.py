@@ -90,7 +90,7 @@ def execute(opts: RunOptions, out: TextIO) -> RunOutcome:
     started = time.monotonic()
     if opts.resume:
         plan, run_dir, record = _resume(opts.resume)
-        models = {n: ModelSpec.from_dict(d) for n, d in record.models.items()}
+        models = {n: ModelSpec.from_dict(d).expand_home() for n, d in record.models.items()}
     else:
         plan, models = _plan(opts)
         run_dir = _new_run_dir(opts, plan)
@@ -109,7 +109,7 @@ def execute(opts: RunOptions, out: TextIO) -> RunOutcome:
             allow_gpu_failure=opts.allow_gpu_failure,
             seed=opts.seed,
             threads=opts.threads or hostinfo.usable_cpus(),
-            models={n: m.to_dict() for n, m in models.items()},
+            models={n: m.scrubbed(redact.scrub_text).to_dict() for n, m in models.items()},
         )
     record = replace(record, image=_image_from_env(os.environ))
     write_run(run_dir, record)

@@ -221,3 +221,14 @@ def test_spec_round_trips_through_a_dict(tmp_path: Path) -> None:
     _keras_file(tmp_path, "ok.keras", [None, 12])
     spec = resolve("ok.keras", base_dir=tmp_path, input_shapes={"tokens": [12]})
     assert model_spec.ModelSpec.from_dict(json.loads(json.dumps(spec.to_dict()))) == spec
+
+
+def test_run_json_keeps_the_home_directory_as_tilde_and_resume_expands_it(tmp_path: Path) -> None:
+    _keras_file(tmp_path, "ok.keras", [None, 12])
+    spec = resolve("ok.keras", base_dir=tmp_path)
+    home = str(tmp_path)
+    kept = spec.scrubbed(lambda text: text.replace(home, "~"))
+    assert kept.path == "~/ok.keras"
+    back = kept.expand_home()
+    assert back.path == str(Path("~/ok.keras").expanduser())
+    assert back.sha256 == spec.sha256
