@@ -119,7 +119,11 @@ def run_cell(
             calibration=m.calibration_s,
             measure=m.measure_s,
         )
-        out_device = modes.output_device(callpaths.first_leaf(m.first_output))
+        out_device = (
+            "host (NumPy)"  # Keras' predict paths copy to the host (numpy 2's .device is "cpu")
+            if prepared.host_output
+            else modes.output_device(callpaths.first_leaf(m.first_output))
+        )
         first = callpaths.flat_output(m.first_output)
         result.update(
             samples_s=list(m.samples_s),
@@ -127,7 +131,7 @@ def run_cell(
             first_call_s=m.first_call_s,
             traces_after_warmup=traces_after_warmup[0] if traces_after_warmup else None,
             traces=prepared.traces(),
-            output_device=out_device or ("host (NumPy)" if prepared.host_output else ""),
+            output_device=out_device,
         )
         if not prepared.host_output and not modes.on_device(out_device, device):
             result["status"] = "failed"

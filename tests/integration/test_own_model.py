@@ -110,32 +110,40 @@ batch_sizes = [4]
     )
 
 
-def test_entry_points_and_keras_call_paths(models: Path, tmp_path: Path) -> None:
-    body = """
-[profiles.t]
-workloads = ["mlp_raw"]
-batch_sizes = [2]
-calls = ["call", "predict_on_batch", "predict"]
-"""
-    m = tiny_matrix(tmp_path, body)
+def _entry_run(models: Path, tmp_path: Path, *extra: str) -> dict[str, dict[str, object]]:
+    m = tiny_matrix(tmp_path, '[profiles.t]\nworkloads = ["mlp_raw"]\nbatch_sizes = [2]')
     out = tmp_path / "run"
     proc = run_bench("run", "--matrix", str(m), "--profile", "t", "--out", str(out),
                      "--no-report", "--model", "mymodels:tiny", "--model", "mymodels:raw",
-                     timeout=150, cwd=models)  # fmt: skip
+                     *extra, timeout=150, cwd=models)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    cases = _cases(out)
+    return _cases(out)
+
+
+def test_entry_points_run_in_every_mode(models: Path, tmp_path: Path) -> None:
+    cases = _entry_run(models, tmp_path)  # found on the current directory's import path
+    ids = [f"{w}-{mode}-b2-cpu" for w in ("tiny", "raw") for mode in ("eager", "graph", "xla")]
+    assert sorted(cases) == sorted(ids)
+    _assert_modes_agree(cases, ids)
+    tiny = cases["tiny-xla-b2-cpu"]["model"]
+    assert isinstance(tiny, dict) and tiny["params"] == 50 * 4 + 20 * 3 + 3
+    assert tiny["source"] == "mymodels:tiny"
+
+
+def test_keras_call_paths_match_model_call_and_others_are_skipped(
+    models: Path, tmp_path: Path
+) -> None:
+    cases = _entry_run(models, tmp_path, "--call", "predict_on_batch,predict")
     keras_ids = [
-        f"tiny{'' if call == 'call' else '.' + call}-{mode}-b2-cpu"
-        for call in ("call", "predict_on_batch", "predict")
+        f"tiny.{call}-{mode}-b2-cpu"
+        for call in ("predict_on_batch", "predict")
         for mode in ("eager", "graph", "xla")
     ]
-    _assert_modes_agree(cases, keras_ids)  # every call path matches model(x) in eager
-    _assert_modes_agree(cases, [f"raw-{mode}-b2-cpu" for mode in ("eager", "graph", "xla")])
+    _assert_modes_agree(cases, keras_ids)  # compared with the eager model(x) output
+    assert cases["tiny.predict-graph-b2-cpu"]["output_device"] == "host (NumPy)"
     skipped = cases["raw.predict-graph-b2-cpu"]
-    assert skipped["status"] == "skipped"
+    assert skipped["status"] == "skipped"  # and the exit code stayed 0
     assert skipped["reason"] == "predict needs a Keras model; raw is not one"
-    tiny = cases["tiny.predict-xla-b2-cpu"]["model"]
-    assert isinstance(tiny, dict) and tiny["params"] == 50 * 4 + 20 * 3 + 3
 
 
 def test_models_that_cannot_load_or_be_fed_fail_their_cells(models: Path, tmp_path: Path) -> None:
