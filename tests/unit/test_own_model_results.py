@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
 from benchmarks.plan.matrix import Case
 from benchmarks.report import compare
+from benchmarks.report.site import render_site
 from benchmarks.run import outcome
 from benchmarks.run.session import exit_status
 from benchmarks.rundir.results import CaseResult
 from benchmarks.worker.inputs import InputError, InputSpec, concrete_shape
-from tests.unit.report_fixtures import run
+from tests.unit.report_fixtures import copy_run, run
 from tests.unit.test_compare import _cmp
 
 
@@ -71,3 +74,18 @@ def test_compare_does_not_compare_cells_of_a_different_model() -> None:
     changed = next(x for x in other.changes if x.case_id == cid)
     assert changed.verdict == compare.NOT_COMPARABLE
     assert changed.note == "different model: sha256 aaaaaaaaaaaa -> bbbbbbbbbbbb"
+
+
+def test_site_trends_do_not_join_runs_of_different_models(tmp_path: Path) -> None:
+    root = tmp_path / "reports"
+    for name, sha in (("compare-base", "a" * 64), ("compare-new", "b" * 64)):
+        d = copy_run(name, root)
+        lines = (d / "cases.jsonl").read_text().splitlines()
+        rows = [json.loads(line) for line in lines]
+        for row in rows:
+            row["model"] = {"kind": "keras", "source": "mlp.keras", "sha256": sha}
+        (d / "cases.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    page = render_site(root, generated_at="").read_text()
+    assert "model aaaaaaaaaaaa" in page and "model bbbbbbbbbbbb" in page
+    assert "one point per run of this machine class (2 run(s)" in page
+    assert page.count("<svg") == 2  # one trend per model, not one line through both
