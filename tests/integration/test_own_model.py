@@ -73,6 +73,8 @@ def test_keras_file_with_embedding_ids_runs_in_every_mode(models: Path, tmp_path
     assert str(models) not in (out / "cases.jsonl").read_text()  # no private path in results
     record = json.loads((out / "run.json").read_text())
     assert record["models"]["embed"]["sha256"] == model["sha256"]
+    again = run_bench("run", "--resume", str(out), "--no-report", timeout=60)  # the SPEC kept
+    assert again.returncode == 0 and "0 of 3 cells to run" in again.stderr, again.stderr
 
 
 def test_matrix_file_two_inputs_and_a_savedmodel_signature(models: Path, tmp_path: Path) -> None:
