@@ -16,7 +16,9 @@ HELP = "Run a profile of the benchmark matrix and write a run directory."
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--profile", default="default", help="matrix profile (smoke, default, full)")
+    p.add_argument(
+        "--profile", default="default", help="matrix profile (smoke, default, full, models)"
+    )
     p.add_argument("--matrix", type=Path, help="matrix TOML file (default: the built-in one)")
     p.add_argument(
         "--device",
