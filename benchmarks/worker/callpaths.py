@@ -30,6 +30,16 @@ class Prepared:
     host_output: bool  # the output is a NumPy array on the host (no device to check)
 
 
+def shares_workload(call: str) -> bool:
+    """Whether the modes of one cell group may share one built workload under this call path.
+
+    ``call`` wraps ``fn`` per mode and leaves the model alone; the Keras paths ``compile()`` the
+    model for their mode (run_eagerly / jit_compile live on the model and reset its predict
+    function), so interleaved modes need one built model each.
+    """
+    return call == DEFAULT_CALL
+
+
 def not_applicable(workload: Workload, call: str) -> str | None:
     """Why ``call`` does not apply to ``workload`` (None: it applies)."""
     if call not in CALL_PATHS:
