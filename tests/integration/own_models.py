@@ -3,7 +3,7 @@
 Run as a child so the test process itself never imports TensorFlow: one TF process at a time.
 Writes ``embed.keras`` (integer ids into an Embedding), ``two_inputs.keras`` (a dict of two
 inputs), ``custom.keras`` (a layer class nobody registered), ``module_sm/`` (a SavedModel of a
-tf.Module with a signature), ``mymodels.py`` (entry points) and two ``.npz`` input files.
+tf.Module with a signature), ``mymodels.py`` (entry points), ``broken.py`` (an entry point whose import fails) and two ``.npz`` input files.
 """
 
 from __future__ import annotations
@@ -21,6 +21,11 @@ def tiny(batch_size, seed):
     ids = keras.Input(shape=(5,), dtype="int32", name="ids")
     h = keras.layers.Embedding(50, 4)(ids)
     return keras.Model(ids, keras.layers.Dense(3)(keras.layers.Flatten()(h)))
+
+
+def no_xla(batch_size, seed):  # numpy_function runs in eager and graph, never under XLA
+    spec = tf.TensorSpec([None, 4], tf.float32, name="x")
+    return (lambda x: tf.numpy_function(lambda v: v * 2, [x], tf.float32)), spec
 
 
 def raw(batch_size, seed):
@@ -67,6 +72,7 @@ def main(out: Path) -> None:
         module, str(out / "module_sm"), signatures={"serving_default": module.__call__}
     )
     (out / "mymodels.py").write_text(ENTRY_MODULE)
+    (out / "broken.py").write_text("import not_a_real_package_xyz\n\ndef net(b, s):\n    pass\n")
     rng = np.random.default_rng(3)  # the user's own arrays: 3 samples, tiled to the batch size
     np.savez(out / "pair.npz", a=rng.random((3, 8)), b=rng.random((3, 4)))
     np.savez(out / "wrong.npz", ids=np.zeros((3, 12), np.int32))

@@ -148,7 +148,11 @@ def test_keras_call_paths_match_model_call_and_others_are_skipped(
     assert skipped["reason"] == "predict needs a Keras model; raw is not one"
 
 
-def test_models_that_cannot_load_or_be_fed_fail_their_cells(models: Path, tmp_path: Path) -> None:
+def test_models_that_cannot_load_be_fed_or_compile_fail_their_cells(
+    models: Path, tmp_path: Path
+) -> None:
+    for name in ("mymodels.py", "broken.py"):  # entry points: relative to the matrix file
+        (tmp_path / name).symlink_to(models / name)
     body = f"""
 [workloads.custom]
 model = "{models / "custom.keras"}"
@@ -157,10 +161,18 @@ model = "{models / "custom.keras"}"
 model = "{models / "embed.keras"}"
 inputs = "{models / "wrong.npz"}"
 
+[workloads.broken]
+model = "broken:net"
+
+[workloads.noxla]
+model = "mymodels:no_xla"
+
 [profiles.t]
-workloads = ["custom", "badnpz"]
+workloads = ["custom", "badnpz", "broken", "noxla"]
 batch_sizes = [1]
-modes = ["eager"]
+modes = ["eager", "xla"]
+exclude = [{{workload = "custom", mode = "xla"}}, {{workload = "badnpz", mode = "xla"}},
+           {{workload = "broken", mode = "xla"}}]
 """
     m = tiny_matrix(tmp_path, body)
     out = tmp_path / "run"
@@ -168,10 +180,13 @@ modes = ["eager"]
                      "--no-report", timeout=90)  # fmt: skip
     assert proc.returncode == 1, proc.stderr
     cases = _cases(out)
+    assert cases["noxla-eager-b1-cpu"]["status"] == "ok"  # the other cells are still measured
     for cid, words in (
         ("custom-eager-b1-cpu", "custom.keras: needs custom objects"),
         ("badnpz-eager-b1-cpu", "--inputs has no array 'tokens' (it has: ids)"),
+        ("broken-eager-b1-cpu", "broken:net: ModuleNotFoundError: No module named 'not_a_real"),
+        ("noxla-xla-b1-cpu", "PyFunc"),  # XLA cannot compile a Python callback
     ):
-        assert cases[cid]["status"] == "failed"
+        assert cases[cid]["status"] == "failed", cid
         reason = str(cases[cid]["reason"])
         assert words in reason and "\n" not in reason, reason
