@@ -141,8 +141,9 @@ def summary_table(results: Sequence[CaseResult]) -> str:
     for r in latest.values():
         by_key[(r.workload, r.device, r.batch_size)][r.mode] = r
     sp = {(s.workload, s.device, s.batch_size, s.mode): s for s in speedups(results)}
+    wl = max([10, *(len(k[0]) for k in by_key)])  # "lstm.predict_on_batch" is a workload here
     header = (
-        f"{'workload':<10} {'device':<6} {'batch':>6}  {'eager':>9} {'graph':>9} {'xla':>9}"
+        f"{'workload':<{wl}} {'device':<6} {'batch':>6}  {'eager':>9} {'graph':>9} {'xla':>9}"
         f"  {'eager/graph [95% CI]':<22} {'eager/xla [95% CI]':<22}"
     )
     lines = [header, "-" * len(header)]
@@ -161,7 +162,7 @@ def summary_table(results: Sequence[CaseResult]) -> str:
             s = sp.get((w, d, b, m))
             ratios.append(f"{s.ratio:.2f}x [{s.ci_low:.2f}, {s.ci_high:.2f}]" if s else "-")
         lines.append(
-            f"{w:<10} {d:<6} {b:>6}  {cells[0]:>9} {cells[1]:>9} {cells[2]:>9}"
+            f"{w:<{wl}} {d:<6} {b:>6}  {cells[0]:>9} {cells[1]:>9} {cells[2]:>9}"
             f"  {ratios[0]:<22} {ratios[1]:<22}"
         )
     fits = overhead_fits(results)
@@ -170,7 +171,7 @@ def summary_table(results: Sequence[CaseResult]) -> str:
         for f in fits:
             nh = f"{f.n_half:.0f}" if f.n_half is not None else "-"
             lines.append(
-                f"  {f.workload:<10} {f.mode:<5} {f.device:<6} t0={format_seconds(f.t0_s):>9}"
+                f"  {f.workload:<{wl}} {f.mode:<5} {f.device:<6} t0={format_seconds(f.t0_s):>9}"
                 f"  c={format_seconds(f.c_s):>9}/sample  n1/2={nh:>6}  R2={f.r2:.3f}"
             )
     bad = [r for r in latest.values() if r.status != "ok"]

@@ -129,7 +129,7 @@ print(json.dumps({"eager_s": statistics.median(per_call["eager"]),
 def timeit_speedup(processes: int, repeats: int) -> dict[str, Any]:
     """The notebook's model in ``processes`` fresh processes; the median of their speedups."""
     from benchmarks.environment.hostinfo import usable_cpus
-    from benchmarks.run.session import DEFAULT_SEED
+    from benchmarks.run.planning import DEFAULT_SEED
 
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     per_process = []

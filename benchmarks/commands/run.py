@@ -9,14 +9,17 @@ from typing import TextIO
 
 from benchmarks.analysis import summary_table
 from benchmarks.errors import BenchError
+from benchmarks.run.planning import DEFAULT_SEED, RunOptions
 from benchmarks.run.progress import format_duration
-from benchmarks.run.session import DEFAULT_SEED, RunOptions, RunOutcome, execute
+from benchmarks.run.session import RunOutcome, execute
 
 HELP = "Run a profile of the benchmark matrix and write a run directory."
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--profile", default="default", help="matrix profile (smoke, default, full)")
+    p.add_argument(
+        "--profile", default="default", help="matrix profile (smoke, default, full, models)"
+    )
     p.add_argument("--matrix", type=Path, help="matrix TOML file (default: the built-in one)")
     p.add_argument(
         "--device",
@@ -89,6 +92,35 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="text to diagnose with the GPU probe's log, e.g. the container engine's "
         "error when it could not pass the GPU through (the Nox sessions use this)",
     )
+    own = p.add_argument_group("your own model (docs/own-model.md)")
+    own.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="measure this model instead of the profile's workloads (repeatable): a .keras "
+        "file, a SavedModel directory, or pkg.module:function",
+    )
+    own.add_argument(
+        "--signature",
+        metavar="NAME",
+        help="the SavedModel signature to call (default: serving_default)",
+    )
+    own.add_argument(
+        "--input-shape",
+        action="append",
+        default=[],
+        metavar="NAME=SIZES",
+        help="sizes after the batch dimension of an input the signature leaves unknown, "
+        "e.g. tokens=128 (repeatable)",
+    )
+    own.add_argument("--inputs", metavar="FILE.npz", help="your own input arrays, one per input")
+    p.add_argument(
+        "--call",
+        metavar="PATHS",
+        help="call paths, overriding the profile: call, predict_on_batch, predict "
+        "(comma-separated; the last two for Keras models)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -124,6 +156,11 @@ def options(args: argparse.Namespace) -> RunOptions:
         shard_costs=args.shard_costs,
         target_ci=args.target_ci,
         command=command_line(),
+        models=tuple(args.model),
+        signature=args.signature,
+        input_shapes=tuple(args.input_shape),
+        inputs=args.inputs,
+        calls=args.call,
     )
 
 

@@ -21,9 +21,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-from benchmarks.plan import names
+from benchmarks.plan import names, own_models
+from benchmarks.plan.names import CALL_PATHS, DEFAULT_CALL, MODES
 from benchmarks.plan.names import DEVICE_RE as _DEVICE_RE
-from benchmarks.plan.names import MODES
+from benchmarks.plan.own_models import ModelEntry
 
 SCHEMA_VERSION = 1
 _TIMING_KEYS = (
@@ -36,8 +37,8 @@ _TIMING_KEYS = (
     "timeout_s",
     "time_cap_s",
 )
-_AXIS_KEYS = ("workloads", "modes", "batch_sizes", "devices", "exclude")
-_EXCLUDE_KEYS = ("workload", "mode", "batch_size", "device")
+_AXIS_KEYS = ("workloads", "modes", "calls", "batch_sizes", "devices", "exclude")
+_EXCLUDE_KEYS = ("workload", "mode", "call", "batch_size", "device")
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,21 @@ class Case:
     mode: str
     batch_size: int
     device: str  # normalised: "cpu", "gpu:0", "gpu:1", ...
+    call: str = DEFAULT_CALL  # the call path (names.CALL_PATHS)
 
     @property
     def case_id(self) -> str:
-        return names.case_id(self.workload, self.mode, self.batch_size, self.device)
+        return names.case_id(self.workload, self.mode, self.batch_size, self.device, self.call)
+
+    @property
+    def group_id(self) -> str:
+        """The cell group this case is measured in (``names.group_id``): ``mlp-*-b100-cpu``."""
+        return names.group_id(self.workload, self.batch_size, self.device, self.call)
+
+    @property
+    def series(self) -> str:
+        """What results group by: the workload, with ``.call`` for a non-default call path."""
+        return names.series(self.workload, self.call)
 
     @property
     def is_gpu(self) -> bool:
@@ -81,6 +93,7 @@ class Profile:
     devices: tuple[str, ...]
     exclude: tuple[Mapping[str, Any], ...] = ()
     timing: Timing = field(default_factory=Timing)
+    calls: tuple[str, ...] = (DEFAULT_CALL,)
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,7 @@ class MatrixSpec:
     source: str
     digest: str
     profiles: Mapping[str, Profile]
+    models: tuple[ModelEntry, ...] = ()  # [workloads.NAME] tables, checked by the session
 
 
 @dataclass(frozen=True)
@@ -130,6 +144,18 @@ def parse_devices(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def parse_calls(text: str) -> tuple[str, ...]:
+    """``--call call,predict`` -> ``("call", "predict")``; order kept, duplicates dropped."""
+    calls = tuple(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
+    bad = [c for c in calls if c not in CALL_PATHS]
+    if bad or not calls:
+        raise ConfigError(
+            f"--call: unknown call path {bad[0]!r}" if bad else "--call: no call path given",
+            f"allowed: {', '.join(CALL_PATHS)} (comma-separated)",
+        )
+    return calls
+
+
 def parse(text: str, source: str, known_workloads: Iterable[str]) -> MatrixSpec:
     """Parse and validate matrix TOML text; ``source`` names the file in errors."""
     try:
@@ -145,12 +171,14 @@ def parse(text: str, source: str, known_workloads: Iterable[str]) -> MatrixSpec:
             f"{source}: schema_version {version!r} is not supported",
             f"this graphbench reads schema_version = {SCHEMA_VERSION}",
         )
-    unknown_top = set(data) - {"schema_version", "defaults", "profiles"}
+    unknown_top = set(data) - {"schema_version", "defaults", "profiles", "workloads"}
     if unknown_top:
         raise ConfigError(
             f"{source}: unknown top-level key {sorted(unknown_top)[0]!r}",
-            "allowed: schema_version, [defaults], [profiles.NAME]",
+            "allowed: schema_version, [defaults], [workloads.NAME], [profiles.NAME]",
         )
+    models = own_models.parse_table(data.get("workloads", {}), source, known)
+    known = (*known, *(str(m.name) for m in models))
     defaults = _table(data.get("defaults", {}), f"{source}: defaults")
     profiles_raw = _table(data.get("profiles", {}), f"{source}: profiles")
     if not profiles_raw:
@@ -165,7 +193,7 @@ def parse(text: str, source: str, known_workloads: Iterable[str]) -> MatrixSpec:
         for name, raw in profiles_raw.items()
     }
     digest = hashlib.sha256(text.encode()).hexdigest()
-    return MatrixSpec(source=source, digest=digest, profiles=profiles)
+    return MatrixSpec(source=source, digest=digest, profiles=profiles, models=models)
 
 
 def load(path: Path, known_workloads: Iterable[str]) -> MatrixSpec:
@@ -187,8 +215,11 @@ def expand(
     profile: str,
     devices: Sequence[str] | None = None,
     only: Sequence[str] = (),
+    workloads: Sequence[str] | None = None,
+    calls: Sequence[str] | None = None,
 ) -> Plan:
-    """Expand ``profile`` into cases; ``devices`` overrides the profile's, ``only`` are globs."""
+    """Expand ``profile`` into cases; ``devices``, ``workloads`` and ``calls`` override the
+    profile's (``run --device/--model/--call``), ``only`` are globs over case ids."""
     if profile not in spec.profiles:
         raise ConfigError(
             f"{spec.source}: no profile {profile!r}",
@@ -197,13 +228,18 @@ def expand(
     p = spec.profiles[profile]
     if devices:
         p = replace(p, devices=tuple(devices))
+    if workloads:
+        p = replace(p, workloads=tuple(workloads))
+    if calls:
+        p = replace(p, calls=tuple(calls))
     cases = [
-        Case(w, m, b, d)
+        Case(w, m, b, d, c)
         for d in p.devices
         for w in p.workloads
+        for c in p.calls
         for b in p.batch_sizes
         for m in p.modes
-        if not any(_excluded(rule, w, m, b, d) for rule in p.exclude)
+        if not any(_excluded(rule, Case(w, m, b, d, c)) for rule in p.exclude)
     ]
     if only:
         cases = [c for c in cases if any(fnmatch.fnmatchcase(c.case_id, g) for g in only)]
@@ -215,9 +251,8 @@ def expand(
     return Plan(profile, spec.source, spec.digest, p.timing, tuple(cases))
 
 
-def _excluded(rule: Mapping[str, Any], w: str, m: str, b: int, d: str) -> bool:
-    values = {"workload": w, "mode": m, "batch_size": b, "device": d}
-    return all(values[k] == v for k, v in rule.items())
+def _excluded(rule: Mapping[str, Any], case: Case) -> bool:
+    return all(getattr(case, k) == v for k, v in rule.items())
 
 
 def _table(value: Any, where: str) -> dict[str, Any]:
@@ -241,6 +276,7 @@ def _profile(name: str, raw: dict[str, Any], source: str, known: tuple[str, ...]
             raise ConfigError(f"{where}: missing {key!r}", f"set {key} here or in [defaults]")
     workloads = _str_list(raw["workloads"], f"{where}.workloads", allowed=known)
     modes = _str_list(raw["modes"], f"{where}.modes", allowed=MODES)
+    calls = _str_list(raw.get("calls", [DEFAULT_CALL]), f"{where}.calls", allowed=CALL_PATHS)
     batch_sizes = _batch_sizes(raw["batch_sizes"], f"{where}.batch_sizes")
     devices = tuple(
         normalize_device(d, f"{where}.devices[{i}]")
@@ -250,7 +286,9 @@ def _profile(name: str, raw: dict[str, Any], source: str, known: tuple[str, ...]
         _exclude_rule(r, f"{where}.exclude[{i}]", known)
         for i, r in enumerate(_list(raw.get("exclude", []), f"{where}.exclude"))
     )
-    return Profile(name, workloads, modes, batch_sizes, devices, exclude, _timing(raw, where))
+    return Profile(
+        name, workloads, modes, batch_sizes, devices, exclude, _timing(raw, where), calls
+    )
 
 
 def _list(value: Any, where: str) -> list[Any]:
@@ -294,6 +332,8 @@ def _exclude_rule(raw: Any, where: str, known: tuple[str, ...]) -> dict[str, Any
         _str_list([rule["workload"]], f"{where}.workload", allowed=known)
     if "mode" in rule:
         _str_list([rule["mode"]], f"{where}.mode", allowed=MODES)
+    if "call" in rule:
+        _str_list([rule["call"]], f"{where}.call", allowed=CALL_PATHS)
     if "batch_size" in rule:
         _batch_sizes([rule["batch_size"]], f"{where}.batch_size")
     if "device" in rule:

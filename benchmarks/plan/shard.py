@@ -6,8 +6,9 @@ plan, so the split must depend on nothing but the plan: costs are whole millisec
 timing settings and fixed constants (no measurement, no host fact), and every tie is broken by
 plan order.
 
-A *measured group* (every mode of one workload x batch size x device) always lands on one shard:
-its speedups eager/graph and eager/XLA are ratios of cells that must share a machine and a worker.
+A *measured group* (every mode of one workload x call path x batch size x device,
+``Case.group_id``: the groups the runner measures together) always lands on one shard: its
+speedups eager/graph and eager/XLA are ratios of cells that must share a machine and a worker.
 Groups are assigned by LPT (longest processing time first): sorted by estimated cost, largest
 first, each to the shard with the least cost so far. Stated bound, tested: the most and the
 least loaded shard differ by at most the largest group's cost (and LPT's makespan is within
@@ -38,7 +39,7 @@ _FIRST_CALL_S = {"eager": 0.05, "graph": 0.4, "xla": 1.2}
 _CALL_S = {"eager": 2.5e-3, "graph": 3e-4, "xla": 2e-4}
 _FLOP_RATE = {"cpu": 1.0e11, "gpu": 1.0e13}
 
-GroupKey = tuple[str, int, str]  # workload, batch size, device
+GroupKey = str  # Case.group_id: "mlp-*-b100-cpu", "lstm.predict-*-b32-cpu"
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,9 @@ class Group:
 
 
 def group_key(case: Case) -> GroupKey:
-    """The measured group of a cell: every mode of one workload x batch size x device."""
-    return case.workload, case.batch_size, case.device
+    """The measured group of a cell: every mode of one workload x call path x batch size x
+    device. The runner groups by the same key (``run.schedule.groups``)."""
+    return case.group_id
 
 
 def parse_spec(text: str, where: str = "--shard") -> ShardSpec:

@@ -122,10 +122,22 @@ def _change(
         verdict = BROKE if _has_value(b) else FIXED if _has_value(n) else NO_VALUE
     if not comparable and verdict != NO_VALUE:
         verdict = NOT_COMPARABLE
+    changed = model_change(b, n)
+    if changed and verdict != NO_VALUE:
+        verdict, note = NOT_COMPARABLE, changed
     return CellChange(
         case_id, n.workload, n.mode, n.batch_size, n.device, b.median_s, n.median_s,
         ratio, lo, hi, verdict, note,
     )  # fmt: skip
+
+
+def model_change(b: CaseResult, n: CaseResult) -> str:
+    """A note when the two cells measured different models (their sha256 differ), else ""."""
+    old = (b.model or {}).get("sha256")
+    new = (n.model or {}).get("sha256")
+    if old and new and old != new:
+        return f"different model: sha256 {str(old)[:12]} -> {str(new)[:12]}"
+    return ""
 
 
 def compare_loaded(

@@ -27,7 +27,7 @@ from benchmarks.report.svg import Chart, Point, Series, fmt_seconds, xy_chart
 from benchmarks.rundir.jsonio import utc_stamp, write_text_atomic
 from benchmarks.rundir.layout import RUN_FILE, SITE_PAGE
 from benchmarks.rundir.load import LoadedRun, load_run
-from benchmarks.rundir.results import latest_by_case
+from benchmarks.rundir.results import CaseResult, latest_by_case
 
 MAX_DEPTH = 3
 
@@ -157,6 +157,11 @@ def _headline_batch(runs: Sequence[LoadedRun], workload: str, device: str) -> in
     return min(counts, key=lambda b: (-counts[b], b))
 
 
+def _model_sha(r: CaseResult) -> str:
+    """A user model's identity (short sha256): a changed model starts a trend of its own."""
+    return str((r.model or {}).get("sha256") or "")[:12]
+
+
 def _trend_charts(runs: Sequence[LoadedRun]) -> list[Chart]:
     """One chart per machine class x workload x device at the headline batch, a line per mode."""
     by_class: dict[str, list[LoadedRun]] = defaultdict(list)
@@ -166,25 +171,28 @@ def _trend_charts(runs: Sequence[LoadedRun]) -> list[Chart]:
     for n, (machine, group) in enumerate(sorted(by_class.items())):
         group = sorted(group, key=lambda r: (r.record.started_at, r.record.run_id))
         dates = [r.record.started_at[:10] for r in group]
-        keys = sorted({(r.workload, r.device) for run in group for r in run.cases})
-        for w, d in keys:
+        keys = sorted({(r.workload, r.device, _model_sha(r)) for run in group for r in run.cases})
+        for w, d, sha in keys:
             b = _headline_batch(group, w, d)
             if b is None:
                 continue
             lines: dict[str, list[Point]] = defaultdict(list)
             for i, run in enumerate(group):
                 for r in latest_by_case(run.cases).values():
-                    if (r.workload, r.device, r.batch_size, r.status) == (
+                    if (r.workload, r.device, r.batch_size, r.status, _model_sha(r)) == (
                         w,
                         d,
                         b,
                         "ok",
+                        sha,
                     ) and r.median_s:
                         lines[r.mode].append(Point(i, r.median_s, r.ci_low_s, r.ci_high_s))
-            title = f"{w} · {d} · batch {b} on {machine}"
+            if not lines:
+                continue
+            title = f"{w} · {d} · batch {b} on {machine}" + (f" · model {sha}" if sha else "")
             charts.append(
                 xy_chart(
-                    f"trend-{n}-{w}-{d.replace(':', '')}-b{b}",
+                    f"trend-{n}-{w}-{d.replace(':', '')}-b{b}" + (f"-{sha}" if sha else ""),
                     title,
                     f"Median time per call of {w} at batch {b} on {d}, one point per run of this "
                     f"machine class ({len(group)} run(s), oldest left), with 95 % CI bars.",

@@ -50,7 +50,7 @@ class ProcessRun:
 def base(case: Case, status: str, reason: str | None, **fields: Any) -> CaseResult:
     return CaseResult(
         case_id=case.case_id,
-        workload=case.workload,
+        workload=case.series,  # "embed.predict" for a non-default call path
         mode=case.mode,
         batch_size=case.batch_size,
         device=case.device,
@@ -71,6 +71,7 @@ def from_worker(case: Case, raw: Mapping[str, Any], scrub: Scrub = _identity) ->
         "first_call_s": raw.get("first_call_s"),
         "traces": raw.get("traces"),
         "output_device": raw.get("output_device"),
+        "model": raw.get("model"),
         "max_abs_diff": raw.get("max_abs_diff"),
         "iters_per_block": raw.get("iters_per_block"),
     }
@@ -94,6 +95,8 @@ def from_worker(case: Case, raw: Mapping[str, Any], scrub: Scrub = _identity) ->
         warnings.append(
             {"code": "retraced", "detail": f"traced {max(traced)} times (expected once)"}
         )
+    if raw.get("not_applicable"):
+        warnings.append({"code": "not_applicable", "detail": str(reason)})
     if raw.get("fallback"):
         warnings.append({"code": "cpu_fallback", "detail": str(raw.get("output_device"))})
     if raw.get("output_match") is False:

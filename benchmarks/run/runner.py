@@ -60,6 +60,7 @@ class RunnerConfig:
     gpu_monitor: GpuMonitor | None = None
     scrub: Callable[[str], str] = str
     base_env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # user SPECs by name
 
 
 @dataclass
@@ -201,6 +202,7 @@ class Runner:
                 "timing": asdict(self.cfg.timing),
                 "seed": self.cfg.seed,
                 "offset": pass_index,
+                "model": self.cfg.models.get(cases[0].workload),
             }
         ):
             while True:

@@ -1,8 +1,9 @@
 """Which cells a pass measures, and when a cell is final. Pure: the runner does the I/O.
 
 The plan is measured in ``processes`` passes; each pass is one fresh worker per device kind that
-goes over every cell *group* (the modes of one workload x batch size x device) once. A cell is
-**final** — and appended to ``cases.jsonl`` at once — when either
+goes over every cell *group* (the modes of one workload x call path x batch size x device,
+``plan.shard.group_key``, so a shard holds whole groups) once. A cell is **final** — and
+appended to ``cases.jsonl`` at once — when either
 
 * one of its processes ended it with a status other than ``ok`` (failed, oom, crashed, timeout):
   that status is the cell's, it is not measured again in later passes, and the earlier
@@ -18,19 +19,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from benchmarks.plan import names
 from benchmarks.plan.matrix import Case
+from benchmarks.plan.shard import group_key
 from benchmarks.run.outcome import ProcessRun
-
-
-def group_key(case: Case) -> tuple[str, int, str]:
-    """The cells measured together in one worker: same workload, batch size and device."""
-    return (case.workload, case.batch_size, case.device)
 
 
 def group_label(case: Case) -> str:
     """``mlp-*-b100-cpu``: the group's case ids as one glob (what ``--only`` would take)."""
-    return names.case_id(case.workload, "*", case.batch_size, case.device)
+    return group_key(case)
 
 
 def worker_kind(case: Case) -> str:
@@ -39,7 +35,7 @@ def worker_kind(case: Case) -> str:
 
 def groups(cases: Sequence[Case]) -> list[tuple[Case, ...]]:
     """Cell groups in plan order (first appearance), by worker kind, modes in plan order."""
-    by_key: dict[tuple[str, int, str], list[Case]] = {}
+    by_key: dict[str, list[Case]] = {}
     for c in cases:
         by_key.setdefault(group_key(c), []).append(c)
     kinds = list(dict.fromkeys(worker_kind(c) for c in cases))

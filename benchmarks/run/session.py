@@ -12,7 +12,7 @@ import signal
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
@@ -28,8 +28,11 @@ from benchmarks.errors import (
 )
 from benchmarks.gpu import probe
 from benchmarks.gpu import state as gpustate
-from benchmarks.plan import matrix, shard
+from benchmarks.plan import shard
 from benchmarks.plan.matrix import Case, Plan, Timing
+from benchmarks.plan.model_spec import ModelSpec
+from benchmarks.run import planning
+from benchmarks.run.planning import RunOptions
 from benchmarks.run.progress import Progress
 from benchmarks.run.runner import Runner, RunnerConfig
 from benchmarks.rundir.jsonio import read_json, run_id_stamp, utc_stamp, write_json_atomic
@@ -43,31 +46,6 @@ from benchmarks.rundir.results import (
     read_run,
     write_run,
 )
-from benchmarks.worker import workloads
-
-DEFAULT_SEED = 1234
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """What the ``run`` command's flags ask for (see its ``--help``)."""
-
-    profile: str = "default"
-    matrix: Path | None = None
-    device: str | None = None
-    only: Sequence[str] = ()
-    out: Path | None = None
-    reports_root: Path = Path("reports")
-    resume: Path | None = None
-    seed: int = DEFAULT_SEED
-    threads: int = 0
-    allow_gpu_failure: bool = False
-    gpu_evidence: Path | None = None
-    shard: str | None = None  # "K/N" or "auto" (docs/scale-out.md)
-    shard_count: int | None = None  # the N of "auto" in a Kubernetes Indexed Job
-    shard_costs: Path | None = None  # a previous run whose measured times cut the split
-    target_ci: float | None = None  # --target-ci PCT, in percent
-    command: Sequence[str] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -94,9 +72,10 @@ def execute(opts: RunOptions, out: TextIO) -> RunOutcome:
                 f"drop --shard: 'run --resume {opts.resume}' finishes that shard",
             )
         plan, run_dir, record = _resume(opts.resume)
+        models = {n: ModelSpec.from_dict(d).expand_home() for n, d in record.models.items()}
     else:
-        full = _plan(opts)
-        plan, spec, split = _shard(opts, full)
+        full, models = planning.plan_of(opts)
+        plan, spec, split = planning.shard_of(opts, full)
         run_dir = _new_run_dir(opts, full, spec)
         record = RunRecord(
             run_id=run_dir.name,
@@ -116,6 +95,7 @@ def execute(opts: RunOptions, out: TextIO) -> RunOutcome:
             shard={**spec.as_dict(), **split} if spec else None,
             plan_digest=shard.digest_of(full),
             full_plan=[asdict(c) for c in full.cases] if spec else [],
+            models={n: m.scrubbed(redact.scrub_text).to_dict() for n, m in models.items()},
         )
     record = replace(record, image=_image_from_env(os.environ))
     write_run(run_dir, record)
@@ -142,6 +122,7 @@ def execute(opts: RunOptions, out: TextIO) -> RunOutcome:
         scrub=redact.scrub_text,
         gpu_monitor=gpustate.Monitor(gpus) if gpus and not skip else None,
         skip_gpu_reason=skip,
+        models={n: m.to_dict() for n, m in models.items()},
     )
     with _sigterm_as_interrupt():
         stats = Runner(cfg).run(todo)
@@ -199,7 +180,12 @@ def exit_status(
     statuses = [latest[c.case_id].status for c in planned if c.case_id in latest]
     if any(s in ("failed", "crashed", "timeout", "oom") for s in statuses):
         return "cells_failed", EXIT_CELLS_FAILED
-    if any(s == "skipped" for s in statuses):
+    skipped = [
+        latest[c.case_id]
+        for c in planned
+        if c.case_id in latest and latest[c.case_id].status == "skipped"
+    ]
+    if any(not any(w["code"] == "not_applicable" for w in r.warnings) for r in skipped):
         return "gpu_unavailable", EXIT_OK if allow_gpu_failure else EXIT_GPU_UNAVAILABLE
     return "complete", EXIT_OK
 
@@ -258,47 +244,6 @@ def _check_gpus(
             file=out,
         )
     return skip, time.monotonic() - start
-
-
-def _plan(opts: RunOptions) -> Plan:
-    path = opts.matrix or matrix.default_matrix_path()
-    spec = matrix.load(path, workloads.NAMES)
-    devices = matrix.parse_devices(opts.device) if opts.device else None
-    if opts.threads < 0:
-        raise ConfigError(f"--threads {opts.threads}: must be >= 0", "0 means: all usable CPUs")
-    plan = matrix.expand(spec, opts.profile, devices, list(opts.only))
-    if opts.target_ci is None:
-        return plan
-    if not 0 < opts.target_ci < 100:
-        raise ConfigError(
-            f"--target-ci {opts.target_ci:g}: must be a percentage above 0 and below 100",
-            "e.g. --target-ci 5 stops adding rounds once the ratio CI is within +-5 %",
-        )
-    return replace(plan, timing=replace(plan.timing, target_ci=opts.target_ci / 100))
-
-
-def _shard(opts: RunOptions, full: Plan) -> tuple[Plan, shard.ShardSpec | None, dict[str, str]]:
-    """``--shard`` (and ``--shard-costs``): this shard's plan, its K/N, how the split was cut."""
-    if opts.shard is None:
-        if opts.shard_costs is not None:
-            raise ConfigError("--shard-costs without --shard", "add --shard K/N or --shard auto")
-        return full, None, {}
-    spec = shard.resolve(opts.shard, opts.shard_count, os.environ)
-    cost = shard.cost_model(full.timing, workloads.flops_per_sample())
-    source = "estimate"
-    if opts.shard_costs is not None:
-        cost = shard.measured_model(full, _measured_ms(opts.shard_costs), cost)
-        source = f"measured by {read_run(opts.shard_costs).run_id}"
-    plan, split = shard.select(full, spec, cost)
-    return plan, spec, {"costs": source, "split_digest": split}
-
-
-def _measured_ms(run_dir: Path) -> dict[str, int]:
-    """Each cell's time in a previous run (its phases, in ms): the costs of ``--shard-costs``."""
-    if not (run_dir / RUN_FILE).is_file():
-        raise ConfigError(f"--shard-costs {run_dir}: not a run directory", "pass reports/<id>")
-    latest = latest_by_case(read_cases(run_dir))
-    return {cid: round(1000 * sum(r.phases_s.values())) for cid, r in latest.items()}
 
 
 def _resume(run_dir: Path) -> tuple[Plan, Path, RunRecord]:

@@ -193,6 +193,7 @@ def merged_record(
         seed=first.seed,
         threads=first.threads,
         workers=[_rebased(w, s) for s in shards for w in s.record.workers],
+        models={n: m for s in shards for n, m in s.record.models.items()},
         plan_digest=shards[0].digest,
         merged_from=[_entry(s) for s in shards],
         missing=missing,

@@ -50,6 +50,7 @@ WARNINGS = {
     "processes_disagree": "the 95 % CIs of some two fresh processes do not overlap: they "
     "measured different things (a busy neighbour, another CPU placement)",
     "fewer_processes": "measured in fewer fresh processes than planned (run interrupted)",
+    "not_applicable": "the call path does not apply to this workload (skipped, not a failure)",
 }
 
 
@@ -58,7 +59,7 @@ class CaseResult:
     """One line of cases.jsonl. Times are seconds; per-call figures unless named otherwise."""
 
     case_id: str
-    workload: str
+    workload: str  # with ".<call>" for a non-default call path (names.series), e.g. embed.predict
     mode: str
     batch_size: int
     device: str
@@ -80,6 +81,8 @@ class CaseResult:
     flops_per_sample: int | None = None
     output_device: str | None = None
     max_abs_diff: float | None = None  # vs eager output, same weights and input
+    # what was measured: kind/source/sha256/signature of a user's model, params, flops_from
+    model: dict[str, Any] | None = None
     warnings: list[dict[str, str]] = field(default_factory=list)
     phases_s: dict[str, float] = field(default_factory=dict)  # build/first_call/warmup/measure
     worker: dict[str, Any] = field(default_factory=dict)  # pid, exit code/signal, stderr tail
@@ -165,6 +168,8 @@ class RunRecord:
     full_plan: list[dict[str, Any]] = field(default_factory=list)  # a shard's: the whole plan
     merged_from: list[dict[str, Any]] = field(default_factory=list)  # a merged run's shards
     missing: list[str] = field(default_factory=list)  # a merged run's cells no shard measured
+    # user models by workload name: the checked SPEC (plan.model_spec.ModelSpec), for --resume
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     @property

@@ -1,6 +1,6 @@
 """One cell group in one worker: build, prepare every mode, then time them in paired rounds.
 
-A group is the modes of one (workload, batch size, device). Each mode gets its first call
+A group is the modes of one (workload, call path, batch size, device). Each mode gets its first call
 (trace/compile), warm-up, trace check and calibration on its own; then ``timing.interleave``
 times one block of every mode per round, the order rotating from round to round. A mode that
 raises (an XLA compile error, an OOM) becomes that mode's ``failed``/``oom`` result and the others
@@ -18,8 +18,10 @@ from typing import Any
 
 from benchmarks import stats
 from benchmarks.plan.matrix import Timing
-from benchmarks.worker import modes, workloads
-from benchmarks.worker.timing import Prepared, interleave, prepare
+from benchmarks.plan.names import DEFAULT_CALL
+from benchmarks.worker import callpaths, modes, prepare
+from benchmarks.worker.timing import Prepared, interleave
+from benchmarks.worker.timing import prepare as prepare_timing
 from benchmarks.worker.workloads.base import Workload
 
 OUTPUT_ATOL = 1e-4
@@ -37,37 +39,52 @@ def run_group(
     emit: Emit,
     *,
     offset: int = 0,
+    model: Mapping[str, Any] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Measure the modes of one group; one raw result per mode (never raises for a mode)."""
+    """Measure the modes of one group; one raw result per mode (never raises for a mode).
+
+    ``model`` is the user's model SPEC (``plan.model_spec.ModelSpec`` as a dict) for a workload
+    that is not built in. A call path that does not apply ends a mode ``skipped`` with
+    ``not_applicable``; the group's other modes are still measured.
+    """
     import tensorflow as tf
 
     first = cases[0]
-    workload, batch, device = first["workload"], int(first["batch_size"]), first["device"]
     order = [str(c["mode"]) for c in cases]
     results: dict[str, dict[str, Any]] = {
         m: {"status": "ok", "reason": None, "phases_s": {}} for m in order
     }
-    ready: dict[str, tuple[Callable[[], Any], Any, Prepared]] = {}
+    ready: dict[str, tuple[callpaths.Prepared, Prepared]] = {}
+    # ``call`` wraps the model per mode and may share one build; the Keras paths compile() the
+    # model itself for their mode, so each mode needs its own (callpaths.shares_workload)
+    shareable = callpaths.shares_workload(prepare.call_of(first))
     shared: Workload | None = None
-    with tf.device(modes.tf_device(device)):
-        for mode in order:
+    with tf.device(modes.tf_device(first["device"])):
+        for case in cases:
+            mode = str(case["mode"])
             emit({"event": "step", "mode": mode, "phase": "setup"})
             res = results[mode]
             try:
                 t = time.perf_counter()
-                built = shared or workloads.build(workload, batch, seed)
+                built = shared or prepare.build(case, model, seed)
                 # a stateful workload (a training step) changes its variables: each mode gets
                 # its own copy, so every mode's first call starts from the same weights
-                shared = None if built.stateful else built
-                res["flops_per_sample"] = built.flops_per_sample
-                ready[mode] = _prepare(built, mode, timing, res, t)
-                _check_output(res, ready[mode][2].first_output, mode, first, seed, references)
+                shared = built if shareable and not built.stateful else None
+                res["flops_per_sample"], res["model"] = prepare.describe(built, case, model)
+                wrapped = callpaths.prepare(built, mode, prepare.call_of(case))
+                ready[mode] = (wrapped, _prepare(wrapped, timing, res, t))
+                _check_output(
+                    res, wrapped, ready[mode][1].first_output, case, seed, references, model
+                )
+            except callpaths.NotApplicable as exc:
+                res.update(status="skipped", reason=str(exc), not_applicable=True)
+                ready.pop(mode, None)
             except Exception as exc:
                 res.update(status=_status(exc), reason=reason(exc))
                 ready.pop(mode, None)
         rounds = interleave(
-            {m: ready[m][0] for m in ready},
-            {m: ready[m][2].iters_per_block for m in ready},
+            {m: ready[m][0].call for m in ready},
+            {m: ready[m][1].iters_per_block for m in ready},
             modes.sync,
             timing,
             offset=offset,
@@ -75,13 +92,13 @@ def run_group(
             precise_enough=_precise_enough(timing),
             warm_rounds=1,
         )
-    for mode, (_call, fn, _p) in ready.items():
+    for mode, (wrapped, _p) in ready.items():
         res = results[mode]
         res["samples_s"] = rounds.samples_s[mode]
         res["phases_s"]["measure"] = rounds.measure_s[mode]
         res["phases_s"]["warmup"] += rounds.warm_s[mode]
         res["stop"] = rounds.stop
-        res["traces"] = modes.tracing_count(fn)
+        res["traces"] = wrapped.traces()
         if mode in rounds.failed:
             raised = rounds.failed[mode]
             res.update(status=_status(raised), reason=reason(raised))
@@ -89,21 +106,16 @@ def run_group(
 
 
 def _prepare(
-    built: Workload, mode: str, timing: Timing, res: dict[str, Any], started: float
-) -> tuple[Callable[[], Any], Any, Prepared]:
-    """Compile ``built`` for ``mode``; first call, warm-up, trace check, calibration."""
-    fn = modes.compile_fn(built.fn, mode)
+    wrapped: callpaths.Prepared, timing: Timing, res: dict[str, Any], started: float
+) -> Prepared:
+    """One mode under its call path: first call, warm-up, trace check, calibration."""
     res["phases_s"]["build"] = time.perf_counter() - started
-    args = built.args
     traces: list[int | None] = []
 
-    def call() -> Any:
-        return fn(*args)
-
     def check() -> None:
-        traces.append(modes.tracing_count(fn))
+        traces.append(wrapped.traces())
 
-    p = prepare(call, modes.sync, timing, after_warmup=check)
+    p = prepare_timing(wrapped.call, modes.sync, timing, after_warmup=check)
     res["phases_s"].update(
         first_call=p.first_call_s, warmup=p.warmup_s, calibration=p.calibration_s
     )
@@ -112,7 +124,7 @@ def _prepare(
         first_call_s=p.first_call_s,
         traces_after_warmup=traces[0] if traces else None,
     )
-    return call, fn, p
+    return p
 
 
 def _status(exc: BaseException) -> str:
@@ -123,43 +135,49 @@ def _status(exc: BaseException) -> str:
 
 def _check_output(
     res: dict[str, Any],
+    wrapped: callpaths.Prepared,
     output: Any,
-    mode: str,
     case: Mapping[str, Any],
     seed: int,
     references: References,
+    model: Mapping[str, Any] | None,
 ) -> None:
-    """Placement (a GPU cell that ran on the CPU fails) and agreement with the eager output."""
+    """Placement (a GPU cell that ran on the CPU fails) and agreement with the eager output.
+
+    The Keras predict paths hand back NumPy arrays on the host: no device to check there.
+    """
     import numpy as np
 
     device = case["device"]
-    out_device = modes.output_device(output)
-    res["output_device"] = out_device
-    if not modes.on_device(out_device, device):
-        res["status"] = "failed"
-        res["reason"] = (
-            f"silent CPU fallback: output tensor is on {out_device or 'an unknown device'}, "
-            f"not on {modes.tf_device(device)}"
-        )
-        res["fallback"] = True
-    value = np.asarray(output)
-    key = (case["workload"], int(case["batch_size"]), device)
+    if wrapped.host_output:
+        res["output_device"] = "host (NumPy)"  # numpy 2 arrays report device "cpu"
+    else:
+        out_device = modes.output_device(callpaths.first_leaf(output))
+        res["output_device"] = out_device
+        if not modes.on_device(out_device, device):
+            res["status"] = "failed"
+            res["reason"] = (
+                f"silent CPU fallback: output tensor is on {out_device or 'an unknown device'}, "
+                f"not on {modes.tf_device(device)}"
+            )
+            res["fallback"] = True
+    value = callpaths.flat_output(output)
+    key = (str(case["workload"]), int(case["batch_size"]), device)
     if key not in references:
-        references[key] = value if mode == "eager" else eager_reference(case, seed)
+        plain = case["mode"] == "eager" and prepare.call_of(case) == DEFAULT_CALL
+        references[key] = value if plain else eager_reference(case, seed, model)
     ref = references[key]
-    diff = float(np.max(np.abs(value.astype(np.float64) - ref))) if value.size else 0.0
+    diff = float(np.max(np.abs(value - ref))) if value.size else 0.0
     res["max_abs_diff"] = diff
     res["output_match"] = bool(np.allclose(value, ref, rtol=OUTPUT_RTOL, atol=OUTPUT_ATOL))
 
 
-def eager_reference(case: Mapping[str, Any], seed: int) -> Any:
-    """First-call output of a freshly built eager workload with the same seed."""
-    import numpy as np
+def eager_reference(case: Mapping[str, Any], seed: int, model: Mapping[str, Any] | None) -> Any:
+    """First-call output of a freshly built workload called eagerly, flattened (same seed)."""
     import tensorflow as tf
 
     with tf.device(modes.tf_device(case["device"])):
-        built = workloads.build(case["workload"], int(case["batch_size"]), seed)
-        return np.asarray(built.fn(*built.args))
+        return prepare.reference(case, model, seed)
 
 
 def _precise_enough(timing: Timing) -> Callable[[Mapping[str, Sequence[float]]], bool] | None:

@@ -1,14 +1,16 @@
 """A benchmark worker: one process that imports TensorFlow once and measures many cell groups.
 
 Protocol (JSON lines): the runner writes ``{"cmd": "group", "cases": [{...}, ...], "timing":
-{...}, "seed": N, "offset": P}`` (the modes of one workload x batch x device; ``offset`` shifts
-the rotation of the round order, one step per process), ``{"cmd": "run", "case": {...}, ...}``
-(one cell: a group of one) or ``{"cmd": "exit"}`` on stdin. The worker answers ``{"event":
-"ready", ...}`` once; per group it writes ``{"event": "step", "mode": M, "phase": "setup" |
-"round"}`` before each mode's setup and before each timed block (so the runner can tell which
-mode was running if the process dies), then ``{"event": "group_result", "modes": {M: {...}}}``
-(``{"event": "result", ...}`` for ``run``). All of it goes to a private copy of stdout; file
-descriptor 1 is pointed at stderr, so nothing TensorFlow or Keras prints can corrupt the protocol.
+{...}, "seed": N, "offset": P, "model": {...} | null}`` (the modes of one workload x call path x
+batch x device; ``offset`` shifts the rotation of the round order, one step per process;
+``model`` is the user's checked SPEC, ``plan.model_spec.ModelSpec``, for a workload that is not
+built in), ``{"cmd": "run", "case": {...}, ...}`` (one cell: a group of one) or ``{"cmd":
+"exit"}`` on stdin. The worker answers ``{"event": "ready", ...}`` once; per group it writes
+``{"event": "step", "mode": M, "phase": "setup" | "round"}`` before each mode's setup and before
+each timed block (so the runner can tell which mode was running if the process dies), then
+``{"event": "group_result", "modes": {M: {...}}}`` (``{"event": "result", ...}`` for ``run``).
+All of it goes to a private copy of stdout; file descriptor 1 is pointed at stderr, so nothing
+TensorFlow or Keras prints can corrupt the protocol.
 
 A mode's failure (exception, OOM) is a value in its result; a crash (segfault, SIGKILL) ends the
 process and the runner records it. Run as ``python -m benchmarks.worker.main --threads N``.
@@ -71,9 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         msg = json.loads(line)
         if msg.get("cmd") == "exit":
             break
-        timing, seed = Timing(**msg["timing"]), int(msg["seed"])
+        timing, seed, model = Timing(**msg["timing"]), int(msg["seed"]), msg.get("model")
         if msg.get("cmd") == "run":
-            result = run_cell(msg["case"], timing, seed, references)
+            result = run_cell(msg["case"], timing, seed, references, model)
             _emit(proto, {"event": "result", **result})
             continue
         try:
@@ -84,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 references,
                 lambda event: _emit(proto, event),
                 offset=int(msg.get("offset", 0)),
+                model=model,
             )
         finally:
             _release()
@@ -97,11 +100,19 @@ def _emit(stream: IO[str], obj: dict[str, Any]) -> None:
 
 
 def run_cell(
-    case: dict[str, Any], timing: Timing, seed: int, references: References
+    case: dict[str, Any],
+    timing: Timing,
+    seed: int,
+    references: References,
+    model: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One cell alone: a group of one mode (its blocks then run back to back)."""
+    """One cell alone: a group of one mode (its blocks then run back to back).
+
+    ``model`` is the user's model SPEC for a workload that is not built in (plan.model_spec).
+    """
     try:
-        return run_group([case], timing, seed, references, lambda _event: None)[case["mode"]]
+        raws = run_group([case], timing, seed, references, lambda _event: None, model=model)
+        return raws[case["mode"]]
     finally:
         _release()
 

@@ -300,10 +300,8 @@ def record(
         wall_s={"total": total, "import": 2.1, "measure": total - 30},
         image={"reference": "graphbench:cpu", "digest": "sha256:" + "ab" * 32},
         suite_version="0.1.0",
-        plan=[
-            {"workload": c.workload, "mode": c.mode, "batch_size": c.batch_size, "device": c.device}
-            for c in cases
-        ],
+        # as a run writes it: asdict(Case), the call path included
+        plan=[asdict(Case(c.workload, c.mode, c.batch_size, c.device)) for c in cases],
         seed=1234,
         threads=2,
         workers=[

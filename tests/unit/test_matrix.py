@@ -36,7 +36,10 @@ def test_builtin_matrix_is_valid_and_profiles_have_the_promised_shape() -> None:
     spec = matrix.load(matrix.default_matrix_path(), KNOWN)
     assert {"smoke", "default", "full"} <= set(spec.profiles)
     default = matrix.expand(spec, "default")
-    assert {c.workload for c in default.cases} == set(KNOWN)
+    assert {c.workload for c in default.cases} == {"mlp", "mlp_raw", "mlp_train", "cnn"}
+    models = matrix.expand(spec, "models")  # the heavy built-ins stay out of default
+    assert {c.workload for c in models.cases} == {"mobilenet", "lstm", "transformer"}
+    assert {c.call for c in models.cases} == {"call", "predict_on_batch", "predict"}
     assert {c.mode for c in default.cases} == {"eager", "graph", "xla"}
     assert len({c.batch_size for c in default.cases}) >= 3  # enough for the t0 + c*b fit
     full = matrix.expand(spec, "full")
@@ -156,3 +159,54 @@ def test_devices_parse_and_normalise() -> None:
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="matrix file not found"):
         matrix.load(tmp_path / "nope.toml", KNOWN)
+
+
+CALLS = """
+[defaults]
+modes = ["eager", "graph"]
+devices = ["cpu"]
+[workloads.embed]
+model = "nets/embed.keras"
+input_shape = { tokens = [12] }
+[profiles.p]
+workloads = ["embed", "mlp"]
+calls = ["call", "predict"]
+batch_sizes = [4]
+[[profiles.p.exclude]]
+workload = "mlp"
+call = "predict"
+"""
+
+
+def test_call_paths_are_an_axis_and_only_non_default_ones_show_in_ids() -> None:
+    spec = parse(CALLS)
+    assert [(m.name, m.source, dict(m.input_shapes)) for m in spec.models] == [
+        ("embed", "nets/embed.keras", {"tokens": [12]})
+    ]
+    ids = [c.case_id for c in matrix.expand(spec, "p").cases]
+    assert ids == [
+        "embed-eager-b4-cpu",
+        "embed-graph-b4-cpu",
+        "embed.predict-eager-b4-cpu",
+        "embed.predict-graph-b4-cpu",
+        "mlp-eager-b4-cpu",
+        "mlp-graph-b4-cpu",
+    ]
+    only = matrix.expand(spec, "p", workloads=["mlp"], calls=["predict_on_batch"])
+    assert [c.case_id for c in only.cases] == [
+        "mlp.predict_on_batch-eager-b4-cpu",
+        "mlp.predict_on_batch-graph-b4-cpu",
+    ]
+
+
+def test_bad_call_paths_are_usage_errors() -> None:
+    with pytest.raises(ConfigError, match=r"profiles\.p\.calls\[0\]: unknown value 'fit'"):
+        parse(CALLS.replace('calls = ["call", "predict"]', 'calls = ["fit"]'))
+    with pytest.raises(ConfigError, match="--call: unknown call path 'fit'"):
+        matrix.parse_calls("call,fit")
+    assert matrix.parse_calls("predict, call,predict") == ("predict", "call")
+
+
+def test_a_matrix_workload_cannot_shadow_a_builtin() -> None:
+    with pytest.raises(ConfigError, match="'mlp' is a built-in workload"):
+        parse(CALLS.replace("[workloads.embed]", "[workloads.mlp]"))

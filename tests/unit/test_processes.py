@@ -174,8 +174,8 @@ def test_target_ci_must_be_a_percentage(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_target_ci_reaches_the_plan_as_a_fraction() -> None:
-    from benchmarks.run.session import RunOptions, _plan
+    from benchmarks.run.planning import RunOptions, plan_of
 
-    plan = _plan(RunOptions(profile="smoke", target_ci=5.0))
+    plan, _models = plan_of(RunOptions(profile="smoke", target_ci=5.0))
     assert plan.timing.target_ci == 0.05 and plan.timing.processes == 2
-    assert _plan(RunOptions(profile="default")).timing.target_ci is None
+    assert plan_of(RunOptions(profile="default"))[0].timing.target_ci is None

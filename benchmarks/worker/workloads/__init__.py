@@ -17,14 +17,19 @@ REGISTRY = {
     "mlp_raw": "benchmarks.worker.workloads.mlp_raw",
     "mlp_train": "benchmarks.worker.workloads.mlp_train",
     "cnn": "benchmarks.worker.workloads.cnn",
+    "mobilenet": "benchmarks.worker.workloads.mobilenet",
+    "lstm": "benchmarks.worker.workloads.lstm",
+    "transformer": "benchmarks.worker.workloads.transformer",
 }
 NAMES = tuple(REGISTRY)
 
 
 def flops_per_sample() -> dict[str, int]:
     """Each workload's FLOPs per sample, its module's ``FLOPS_PER_SAMPLE`` (no TensorFlow import):
-    the shard split's cost estimate (plan/shard.py) charges compute by them."""
-    return {n: int(importlib.import_module(m).FLOPS_PER_SAMPLE) for n, m in REGISTRY.items()}
+    the shard split's cost estimate (plan/shard.py) charges compute by them. A workload whose
+    FLOPs only the worker's profiler can tell (``None``) is left out."""
+    figures = {n: importlib.import_module(m).FLOPS_PER_SAMPLE for n, m in REGISTRY.items()}
+    return {n: int(f) for n, f in figures.items() if f is not None}
 
 
 def build(name: str, batch_size: int, seed: int) -> Workload:

@@ -45,4 +45,6 @@ def build(batch_size: int, seed: int) -> Workload:
     def forward(x: Any) -> Any:
         return model(x, training=False)
 
-    return Workload("cnn", forward, (x,), FLOPS_PER_SAMPLE, description="small CNN inference")
+    return Workload(
+        "cnn", forward, (x,), FLOPS_PER_SAMPLE, description="small CNN inference", model=model
+    )

@@ -39,4 +39,6 @@ def random_images(batch_size: int, seed: int) -> Any:
 def build(batch_size: int, seed: int) -> Workload:
     model = keras_model(seed)
     x = random_images(batch_size, seed)
-    return Workload("mlp", model, (x,), FLOPS_PER_SAMPLE, description="Keras MLP inference")
+    return Workload(
+        "mlp", model, (x,), FLOPS_PER_SAMPLE, description="Keras MLP inference", model=model
+    )
