@@ -25,3 +25,8 @@ def test_split_series_leaves_plain_workloads_alone() -> None:
     assert names.split_series("mlp_raw") == ("mlp_raw", "call")
     assert names.split_series("a.b") == ("a.b", "call")  # not a call path
     assert names.series("mlp", "call") == "mlp"
+
+
+def test_a_group_id_is_the_glob_of_its_modes_case_ids() -> None:
+    assert names.group_id("mlp", 100, "cpu") == "mlp-*-b100-cpu"
+    assert names.group_id("lstm", 32, "gpu:1", "predict") == "lstm.predict-*-b32-gpu1"

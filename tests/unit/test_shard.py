@@ -110,6 +110,21 @@ def test_a_group_is_every_mode_of_one_workload_batch_and_device() -> None:
     assert shard.group_key(a) == shard.group_key(b)
     assert shard.group_key(a) != shard.group_key(Case("mlp", "eager", 1, "gpu:0"))
     assert shard.group_key(a) != shard.group_key(Case("mlp", "eager", 10, "cpu"))
+    assert shard.group_key(a) != shard.group_key(Case("mlp", "eager", 1, "cpu", "predict"))
+
+
+def test_the_split_and_the_runner_group_by_the_same_key() -> None:
+    from benchmarks.run.schedule import group_label, groups
+
+    cases = [Case("mlp", m, 1, "cpu", c) for c in ("call", "predict") for m in ("eager", "xla")]
+    measured = groups(cases)
+    assert [group_label(g[0]) for g in measured] == ["mlp-*-b1-cpu", "mlp.predict-*-b1-cpu"]
+    assert {shard.group_key(c) for g in measured for c in g} == {
+        "mlp-*-b1-cpu",
+        "mlp.predict-*-b1-cpu",
+    }
+    split = shard.split(_plan(cases), 2, lambda c: 1)
+    assert sorted(split) == sorted(measured)  # one call path's modes on one shard, each its own
 
 
 def test_select_keeps_the_plan_but_its_cells() -> None:
