@@ -3,9 +3,10 @@ of what the timing depends on besides the code under test.
 
 A series key is (case id, machine class, workload digest, TensorFlow version, device model).
 The machine class is the report's (``display.machine_class``: CPU model + GPU models). The
-workload digest is what the results record of the model itself: today the FLOPs per sample
-the worker counted (a changed layer changes it); a case that carries ``workload_digest`` in its
-``worker`` block uses that instead. When any part changes between two runs of the same cell on
+workload digest is what the results record of the model itself: the FLOPs per sample the
+worker counted (a changed layer changes it) and, for a user's model, the sha256 of its file or
+directory (``CaseResult.model``); a case that carries ``workload_digest`` in its ``worker`` block
+uses that instead. When any part changes between two runs of the same cell on
 the same machine, the later run starts a new series: the history shows a *break* there, and the
 detector never compares across it. Pure: loaded runs in, values out.
 """
@@ -116,7 +117,8 @@ def workload_digest(r: CaseResult) -> str:
     given = r.worker.get("workload_digest") if isinstance(r.worker, Mapping) else None
     if isinstance(given, str) and given:
         return given
-    return f"{r.workload}:flops={r.flops_per_sample}"
+    sha = str((r.model or {}).get("sha256") or "")[:12]  # a user's model file (run --model)
+    return f"{r.workload}:flops={r.flops_per_sample}" + (f":sha256={sha}" if sha else "")
 
 
 def _value(r: CaseResult) -> float | None:

@@ -71,3 +71,17 @@ def test_only_the_series_a_cell_is_on_now_is_live(tmp_path: Path) -> None:
     now = live(series)
     assert len(series) == 18 and len(now) == 9
     assert {s.key.tf_version for s in now} == {"2.22.0"}
+
+
+def test_a_changed_user_model_starts_a_new_series() -> None:
+    from dataclasses import replace
+
+    from benchmarks.history.series import workload_digest
+
+    run = load_run(mf.RUNS / "cpu-all-statuses")
+    cell = next(r for r in run.cases if r.status == "ok")
+    old = replace(cell, model={"kind": "keras", "sha256": "a" * 64, "params": 3})
+    new = replace(cell, model={"kind": "keras", "sha256": "b" * 64, "params": 3})
+    built_in = replace(cell, model={"params": 3, "flops_from": "workload"})  # no file: no sha
+    assert workload_digest(old) != workload_digest(new)
+    assert workload_digest(built_in) == workload_digest(cell)  # built-in series keep their key
