@@ -36,7 +36,7 @@ class Mutant:
     count: int = 1  # how many times ``old`` must occur (all are replaced)
 
 
-TIMING = "benchmarks/timing.py"
+TIMING = "benchmarks/worker/timing.py"
 STATS = "benchmarks/stats.py"
 ANALYSIS = "benchmarks/analysis.py"
 

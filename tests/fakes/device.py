@@ -7,14 +7,14 @@ for the work behind an output. A fake whose calls cost their full time on the ho
 this one can: stop the clock before the sync and you read dispatch time, not device time.
 
 Time is integer nanoseconds, so every expected figure in a test is exact arithmetic.
-The methods fit ``benchmarks.timing.Clock`` and ``Sync`` (checked by ``_typed`` below).
+The methods fit ``benchmarks.worker.timing.Clock`` and ``Sync`` (checked by ``_typed`` below).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from benchmarks.timing import Clock, Sync
+from benchmarks.worker.timing import Clock, Sync
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats as sps
 
 from benchmarks import analysis
-from benchmarks.results import CaseResult
+from benchmarks.rundir.results import CaseResult
 
 BATCHES = (1, 8, 64, 512)
 
@@ -158,3 +158,72 @@ def test_summary_table_prints_the_reference_figures() -> None:
         f"mlp        eager cpu    t0={fs(t0):>9}  c={fs(c):>9}/sample  n1/2={t0 / c:>6.0f}" in table
     )
     assert "graph cpu" not in table.split("t(b) =")[1]  # one batch size: no graph fit
+
+
+def test_summary_table_whole_text() -> None:
+    line = [3e-3 + 2e-5 * b for b in (1, 8)]  # eager: t0 = 3 ms, c = 20 us, n1/2 = 150
+    rows = [
+        _cell("eager", 1, [line[0]] * 9),
+        _cell("graph", 1, [1e-3] * 9),
+        CaseResult(
+            case_id="mlp-xla-b1-cpu",
+            workload="mlp",
+            mode="xla",
+            batch_size=1,
+            device="cpu",
+            status="oom",
+            reason="worker killed by SIGKILL",
+        ),
+        _cell("eager", 8, [line[1]] * 9),
+    ]
+    head = (
+        f"{'workload':<10} {'device':<6} {'batch':>6}  {'eager':>9} {'graph':>9} {'xla':>9}"
+        f"  {'eager/graph [95% CI]':<22} {'eager/xla [95% CI]':<22}"
+    )
+    want = [
+        head,
+        "-" * len(head),
+        f"{'mlp':<10} {'cpu':<6} {1:>6}  {'3.02 ms':>9} {'1 ms':>9} {'oom':>9}"
+        f"  {'3.02x [3.02, 3.02]':<22} {'-':<22}",
+        f"{'mlp':<10} {'cpu':<6} {8:>6}  {'3.16 ms':>9} {'':>9} {'':>9}  {'-':<22} {'-':<22}",
+        "",
+        "t(b) = t0 + c*b   (fixed per-call cost t0, per-sample cost c, n1/2 = t0/c)",
+        "  mlp        eager cpu    t0=     3 ms  c=    20 us/sample  n1/2=   150  R2=1.000",
+        "",
+        "cells without a value:",
+        "  mlp-xla-b1-cpu: oom - worker killed by SIGKILL",
+    ]
+    assert analysis.summary_table(rows).splitlines() == want
+
+
+def test_summary_table_without_fits_or_failures_and_a_fit_without_half_point() -> None:
+    rows = [_cell("eager", 1, [2e-3] * 3), _cell("xla", 1, [1e-3] * 3)]
+    assert (
+        analysis.summary_table(rows)
+        .splitlines()[2]
+        .endswith(f"{'-':<22} {'2.00x [2.00, 2.00]':<22}")
+    )
+    assert len(analysis.summary_table(rows).splitlines()) == 3  # no fit, no failed cells
+    flat = [_cell("graph", b, [1e-3] * 3) for b in (1, 8)]  # c = 0: no n1/2
+    assert analysis.summary_table(flat).splitlines()[-1].endswith("n1/2=     -  R2=1.000")
+
+
+@pytest.mark.parametrize(
+    ("s", "text"),
+    [(1.0, "1 s"), (12.5, "12.5 s"), (1e-3, "1 ms"), (0.999e-3, "999 us"), (1e-6, "1 us"),
+     (0.5e-6, "500 ns"), (-2e-3, "-2 ms"), (0.0, "0 ns"), (None, "-")],
+)  # fmt: skip
+def test_format_seconds_at_each_unit_boundary(s: float | None, text: str) -> None:
+    assert analysis.format_seconds(s) == text
+
+
+def test_a_zero_median_is_left_out_of_the_fit_and_other_groups_still_fit() -> None:
+    # a group sorted first with one batch size has no fit; the groups after it still fit
+    rows = [CaseResult(case_id="cnn-graph-b1-cpu", workload="cnn", mode="graph", batch_size=1,
+                       device="cpu", status="ok", median_s=1e-3, samples_s=[1e-3])]  # fmt: skip
+    good = [3e-3 + 2e-5 * b for b in BATCHES]
+    rows += [_cell("eager", b, [t]) for b, t in zip(BATCHES, good, strict=True)]
+    rows.append(_cell("eager", 4096, [0.0]))  # an ok cell whose median is 0 (clock too coarse)
+    [fit] = analysis.overhead_fits(rows)
+    assert fit.mode == "eager" and fit.batch_sizes == (*BATCHES, 4096)
+    assert (fit.t0_s, fit.c_s) == pytest.approx((3e-3, 2e-5), rel=1e-9)

@@ -1,4 +1,5 @@
-"""Property-based tests (hypothesis): the ratio CI, the overhead fit, the matrix expansion.
+"""Property-based tests (hypothesis): the ratio CI, the overhead fit, the matrix expansion and
+the case-id round trip.
 
 Settings are derandomized: the same examples every run, so CI cannot pass by luck and a
 failure reproduces; ``HYPOTHESIS_PROFILE=explore`` searches fresh examples locally.
@@ -14,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from benchmarks import matrix, stats
+from benchmarks import stats
+from benchmarks.plan import matrix, names
 
 settings.register_profile(
     "ci", derandomize=True, max_examples=60, deadline=None, database=None,
@@ -146,7 +148,7 @@ subsets = lambda xs: st.lists(st.sampled_from(xs), min_size=1, max_size=len(xs),
 @st.composite
 def profiles(draw):
     workloads = draw(subsets(KNOWN))
-    modes = draw(subsets(matrix.MODES))
+    modes = draw(subsets(names.MODES))
     batches = draw(st.lists(st.integers(1, 4096), min_size=1, max_size=4, unique=True))
     devices = draw(subsets(("cpu", "gpu", "gpu:1")))
     exclude = draw(
@@ -214,3 +216,28 @@ def test_only_keeps_exactly_the_matching_ids(profile, glob: str) -> None:
     want = [c for c in full if fnmatch.fnmatchcase(c.case_id, glob)]
     assume(want)
     assert matrix.expand(spec, "p", only=[glob]).cases == tuple(want)
+
+
+# --- case ids --------------------------------------------------------------------------------
+
+workload_names = st.from_regex(r"[a-z][a-z0-9_]*(-[a-z0-9_]+)*", fullmatch=True).filter(
+    lambda w: len(w) <= 30
+)
+devices = st.one_of(st.just("cpu"), st.integers(0, 15).map(lambda i: f"gpu:{i}"))
+
+
+@given(workload_names, st.sampled_from(names.MODES), st.integers(1, 10**6), devices)
+def test_case_id_round_trips(workload: str, mode: str, batch: int, device: str) -> None:
+    cid = names.case_id(workload, mode, batch, device)
+    assert names.parse_case_id(cid) == (workload, mode, batch, device)
+    assert matrix.Case(workload, mode, batch, device).case_id == cid
+
+
+@given(st.text(max_size=40))
+def test_parse_case_id_never_raises_and_only_accepts_what_it_can_rebuild(text: str) -> None:
+    parsed = names.parse_case_id(text)
+    if parsed is not None:
+        w, m, b, d = parsed
+        rebuilt = names.case_id(w, m, b, d)
+        # "gpu" alone means gpu:0; leading zeros in the batch are not kept
+        assert names.parse_case_id(rebuilt) == parsed

@@ -50,7 +50,7 @@ def test_quantile_is_numpys_linear_quantile(n: int) -> None:
     x = sorted(_data(n, n))
     for q in np.linspace(0, 1, 21):
         assert stats.quantile(x, float(q)) == pytest.approx(float(np.quantile(x, q)), rel=1e-12)
-    with pytest.raises(ValueError, match="no values"):
+    with pytest.raises(ValueError, match=r"^quantile of no values$"):
         stats.quantile([], 0.5)
 
 
@@ -80,12 +80,15 @@ def test_summary_of_literal_data() -> None:
 def test_one_sample_summary() -> None:
     s = stats.summarize([0.5])
     assert (s.n, s.median, s.ci_low, s.ci_high, s.iqr, s.cov) == (1, 0.5, 0.5, 0.5, 0.0, 0.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^no samples to summarize$"):
         stats.summarize([])
+    two = stats.summarize([1.0, 3.0])  # two samples have a spread
+    assert two.cov == pytest.approx(math.sqrt(2) / 2, rel=1e-12)
 
 
 def test_cov_of_non_positive_mean_is_zero() -> None:
     assert stats.summarize([-1.0, -2.0, -3.0]).cov == 0.0
+    assert stats.summarize([-1.0, 1.0]).cov == 0.0  # mean exactly 0: no division by it
 
 
 # --- bootstrap CI of the median ---------------------------------------------------------------
@@ -204,7 +207,7 @@ def test_outlier_guard_detail_and_zero_median() -> None:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize(("n_num", "n_den"), [(9, 9), (5, 14), (2, 3)])
+@pytest.mark.parametrize(("n_num", "n_den"), [(9, 9), (5, 14), (2, 3), (3, 2)])
 def test_ratio_ci_is_scipys_two_sample_bootstrap(seed: int, n_num: int, n_den: int) -> None:
     num, den = _data(seed, n_num), _data(seed + 50, n_den, sigma=0.5)
     point, lo, hi = stats.ratio_ci(num, den, seed=seed)
@@ -309,6 +312,9 @@ def test_fit_drops_non_positive_times_and_needs_two_batch_sizes() -> None:
     assert (fit.t0, fit.c) == pytest.approx((1e-3, 1e-5), rel=1e-9)
     assert stats.fit_overhead([1, 10], [1.0, 0.0]) is None
     assert stats.fit_overhead([5, 5, 5], [1.0, 2.0, 3.0]) is None
+    # batch sizes 0 and 1 at equal times: the normal equations' determinant is exactly 1
+    one = stats.fit_overhead([0, 1], [1.0, 1.0])
+    assert one is not None and (one.t0, one.c) == (1.0, 0.0)
 
 
 def test_flat_times_fit_with_r2_one_and_no_half_point() -> None:

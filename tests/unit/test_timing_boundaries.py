@@ -12,8 +12,8 @@ import math
 
 import pytest
 
-from benchmarks.matrix import Timing
-from benchmarks.timing import measure
+from benchmarks.plan.matrix import Timing
+from benchmarks.worker.timing import MAX_ITERS_PER_BLOCK, measure
 from tests.fakes.device import AsyncDevice
 
 MS = 1_000_000
@@ -148,3 +148,61 @@ def test_after_warmup_runs_with_nothing_queued() -> None:
         dev.call, dev.sync, t, dev.clock, after_warmup=lambda: seen.append((dev.calls, dev.idle()))
     )
     assert seen == [(1 + 5, True)]  # 5 warm-up calls of 1.001 ms reach 5 ms
+
+
+def test_a_clock_that_does_not_start_at_zero() -> None:
+    dev = AsyncDevice(work_ns=MS, dispatch_ns=US, now=5_000_000_000, device_free_ns=5_000_000_000)
+    t = Timing(blocks=2, min_block_s=0.01, warmup_s=0.005, warmup_calls=3)
+    m = measure(dev.call, dev.sync, t, dev.clock)
+    assert m.first_call_s == pytest.approx(1.001e-3, rel=1e-12)
+    assert m.calls == dev.calls
+
+
+def test_warmup_of_exactly_one_second_stops_at_the_budget() -> None:
+    dev = AsyncDevice(work_ns=MS, dispatch_ns=0)
+    t = Timing(blocks=1, min_block_s=0.001, warmup_s=1.0, warmup_calls=10)
+    m = measure(dev.call, dev.sync, t, dev.clock)
+    assert m.warmup_calls == 1000 and m.warmup_s == 1.0
+
+
+def test_calibration_grows_by_the_measured_factor_between_two_and_three() -> None:
+    # warm-up says 1 ms a call; then calls take 0.4 ms: the 50-call block lasts 20 ms of the
+    # 50 ms target, grow = 50 / 20 * 1.2 = 3.0 > 2, so n = max(100, ceil(50 * 3.0)) = 150
+    dev = AsyncDevice(work_ns=MS, dispatch_ns=0)
+
+    def call() -> object:
+        out = dev.call()
+        if dev.calls == 11:
+            dev.work_ns = 400_000
+        return out
+
+    t = Timing(blocks=1, min_block_s=0.05, warmup_s=0.01, warmup_calls=10)
+    m = measure(call, dev.sync, t, dev.clock)
+    assert m.iters_per_block == 150
+    # and at 0.48 ms: 24 ms of 50, grow = 2.5, n = max(100, 125) = 125
+    dev2 = AsyncDevice(work_ns=MS, dispatch_ns=0)
+
+    def call2() -> object:
+        out = dev2.call()
+        if dev2.calls == 11:
+            dev2.work_ns = 480_000
+        return out
+
+    assert measure(call2, dev2.sync, t, dev2.clock).iters_per_block == 125
+
+
+def test_nanosecond_calls_use_at_least_one_ns_per_call() -> None:
+    dev = AsyncDevice(work_ns=1, dispatch_ns=0)
+    t = Timing(blocks=1, min_block_s=1e-4, warmup_s=0.0, warmup_calls=1)
+    m = measure(dev.call, dev.sync, t, dev.clock)
+    assert m.iters_per_block == 100_000  # 100 us / 1 ns, reached in one calibration block
+    assert m.calibration_s == 1e-4
+
+
+def test_free_calls_stop_growing_at_the_block_cap() -> None:
+    """A call that takes no measurable time: calibration stops at MAX_ITERS_PER_BLOCK."""
+    t = Timing(blocks=1, min_block_s=0.01, warmup_s=0.0, warmup_calls=1)
+    m = measure(lambda: None, lambda _out: None, t, lambda: 0)
+    assert m.iters_per_block == MAX_ITERS_PER_BLOCK
+    assert m.calls == 1 + 1 + 2 * MAX_ITERS_PER_BLOCK
+    assert m.samples_s == (0.0,)
