@@ -7,14 +7,15 @@ for the work behind an output. A fake whose calls cost their full time on the ho
 this one can: stop the clock before the sync and you read dispatch time, not device time.
 
 Time is integer nanoseconds, so every expected figure in a test is exact arithmetic.
-The methods fit ``benchmarks.worker.timing.Clock`` and ``Sync`` (checked by ``_typed`` below).
+It implements ``benchmarks.worker.timing.Device``; its methods fit ``Clock`` and ``Sync``
+(mypy checks both in ``_typed`` below).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from benchmarks.worker.timing import Clock, Sync
+from benchmarks.worker.timing import Clock, Device, Sync
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,6 @@ class AsyncDevice:
         return self.now >= self.device_free_ns
 
 
-def _typed(device: AsyncDevice) -> tuple[Clock, Sync]:
-    """mypy proves here that the fake's methods fit the types ``timing.measure`` takes."""
-    return device.clock, device.sync
+def _typed(device: AsyncDevice) -> tuple[Device, Clock, Sync]:
+    """mypy proves here that the fake fits the types ``timing`` declares."""
+    return device, device.clock, device.sync

@@ -3,6 +3,8 @@ fits from ``np.polyfit``, one fit per workload x mode x device (CPU and GPU neve
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from scipy import stats as sps
@@ -17,7 +19,7 @@ def _samples(seed: int, center: float, n: int = 9, sigma: float = 0.2) -> list[f
     return [center * float(v) for v in np.random.default_rng(seed).lognormal(0, sigma, n)]
 
 
-def _cell(mode: str, b: int, samples: list[float], device: str = "cpu", **kw) -> CaseResult:
+def _cell(mode: str, b: int, samples: list[float], device: str = "cpu", **kw: Any) -> CaseResult:
     return CaseResult(
         case_id=f"mlp-{mode}-b{b}-{device.replace(':', '')}",
         workload="mlp",

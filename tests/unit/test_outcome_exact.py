@@ -87,7 +87,9 @@ def test_every_warning_in_order_with_its_detail() -> None:
     ("after", "total", "warned"),
     [(2, None, True), (None, 2, True), (1, 1, False), (None, None, False)],
 )
-def test_retrace_warning_uses_either_count(after, total, warned: bool) -> None:
+def test_retrace_warning_uses_either_count(
+    after: int | None, total: int | None, warned: bool
+) -> None:
     got = outcome.from_worker(CASE, _raw(traces_after_warmup=after, traces=total))
     assert ("retraced" in [w["code"] for w in got.warnings]) is warned
 
@@ -129,7 +131,9 @@ def test_death_by_timeout_oom_and_crash_say_how() -> None:
     )  # fmt: skip
     assert oom.worker == {"returncode": -9, "signal": "SIGKILL", "stderr_tail": ""}
     code = outcome.from_death(CASE, 1, None, "", timed_out=False, timeout_s=1, oom_killed=True)
-    assert code.reason.startswith("worker exited with code 1: the kernel OOM killer")
+    assert code.reason is not None and code.reason.startswith(
+        "worker exited with code 1: the kernel OOM killer"
+    )
 
 
 def test_a_crash_quotes_the_last_stderr_line_scrubbed_and_cut() -> None:
@@ -166,5 +170,7 @@ def test_skipped_and_extra_warnings() -> None:
         (0.2501, [("high_load", "other processes used 25% of the 8 CPUs")]),
     ],
 )
-def test_foreign_cpu_warning_above_a_quarter(fraction, want) -> None:
+def test_foreign_cpu_warning_above_a_quarter(
+    fraction: float | None, want: list[tuple[str, str]]
+) -> None:
     assert outcome.foreign_cpu_warning(fraction, 8) == want

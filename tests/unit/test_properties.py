@@ -7,8 +7,12 @@ failure reproduces; ``HYPOTHESIS_PROFILE=explore`` searches fresh examples local
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import os
+import random
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pytest
@@ -94,7 +98,7 @@ def test_bootstrap_ci_is_inside_the_data_and_equivariant(x: list[float]) -> None
 
 
 @given(samples, st.randoms(use_true_random=False))
-def test_summary_does_not_depend_on_sample_order(x: list[float], rnd) -> None:
+def test_summary_does_not_depend_on_sample_order(x: list[float], rnd: random.Random) -> None:
     shuffled = list(x)
     rnd.shuffle(shuffled)
     assert stats.summarize(shuffled) == stats.summarize(x)
@@ -142,11 +146,16 @@ def test_fit_matches_polyfit_on_any_points(t: list[float], bs: list[int]) -> Non
 # --- the matrix expansion ----------------------------------------------------------------------
 
 KNOWN = ("mlp", "cnn", "mlp_raw")
-subsets = lambda xs: st.lists(st.sampled_from(xs), min_size=1, max_size=len(xs), unique=True)  # noqa: E731
+Rule = dict[str, Any]
+ProfileParts = tuple[list[str], list[str], list[int], list[str], list[Rule]]
+
+
+def subsets(xs: Sequence[str]) -> st.SearchStrategy[list[str]]:
+    return st.lists(st.sampled_from(xs), min_size=1, max_size=len(xs), unique=True)
 
 
 @st.composite
-def profiles(draw):
+def profiles(draw: st.DrawFn) -> ProfileParts:
     workloads = draw(subsets(KNOWN))
     modes = draw(subsets(names.MODES))
     batches = draw(st.lists(st.integers(1, 4096), min_size=1, max_size=4, unique=True))
@@ -168,8 +177,16 @@ def profiles(draw):
     return workloads, modes, batches, devices, exclude
 
 
-def _toml(workloads, modes, batches, devices, exclude) -> str:
-    q = lambda xs: "[" + ", ".join(f'"{x}"' for x in xs) + "]"  # noqa: E731
+def _toml(
+    workloads: list[str],
+    modes: list[str],
+    batches: list[int],
+    devices: list[str],
+    exclude: list[Rule],
+) -> str:
+    def q(xs: list[str]) -> str:
+        return "[" + ", ".join(f'"{x}"' for x in xs) + "]"
+
     text = (
         f"[profiles.p]\nworkloads = {q(workloads)}\nmodes = {q(modes)}\n"
         f"batch_sizes = [{', '.join(map(str, batches))}]\ndevices = {q(devices)}\n"
@@ -182,12 +199,12 @@ def _toml(workloads, modes, batches, devices, exclude) -> str:
 
 
 @given(profiles())
-def test_expansion_is_the_product_minus_the_exclusions(profile) -> None:
+def test_expansion_is_the_product_minus_the_exclusions(profile: ProfileParts) -> None:
     workloads, modes, batches, devices, exclude = profile
     plan = matrix.expand(matrix.parse(_toml(*profile), "m.toml", KNOWN), "p")
     norm = {d: matrix.normalize_device(d) for d in devices}
 
-    def excluded(w, m, b, d) -> bool:
+    def excluded(w: str, m: str, b: int, d: str) -> bool:
         values = {"workload": w, "mode": m, "batch_size": b, "device": d}
         return any(
             all(values[k] == (norm[v] if k == "device" else v) for k, v in r.items())
@@ -208,9 +225,7 @@ def test_expansion_is_the_product_minus_the_exclusions(profile) -> None:
 
 
 @given(profiles(), st.sampled_from(["*-cpu", "mlp-*", "*-graph-*", "*-b1-*"]))
-def test_only_keeps_exactly_the_matching_ids(profile, glob: str) -> None:
-    import fnmatch
-
+def test_only_keeps_exactly_the_matching_ids(profile: ProfileParts, glob: str) -> None:
     spec = matrix.parse(_toml(*profile), "m.toml", KNOWN)
     full = matrix.expand(spec, "p").cases
     want = [c for c in full if fnmatch.fnmatchcase(c.case_id, glob)]

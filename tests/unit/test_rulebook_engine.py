@@ -36,19 +36,19 @@ def _codes(log: str = "") -> list[tuple[str, str]]:
     return [(f.code, f.confidence) for f in rulebook.diagnose(log)]
 
 
-def test_candidates_below_twelve_are_dropped(rules) -> None:
+def test_candidates_below_twelve_are_dropped(rules: Callable[..., None]) -> None:
     rules(Candidate("mig_misconfigured", 12), Candidate("vgpu_unlicensed", 11))
     assert _codes() == [("unexplained", "medium"), ("mig_misconfigured", "low")]
 
 
-def test_a_strong_failure_at_45_needs_no_unexplained(rules) -> None:
+def test_a_strong_failure_at_45_needs_no_unexplained(rules: Callable[..., None]) -> None:
     rules(Candidate("mig_misconfigured", 45))
     assert _codes() == [("mig_misconfigured", "medium")]
     rules(Candidate("mig_misconfigured", 44))
     assert _codes() == [("unexplained", "medium"), ("mig_misconfigured", "low")]
 
 
-def test_healthy_is_high_unless_a_strong_failure_is_seen(rules) -> None:
+def test_healthy_is_high_unless_a_strong_failure_is_seen(rules: Callable[..., None]) -> None:
     rules()
     [healthy] = rulebook.diagnose(f"{CREATED}\n{OK_LINE}\n")
     assert (healthy.code, healthy.confidence) == ("healthy", "high")
@@ -71,14 +71,14 @@ def test_healthy_score_drops_to_50_at_a_failure_of_45() -> None:
     assert _healthy_score(Candidate("ecc_uncorrectable", 45)) == 50
 
 
-def test_a_failed_probe_line_is_not_healthy(rules) -> None:
+def test_a_failed_probe_line_is_not_healthy(rules: Callable[..., None]) -> None:
     rules()
     [f] = rulebook.diagnose(f"{CREATED}\n{FAILED_LINE}\n")
     assert f.code == "unexplained"
     assert f.evidence == (FAILED_LINE,)
 
 
-def test_unexplained_quotes_problem_lines_in_order_at_most_five(rules) -> None:
+def test_unexplained_quotes_problem_lines_in_order_at_most_five(rules: Callable[..., None]) -> None:
     rules()
     errors = [f"E0000 00:00:17.0  1 x.cc:1] problem {i}" for i in range(7)]
     [f] = rulebook.diagnose("\n".join(reversed(errors)) + "\n")
@@ -87,14 +87,14 @@ def test_unexplained_quotes_problem_lines_in_order_at_most_five(rules) -> None:
     assert list(f.evidence) == sorted(f.evidence, key=lambda e: -int(e[-1]))  # log order kept
 
 
-def test_unexplained_without_any_problem_says_so(rules) -> None:
+def test_unexplained_without_any_problem_says_so(rules: Callable[..., None]) -> None:
     rules()
     [f] = rulebook.diagnose("nothing to see\n")
     assert f.evidence == ("no GPU device was created and no known failure signature was found",)
     assert rulebook._unexplained(ScannedLog("")).score == 50
 
 
-def test_merge_keeps_the_best_score_and_all_evidence(rules) -> None:
+def test_merge_keeps_the_best_score_and_all_evidence(rules: Callable[..., None]) -> None:
     rules(
         Candidate("mig_misconfigured", 40, ("a", "b"), "first note"),
         Candidate("mig_misconfigured", 60, ("b", "c")),
@@ -113,14 +113,14 @@ def test_merge_on_equal_scores_keeps_the_first_candidates_evidence_first() -> No
     assert merged == [Candidate("x", 50, ("a", "b"), "n")]
 
 
-def test_without_a_note_the_explanation_is_the_catalogs(rules) -> None:
+def test_without_a_note_the_explanation_is_the_catalogs(rules: Callable[..., None]) -> None:
     rules(Candidate("vgpu_unlicensed", 80))
     [f] = rulebook.diagnose("")
     assert f.explanation == CATALOG["vgpu_unlicensed"].explanation
     assert f.confidence == "high"
 
 
-def test_ranking_by_score_then_decision_order_and_at_most_six(rules) -> None:
+def test_ranking_by_score_then_decision_order_and_at_most_six(rules: Callable[..., None]) -> None:
     codes = ["xla_toolchain_missing", "ecc_uncorrectable", "mig_misconfigured",
              "cudnn_version_mismatch", "vgpu_unlicensed", "fork_after_cuda_init",
              "exclusive_compute_mode"]  # fmt: skip

@@ -9,6 +9,8 @@ as literals (10 % CoV; max 1.5 x median), not read back from the module under te
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -24,7 +26,9 @@ def _data(seed: int, n: int, sigma: float = 0.3) -> list[float]:
     return [float(v) for v in np.random.default_rng(1000 + seed).lognormal(-6, sigma, n)]
 
 
-def _scipy_ci(*samples: list[float], statistic, confidence: float = 0.95, seed: int = 0):
+def _scipy_ci(
+    *samples: list[float], statistic: Callable[..., Any], confidence: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
     res = sps.bootstrap(
         tuple(np.asarray(s) for s in samples),
         statistic,
@@ -38,8 +42,9 @@ def _scipy_ci(*samples: list[float], statistic, confidence: float = 0.95, seed: 
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
-def _median_ratio(a, b, axis=-1):
-    return np.median(a, axis=axis) / np.median(b, axis=axis)
+def _median_ratio(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+    ratio: np.ndarray = np.median(a, axis=axis) / np.median(b, axis=axis)
+    return ratio
 
 
 # --- quantile and summary --------------------------------------------------------------------
@@ -149,7 +154,9 @@ def test_bootstrap_of_fewer_than_two_samples_is_the_value() -> None:
 # --- noise guards -------------------------------------------------------------------------------
 
 
-def _summary(*, cov: float = 0.0, median: float = 1.0, mean: float = 1.0, mx: float = 1.0):
+def _summary(
+    *, cov: float = 0.0, median: float = 1.0, mean: float = 1.0, mx: float = 1.0
+) -> stats.Summary:
     return stats.Summary(
         n=9, median=median, ci_low=median, ci_high=median, iqr=0.0, min=median, max=mx,
         mean=mean, cov=cov,
@@ -245,7 +252,7 @@ def test_ratio_of_single_samples_has_no_interval() -> None:
 
 # --- overhead fit ---------------------------------------------------------------------------------
 
-BATCHES = [1, 4, 16, 64, 256, 1024, 4096]
+BATCHES = [1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0]
 
 
 def _noisy_line(seed: int, t0: float = 2e-4, c: float = 3e-7) -> list[float]:

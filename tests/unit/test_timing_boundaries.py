@@ -13,7 +13,7 @@ import math
 import pytest
 
 from benchmarks.plan.matrix import Timing
-from benchmarks.worker.timing import MAX_ITERS_PER_BLOCK, measure
+from benchmarks.worker.timing import MAX_ITERS_PER_BLOCK, Measurement, measure
 from tests.fakes.device import AsyncDevice
 
 MS = 1_000_000
@@ -37,27 +37,31 @@ def test_the_fake_queues_work_and_only_sync_waits_for_it() -> None:
 
 
 @pytest.fixture
-def measured() -> tuple[AsyncDevice, object]:
+def measured() -> tuple[AsyncDevice, Measurement]:
     dev = AsyncDevice(work_ns=MS, dispatch_ns=US, first_host_ns=30 * MS, first_work_ns=2 * MS)
     t = Timing(blocks=5, min_block_s=0.05, warmup_s=0.1, warmup_calls=10)
     return dev, measure(dev.call, dev.sync, t, dev.clock)
 
 
-def test_first_call_includes_its_device_work(measured) -> None:
+def test_first_call_includes_its_device_work(measured: tuple[AsyncDevice, Measurement]) -> None:
     dev, m = measured
     # 30 ms of tracing on the host, then 2 ms of device work that only the sync waits for
     assert m.first_call_s == 0.032
     assert dev.events[:4] == [("clock", 0), ("call", 1), ("sync", 1), ("clock", 32 * MS)]
 
 
-def test_warmup_syncs_every_call_and_counts_device_time(measured) -> None:
+def test_warmup_syncs_every_call_and_counts_device_time(
+    measured: tuple[AsyncDevice, Measurement],
+) -> None:
     _, m = measured
     # each warm-up call: 1 us dispatch + 1 ms work, waited for; 0.1 s needs ceil(100/1.001) calls
     assert m.warmup_calls == math.ceil(100 / 1.001) == 100
     assert m.warmup_s == pytest.approx(100 * 1.001e-3, rel=1e-12)
 
 
-def test_block_clock_stops_after_the_sync_of_the_last_output(measured) -> None:
+def test_block_clock_stops_after_the_sync_of_the_last_output(
+    measured: tuple[AsyncDevice, Measurement],
+) -> None:
     dev, m = measured
     n = m.iters_per_block
     assert n == 50  # 50 ms block / 1.001 ms per warm-up call
@@ -77,12 +81,14 @@ def test_block_clock_stops_after_the_sync_of_the_last_output(measured) -> None:
         assert ev[-1][1] - ev[0][1] == block_ns
 
 
-def test_calibration_block_is_timed_like_a_block(measured) -> None:
+def test_calibration_block_is_timed_like_a_block(measured: tuple[AsyncDevice, Measurement]) -> None:
     _, m = measured
     assert m.calibration_s == pytest.approx((US + 50 * MS) / 1e9, rel=1e-12)
 
 
-def test_phases_account_for_all_the_time_and_measure_is_only_the_blocks(measured) -> None:
+def test_phases_account_for_all_the_time_and_measure_is_only_the_blocks(
+    measured: tuple[AsyncDevice, Measurement],
+) -> None:
     dev, m = measured
     assert dev.idle()  # nothing left queued on the device when measure returns
     total = m.first_call_s + m.warmup_s + m.calibration_s + m.measure_s
