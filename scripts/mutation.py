@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.setdefault("HYPOTHESIS_PROFILE", "mutation")  # tests/unit/test_properties.py
         started = time.monotonic()
         run = subprocess.CompletedProcess[str]([], 0, "", "")
         if not args.no_run:

@@ -53,6 +53,8 @@ ERRORS = [
     (_profile(axes='workloads = ["mlp"]\nmodes = ["eager"]\nbatch_sizes = [1, 0]\ndevices = ["cpu"]\n'),
      f"{P}.batch_sizes[1]: batch size must be a positive integer, got 0",
      "use whole numbers >= 1, e.g. [1, 10, 100]"),
+    (_profile(axes='workloads = ["mlp"]\nmodes = ["eager"]\nbatch_sizes = 1\ndevices = ["cpu"]\n'),
+     f"{P}.batch_sizes: must be a non-empty list", "e.g. [1, 10, 100]"),
     (_profile(axes='workloads = ["mlp"]\nmodes = ["eager"]\nbatch_sizes = [true]\ndevices = ["cpu"]\n'),
      f"{P}.batch_sizes[0]: batch size must be a positive integer, got True",
      "use whole numbers >= 1, e.g. [1, 10, 100]"),
@@ -125,6 +127,13 @@ def test_an_exclusion_device_is_normalised() -> None:
     spec = _parse(text)
     assert spec.profiles["x"].exclude == ({"device": "gpu:0"},)
     assert [c.device for c in matrix.expand(spec, "x").cases] == ["cpu"]
+
+
+def test_an_unknown_profile_lists_every_profile() -> None:
+    spec = _parse(_profile() + "[profiles.b]\n" + AXES)
+    with pytest.raises(ConfigError) as info:
+        matrix.expand(spec, "huge")
+    assert (info.value.message, info.value.hint) == ("m.toml: no profile 'huge'", "allowed: b, x")
 
 
 def test_expand_names_its_profile_source_and_digest() -> None:

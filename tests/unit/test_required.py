@@ -14,7 +14,7 @@ def test_each_part_skips_by_default_and_fails_where_required(
     for part in REAL_PARTS:
         var = f"GRAPHBENCH_REQUIRE_{part.upper()}"
         monkeypatch.delenv(var, raising=False)
-        with pytest.raises(pytest.skip.Exception, match="^it is missing$"):
+        with pytest.raises(pytest.skip.Exception, match=r"^it is missing$"):
             require_or_skip(part, "it is missing")
         monkeypatch.setenv(var, "0")
         assert not required(part)

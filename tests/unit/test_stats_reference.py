@@ -331,3 +331,18 @@ def test_flat_times_fit_with_r2_one_and_no_half_point() -> None:
     assert stats.LinearFit(t0=1.0, c=0.0, r2=1.0, n_points=2).n_half is None
     assert stats.LinearFit(t0=1.0, c=-1.0, r2=1.0, n_points=2).n_half is None
     assert stats.LinearFit(t0=1.0, c=0.5, r2=1.0, n_points=2).n_half == 2.0
+
+
+def test_summary_ci_is_the_seeded_bootstrap_of_the_sorted_samples() -> None:
+    x = _data(8, 40, sigma=0.5)
+    ci = {}
+    for seed in (0, 1, 4):
+        s = stats.summarize(x, seed=seed)
+        ci[seed] = (s.ci_low, s.ci_high)
+        assert ci[seed] == pytest.approx(
+            _scipy_ci(sorted(x), statistic=np.median, seed=seed), rel=1e-12
+        )
+    # the bootstrap median of 40 values has few atoms: these seeds give other intervals
+    assert ci[0] != ci[1] and ci[0] != ci[4]
+    default = stats.summarize(x)
+    assert (default.ci_low, default.ci_high) == ci[0]
