@@ -6,7 +6,8 @@ Each mutant below is one hand-written change to the package (a stopped-too-early
 wrong interval, a wrong weight...). For each, the package and the tests are copied to a temp
 directory, the change is applied there (never to the checkout), and the fast unit tests run
 *without* the golden-page test: a mutant counts as killed only when a test that asserts a
-number fails. Prints one line per mutant with the tests that caught it; exits 1 if any
+number fails. Prints one line per mutant with the test that caught it (``--every``: all the
+tests that fail, slower); exits 1 if any
 mutant survives, 2 if a mutant no longer applies (the code moved: re-point it here).
 """
 
@@ -170,10 +171,21 @@ def _apply(tree: Path, m: Mutant) -> str | None:
     return None
 
 
-def _run_tests(tree: Path, timeout_s: float) -> subprocess.CompletedProcess[str]:
+# the reference tests first, so that with -x a killed mutant stops within seconds
+FIRST = (
+    "tests/unit/test_timing_boundaries.py",
+    "tests/unit/test_stats_reference.py",
+    "tests/unit/test_analysis_reference.py",
+)
+
+
+def _run_tests(tree: Path, timeout_s: float, every: bool) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
-    argv = [sys.executable, "-m", "pytest", "tests/unit", f"--ignore={GOLDEN}", "-q", "-rf",
-            "-p", "no:cacheprovider", "--no-header", "-o", "addopts="]  # fmt: skip
+    env["GRAPHBENCH_REQUIRE_GIT"] = "0"  # the copy is no git checkout; tests/ checks git itself
+    argv = [sys.executable, "-m", "pytest", *FIRST, "tests/unit", f"--ignore={GOLDEN}", "-q",
+            "-rf", "-p", "no:cacheprovider", "--no-header", "-o", "addopts="]  # fmt: skip
+    if not every:
+        argv.append("-x")
     return subprocess.run(
         argv, cwd=tree, env=env, capture_output=True, text=True, timeout=timeout_s, check=False
     )
@@ -188,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--list", action="store_true", help="list the mutants and exit")
     ap.add_argument("--only", action="append", default=[], help="run mutants whose name has this")
     ap.add_argument("--timeout", type=float, default=300, help="seconds per test run")
+    ap.add_argument(
+        "--every", action="store_true", help="run all tests per mutant and list every failure"
+    )
     args = ap.parse_args(argv)
     chosen = [m for m in MUTANTS if not args.only or any(o in m.name for o in args.only)]
     if args.list:
@@ -198,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         files = _checkout_files()
         clean = Path(tmp) / "clean"
         _copy_tree(clean, files)
-        baseline = _run_tests(clean, args.timeout)
+        baseline = _run_tests(clean, args.timeout, every=True)
         if baseline.returncode != 0:
             print("the unmutated tests fail; fix them first:\n" + baseline.stdout[-3000:])
             return 2
@@ -212,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"STALE     {m.name}: {why}")
                 continue
             t0 = time.monotonic()
-            proc = _run_tests(tree, args.timeout)
+            proc = _run_tests(tree, args.timeout, args.every)
             took = time.monotonic() - t0
             failed = _failed_tests(proc.stdout)
             if proc.returncode == 0 or not failed:  # passed, or broke without a failing test
