@@ -33,6 +33,15 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def mutation(session: nox.Session) -> None:
+    """Mutation testing of the pure core (docs/mutation.md): each named wrong number must fail a
+    unit test, and mutmut's score must stay >= 90 %. Fast unit tests only, no TensorFlow."""
+    session.install("-e", ".[test]")
+    session.run("python", "scripts/named_mutants.py")
+    session.run("python", "scripts/mutation.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff (lint + format check), mypy, hadolint on the Dockerfiles, workflow schema check."""
     session.install("ruff")

@@ -5,14 +5,17 @@ and the real CLI as a subprocess.
 - ``fake_engine(...)``: a container engine (``containers.flows.Engine``) with recorded answers.
 - ``fixture_run("gpu-failed")``: a committed run directory of ``tests/data/runs``, loaded.
 - ``bench``: ``bench("run", "--profile", "smoke", ...)`` runs ``python -m benchmarks`` for real.
+- ``require_or_skip("docker", why)``: skip a test whose real part is missing here, or fail it
+  where the part was promised (``GRAPHBENCH_REQUIRE_<PART>=1``; .ci/required.sh sets them all).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -20,15 +23,35 @@ from benchmarks.rundir.load import LoadedRun
 from tests.fakes.engine import FakeEngine
 from tests.fakes.nvml import FakeNvml
 
+# The real parts a test may need, each with its switch GRAPHBENCH_REQUIRE_<PART>=1.
+REAL_PARTS = ("tf", "chromium", "docker", "git", "slurm", "uv")
+
+
+def required(part: str) -> bool:
+    """Whether this run promised ``part`` (a skip for want of it is then a failure)."""
+    if part not in REAL_PARTS:
+        raise ValueError(f"unknown real part {part!r}; one of {', '.join(REAL_PARTS)}")
+    return os.environ.get(f"GRAPHBENCH_REQUIRE_{part.upper()}") == "1"
+
+
+def require_or_skip(part: str, reason: str) -> NoReturn:
+    """Skip because ``part`` is missing here, saying why; fail instead where it was required."""
+    if required(part):
+        pytest.fail(f"GRAPHBENCH_REQUIRE_{part.upper()}=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``tf`` need TensorFlow; say so plainly where it is missing."""
+    """Tests marked ``tf`` need TensorFlow; say so plainly where it is missing (or fail the run
+    where GRAPHBENCH_REQUIRE_TF=1 promised it)."""
     if importlib.util.find_spec("tensorflow") is not None:
         return
-    skip = pytest.mark.skip(reason="TensorFlow is not installed here (pip install '.[cpu]')")
-    for item in items:
-        if "tf" in item.keywords:
-            item.add_marker(skip)
+    reason = "TensorFlow is not installed here (pip install '.[cpu]')"
+    tf_items = [item for item in items if "tf" in item.keywords]
+    if tf_items and required("tf"):
+        raise pytest.UsageError(f"GRAPHBENCH_REQUIRE_TF=1 but {reason}")
+    for item in tf_items:
+        item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture

@@ -17,12 +17,22 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from benchmarks.plan.matrix import Timing
 
 Clock = Callable[[], int]  # nanoseconds, monotonic
 Sync = Callable[[Any], None]  # waits until the device has finished the work behind an output
+
+
+class Device(Protocol):
+    """The machine ``measure`` times on: its clock and its sync, as one object (the worker's
+    adapter, or the asynchronous fake in tests/fakes/device.py)."""
+
+    def clock(self) -> int: ...  # nanoseconds, monotonic
+
+    def sync(self, output: Any) -> None: ...  # wait for the work behind ``output``
+
 
 MAX_ITERS_PER_BLOCK = 1_000_000
 MAX_ROUNDS = 1000  # a hard stop for --target-ci, whatever the time cap says

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.errors import EXIT_GPU_UNAVAILABLE
 from benchmarks.report.render import render_run
 from benchmarks.report.site import render_site
 from tests.integration.conftest import bench_argv, bench_env, tiny_matrix
@@ -18,7 +19,6 @@ pytestmark = [pytest.mark.tf, pytest.mark.slow]
 
 
 def test_real_cpu_gpu_run_renders(tmp_path: Path) -> None:
-    pytest.importorskip("tensorflow", reason="TensorFlow not installed")
     if Path("/proc/driver/nvidia/version").exists():
         pytest.skip("this machine has an NVIDIA driver: the GPU would not fail here")
     m = tiny_matrix(tmp_path, '[profiles.t]\nworkloads = ["mlp"]\nbatch_sizes = [1, 16]')
@@ -26,6 +26,8 @@ def test_real_cpu_gpu_run_renders(tmp_path: Path) -> None:
     argv = bench_argv("run", "--matrix", str(m), "--profile", "t", "--device", "cpu,gpu",
                       "--out", str(out), "--no-report")  # fmt: skip
     proc = subprocess.run(argv, env=bench_env(), capture_output=True, text=True, timeout=400)
+    # CPU cells measured, GPU cells skipped: the run says "GPU unavailable" (exit 3), not ok
+    assert proc.returncode == EXIT_GPU_UNAVAILABLE, proc.stdout + proc.stderr
     assert (out / "run.json").exists(), proc.stdout + proc.stderr
     page = render_run(out, generated_at="").read_text()
     assert 'id="cell-mlp-graph-b16-cpu" data-status="ok"' in page

@@ -186,7 +186,13 @@ def test_ctrl_c_keeps_measured_cells_and_resume_finishes_the_rest(tmp_path: Path
 
 
 def test_gpu_requested_without_a_gpu_measures_cpu_and_explains(tmp_path: Path) -> None:
-    """On this GPU-less machine: CPU cells ok, GPU cells skipped with the doctor's reason."""
+    """On this GPU-less machine: CPU cells ok, GPU cells skipped with the doctor's reason.
+
+    Whether the machine has a GPU is decided before the run, from the driver's own file: a run
+    that exits 0 here is the silent CPU fallback this test guards against, not a reason to skip.
+    """
+    if Path("/proc/driver/nvidia/version").exists():
+        pytest.skip("this machine has an NVIDIA driver: the GPU would not be refused here")
     m = tiny_matrix(
         tmp_path, '[profiles.t]\nworkloads = ["mlp"]\nbatch_sizes = [1]\nmodes = ["eager", "graph"]'
     )
@@ -203,8 +209,6 @@ def test_gpu_requested_without_a_gpu_measures_cpu_and_explains(tmp_path: Path) -
         str(out),
         "--no-report",
     )
-    if proc.returncode == 0:
-        pytest.skip("this machine has a usable GPU")
     assert proc.returncode == 3, proc.stderr
     frame = results.load(out).set_index("case_id")
     assert set(frame.loc[["mlp-eager-b1-cpu", "mlp-graph-b1-cpu"], "status"]) == {"ok"}

@@ -17,6 +17,7 @@ from benchmarks.containers import baseimages, engine_errors, envpass
 from benchmarks.containers.argv import BuildSpec, RunSpec, build_argv, gpus_value, run_argv
 from benchmarks.containers.engine_errors import explain_engine_error
 from benchmarks.errors import EXIT_GPU_UNAVAILABLE, EXIT_HOST
+from tests.conftest import require_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -304,10 +305,10 @@ def test_every_copy_source_is_in_a_fresh_checkout() -> None:
             ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=False
         )
     except FileNotFoundError:
-        pytest.skip("git is not installed: cannot tell tracked files from ignored ones")
+        require_or_skip("git", "git is not installed: cannot tell tracked files from ignored ones")
     tracked = listing.stdout.splitlines()
     if listing.returncode != 0 or not tracked:
-        pytest.skip(f"not a git checkout: {listing.stderr.strip()}")
+        require_or_skip("git", f"not a git checkout: {listing.stderr.strip()}")
     for flavor in containers.FLAVORS:
         for line in (ROOT / f"docker/Dockerfile.{flavor}").read_text().splitlines():
             parts = line.split()

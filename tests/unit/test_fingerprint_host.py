@@ -5,13 +5,15 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from benchmarks import cli
-from benchmarks.environment import fingerprint, hostinfo
+from benchmarks.environment import fingerprint, gitrepo, hostinfo
 from benchmarks.environment.ci import ci_metadata
+from tests.conftest import require_or_skip
 
 
 def put(root: Path, rel: str, text: str = "") -> None:
@@ -281,10 +283,31 @@ def test_collect_run_reads_git_and_scrubs_the_command() -> None:
     assert run["suite_version"]
     assert run["command"][-1] == "<redacted>"
     assert run["matrix_digest"] == "m" * 64
-    if run["git_sha"] is not None:  # a checkout (not an installed package)
-        assert len(run["git_sha"]) == 40 and isinstance(run["git_dirty"], bool)
-    else:
-        assert run["git_error"]
+    # this test runs from a git checkout: the fingerprint must name its HEAD, as git says it
+    root = Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                              text=True, check=False)  # fmt: skip
+    except FileNotFoundError:
+        require_or_skip("git", "git is not installed: cannot read the checkout's HEAD")
+    if head.returncode != 0:
+        require_or_skip("git", f"not a git checkout: {head.stderr.strip()}")
+    assert run["git_sha"] == head.stdout.strip()
+    assert isinstance(run["git_dirty"], bool) and "git_error" not in run
+
+
+def test_collect_run_outside_a_checkout_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gitrepo, "head", lambda: (None, "not a git repository"))
+    run = fingerprint.collect_run(command=["x"], matrix_digest="m", env={})
+    assert (run["git_sha"], run["git_dirty"], run["git_error"]) == (
+        None, None, "not a git repository"
+    )  # fmt: skip
+    given = fingerprint.collect_run(
+        command=["x"], matrix_digest="m",
+        env={"GRAPHBENCH_GIT_SHA": "a" * 40, "GRAPHBENCH_GIT_DIRTY": "true"},
+    )  # fmt: skip
+    assert (given["git_sha"], given["git_dirty"]) == ("a" * 40, True)
+    assert "git_error" not in given
 
 
 def test_collect_host_and_python_on_this_machine() -> None:

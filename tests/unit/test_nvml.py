@@ -275,8 +275,13 @@ def test_real_nvml_on_this_machine_says_why() -> None:
         assert r["status"] == "unavailable"
         assert r["error"] == "NVML Shared Library Not Found"
         assert r["error_kind"] == "library_not_found"
-    else:  # a machine with the driver library: a reading, or an exact known failure
-        assert r["status"] == "ok" or r["error"]
+    else:  # a machine with the driver library: a full reading, or a classified failure
+        if r["status"] == "ok":
+            assert r["error"] is None and r["error_kind"] is None
+            assert r["device_count"] == len(r["gpus"]) and r["driver_version"]
+        else:
+            assert r["status"] == "unavailable" and r["error"]
+            assert r["error_kind"] in {*_nvml.ERROR_KINDS.values(), "unknown"}
 
 
 def test_the_typed_backend_names_only_functions_pynvml_has() -> None:
