@@ -1,8 +1,9 @@
-"""The doctor's engine (doctor/rulebook.py) with synthetic rules: merging, the score thresholds
-(12 to be listed, 45 to count as a strong failure), ranking and the healthy/unexplained verdicts.
+"""The doctor's engine (doctor/rulebook.py) with a synthetic rule: merging, the score floors
+(above ``Level.RULED_OUT`` to be listed, ``Level.POSSIBLE`` to count as a strong failure),
+ranking and the healthy/unexplained verdicts.
 
-The real rules are replaced by rules that return the candidates a test names, so each
-threshold is pinned on both sides without depending on any rule's literal score.
+The registered rules are replaced by one rule that returns the candidates a test names, so
+each floor is pinned on both sides by named levels, never by any real rule's score.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ import pytest
 
 from benchmarks.doctor import rulebook
 from benchmarks.doctor.catalog import CATALOG
+from benchmarks.doctor.codes import Code, Level
 from benchmarks.doctor.findings import Candidate
 from benchmarks.doctor.logscan import ScannedLog
+from benchmarks.doctor.registry import Rule
+from benchmarks.environment.view import FingerprintView
 
 OK_LINE = "graphbench-probe: tensorflow: matmul on /GPU:0 ok"
 CREATED = (
@@ -22,12 +26,22 @@ CREATED = (
     "/job:localhost/replica:0/task:0/device:GPU:0 with 79000 MB memory"
 )
 FAILED_LINE = "graphbench-probe: tensorflow: matmul on /GPU:0 failed: CUDA_ERROR_NO_DEVICE"
+ERROR_LINE = "E0000 00:00:17.0  1 x.cc:1] something went wrong"
+
+MIG = Code.MIG_MISCONFIGURED
+VGPU = Code.VGPU_UNLICENSED
+ECC = Code.ECC_UNCORRECTABLE
+FACT = ("nvidia.gpus[0].ecc_uncorrected = 3",)  # a fingerprint fact: it always stands
 
 
 @pytest.fixture
 def rules(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     def use(*candidates: Candidate) -> None:
-        monkeypatch.setattr(rulebook, "RULES", (lambda log, facts: list(candidates),))
+        def check(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+            return list(candidates)
+
+        fixed = Rule("test.fixed", "test", tuple(Code), "Returns the named candidates.", check)
+        monkeypatch.setattr(rulebook, "rules", lambda: (fixed,))
 
     return use
 
@@ -36,15 +50,15 @@ def _codes(log: str = "") -> list[tuple[str, str]]:
     return [(f.code, f.confidence) for f in rulebook.diagnose(log)]
 
 
-def test_candidates_below_twelve_are_dropped(rules: Callable[..., None]) -> None:
-    rules(Candidate("mig_misconfigured", 12), Candidate("vgpu_unlicensed", 11))
+def test_candidates_at_ruled_out_are_dropped(rules: Callable[..., None]) -> None:
+    rules(Candidate(MIG, Level.RULED_OUT + 1), Candidate(VGPU, Level.RULED_OUT))
     assert _codes() == [("unexplained", "medium"), ("mig_misconfigured", "low")]
 
 
-def test_a_strong_failure_at_45_needs_no_unexplained(rules: Callable[..., None]) -> None:
-    rules(Candidate("mig_misconfigured", 45))
+def test_a_strong_failure_at_possible_needs_no_unexplained(rules: Callable[..., None]) -> None:
+    rules(Candidate(MIG, Level.POSSIBLE))
     assert _codes() == [("mig_misconfigured", "medium")]
-    rules(Candidate("mig_misconfigured", 44))
+    rules(Candidate(MIG, Level.POSSIBLE - 1))
     assert _codes() == [("unexplained", "medium"), ("mig_misconfigured", "low")]
 
 
@@ -53,22 +67,47 @@ def test_healthy_is_high_unless_a_strong_failure_is_seen(rules: Callable[..., No
     [healthy] = rulebook.diagnose(f"{CREATED}\n{OK_LINE}\n")
     assert (healthy.code, healthy.confidence) == ("healthy", "high")
     assert healthy.evidence == (CREATED, OK_LINE)
-    rules(Candidate("ecc_uncorrectable", 44))
-    assert [f.code for f in rulebook.diagnose(OK_LINE)] == ["healthy", "ecc_uncorrectable"]
-    rules(Candidate("ecc_uncorrectable", 45))  # 45 vs healthy's 50: both listed, healthy first
-    assert _codes(OK_LINE) == [("healthy", "medium"), ("ecc_uncorrectable", "medium")]
+    rules(Candidate(ECC, Level.POSSIBLE - 1, FACT))
+    assert _codes(OK_LINE) == [("healthy", "high"), ("ecc_uncorrectable", "low")]
+    rules(Candidate(ECC, Level.POSSIBLE, FACT))  # healthy capped at POSSIBLE: a tie, catalog order
+    assert _codes(OK_LINE) == [("ecc_uncorrectable", "medium"), ("healthy", "medium")]
 
 
-def _healthy_score(*failures: Candidate) -> int:
-    found = rulebook._health(ScannedLog(OK_LINE), list(failures))
-    assert found is not None and found.code == "healthy"
+def _healthy_score(log: str, *failures: Candidate) -> int | None:
+    found = rulebook._health(ScannedLog(log), list(failures))
+    if found is None:
+        return None
+    assert found.code is Code.HEALTHY
     return found.score
 
 
-def test_healthy_score_drops_to_50_at_a_failure_of_45() -> None:
-    assert _healthy_score() == 85
-    assert _healthy_score(Candidate("ecc_uncorrectable", 44)) == 85
-    assert _healthy_score(Candidate("ecc_uncorrectable", 45)) == 50
+def test_healthy_score_is_capped_at_possible_by_a_standing_failure() -> None:
+    assert _healthy_score(OK_LINE) == Level.STRONG
+    assert _healthy_score(OK_LINE, Candidate(ECC, Level.POSSIBLE - 1, FACT)) == Level.STRONG
+    assert _healthy_score(OK_LINE, Candidate(ECC, Level.POSSIBLE, FACT)) == Level.POSSIBLE
+    assert _healthy_score(OK_LINE, Candidate(ECC, Level.CERTAIN, FACT)) == Level.POSSIBLE
+
+
+def test_a_failure_before_the_last_success_line_does_not_stand() -> None:
+    before = f"{ERROR_LINE}\n{OK_LINE}\n"
+    after = f"{OK_LINE}\n{ERROR_LINE}\n"
+    strong = Candidate(ECC, Level.DECISIVE, (ERROR_LINE,))
+    assert _healthy_score(before, strong) == Level.STRONG
+    assert _healthy_score(after, strong) == Level.POSSIBLE
+    assert _healthy_score(before, Candidate(ECC, Level.DECISIVE, FACT)) == Level.POSSIBLE
+    assert _healthy_score(before, Candidate(ECC, Level.DECISIVE)) == Level.STRONG  # no evidence
+    # the success line itself as evidence (a device created with too little memory) stands
+    assert _healthy_score(OK_LINE, Candidate(ECC, Level.DECISIVE, (OK_LINE,))) == Level.POSSIBLE
+
+
+def test_a_weak_success_gives_way_to_a_standing_failure() -> None:
+    found = "I0000 00:00:17.0  1 gpu_device.cc:1] Found device 0 with properties: x"
+    assert _healthy_score(found) == Level.LIKELY
+    assert _healthy_score(found, Candidate(ECC, Level.POSSIBLE, FACT)) == Level.POSSIBLE
+    numa = "I0000 00:00:17.0  1 numa.cc:1] successful NUMA node read from SysFS had value 1"
+    assert _healthy_score(numa) == Level.PROBABLE
+    assert _healthy_score(numa, Candidate(ECC, Level.POSSIBLE - 1, FACT)) == Level.PROBABLE
+    assert _healthy_score(numa, Candidate(ECC, Level.POSSIBLE, FACT)) is None
 
 
 def test_a_failed_probe_line_is_not_healthy(rules: Callable[..., None]) -> None:
@@ -76,6 +115,7 @@ def test_a_failed_probe_line_is_not_healthy(rules: Callable[..., None]) -> None:
     [f] = rulebook.diagnose(f"{CREATED}\n{FAILED_LINE}\n")
     assert f.code == "unexplained"
     assert f.evidence == (FAILED_LINE,)
+    assert _healthy_score(f"{CREATED}\n{FAILED_LINE}\n") is None
 
 
 def test_unexplained_quotes_problem_lines_in_order_at_most_five(rules: Callable[..., None]) -> None:
@@ -91,41 +131,44 @@ def test_unexplained_without_any_problem_says_so(rules: Callable[..., None]) -> 
     rules()
     [f] = rulebook.diagnose("nothing to see\n")
     assert f.evidence == ("no GPU device was created and no known failure signature was found",)
-    assert rulebook._unexplained(ScannedLog("")).score == 50
+    assert rulebook._unexplained(ScannedLog("")).score == Level.POSSIBLE
 
 
 def test_merge_keeps_the_best_score_and_all_evidence(rules: Callable[..., None]) -> None:
     rules(
-        Candidate("mig_misconfigured", 40, ("a", "b"), "first note"),
-        Candidate("mig_misconfigured", 60, ("b", "c")),
-        Candidate("mig_misconfigured", 60, ("d",), "late note"),
+        Candidate(MIG, Level.HINT, ("a", "b"), "first note"),
+        Candidate(MIG, Level.PROBABLE, ("b", "c")),
+        Candidate(MIG, Level.PROBABLE, ("d",), "late note"),
     )
     [f] = rulebook.diagnose("")
     assert f.code == "mig_misconfigured" and f.confidence == "medium"
     assert f.evidence == ("b", "c", "a", "d")
-    entry = CATALOG["mig_misconfigured"]
+    entry = CATALOG[MIG]
     assert f.explanation == entry.explanation + " first note"
     assert (f.title, f.fix) == (entry.title, entry.fix)
 
 
 def test_merge_on_equal_scores_keeps_the_first_candidates_evidence_first() -> None:
-    merged = rulebook._merge([Candidate("x", 50, ("a",)), Candidate("x", 50, ("b",), "n")])
-    assert merged == [Candidate("x", 50, ("a", "b"), "n")]
+    merged = rulebook._merge(
+        [Candidate(MIG, Level.POSSIBLE, ("a",)), Candidate(MIG, Level.POSSIBLE, ("b",), "n")]
+    )
+    assert merged == [Candidate(MIG, Level.POSSIBLE, ("a", "b"), "n")]
 
 
 def test_without_a_note_the_explanation_is_the_catalogs(rules: Callable[..., None]) -> None:
-    rules(Candidate("vgpu_unlicensed", 80))
+    rules(Candidate(VGPU, Level.CLEAR))
     [f] = rulebook.diagnose("")
-    assert f.explanation == CATALOG["vgpu_unlicensed"].explanation
+    assert f.explanation == CATALOG[VGPU].explanation
     assert f.confidence == "high"
 
 
 def test_ranking_by_score_then_decision_order_and_at_most_six(rules: Callable[..., None]) -> None:
-    codes = ["xla_toolchain_missing", "ecc_uncorrectable", "mig_misconfigured",
-             "cudnn_version_mismatch", "vgpu_unlicensed", "fork_after_cuda_init",
-             "exclusive_compute_mode"]  # fmt: skip
-    rules(*(Candidate(c, 60) for c in codes), Candidate("cpu_only_build_or_platform", 70))
+    codes = [Code.XLA_TOOLCHAIN_MISSING, ECC, MIG, Code.CUDNN_VERSION_MISMATCH, VGPU,
+             Code.FORK_AFTER_CUDA_INIT, Code.EXCLUSIVE_COMPUTE_MODE]  # fmt: skip
+    rules(*(Candidate(c, Level.PROBABLE) for c in codes),
+          Candidate(Code.CPU_ONLY_BUILD_OR_PLATFORM, Level.LIKELY))  # fmt: skip
     got = [f.code for f in rulebook.diagnose("")]
+    assert len(got) == rulebook.MAX_FINDINGS == 6
     assert got == [
         "cpu_only_build_or_platform",  # highest score first
         "cudnn_version_mismatch",  # then equal scores in the catalog's decision order
