@@ -15,7 +15,9 @@ from benchmarks.plan import matrix
 KNOWN = ("mlp", "cnn")
 AXES = 'workloads = ["mlp"]\nmodes = ["eager"]\nbatch_sizes = [1]\ndevices = ["cpu"]\n'
 P = "m.toml: profiles.x"
-TIMING_KEYS = "blocks, min_block_s, warmup_s, warmup_calls, timeout_s"
+TIMING_KEYS = (
+    "rounds, blocks, processes, min_block_s, warmup_s, warmup_calls, timeout_s, time_cap_s"
+)
 
 
 def _parse(text: str) -> matrix.MatrixSpec:
@@ -30,7 +32,7 @@ ERRORS = [
     ("schema_version = 7\n" + _profile(), "m.toml: schema_version 7 is not supported",
      "this graphbench reads schema_version = 1"),
     ("colour = 1\n" + _profile(), "m.toml: unknown top-level key 'colour'",
-     "allowed: schema_version, [defaults], [profiles.NAME]"),
+     "allowed: schema_version, [defaults], [workloads.NAME], [profiles.NAME]"),
     ("defaults = 1\n" + _profile(), "m.toml: defaults: must be a table",
      "see benchmarks/plan/matrix.toml for the format"),
     ("profiles = 1\n", "m.toml: profiles: must be a table",
@@ -39,7 +41,7 @@ ERRORS = [
     ("[profiles]\nx = 1\n", "m.toml: profiles.x: must be a table",
      "see benchmarks/plan/matrix.toml for the format"),
     (_profile("colour = 1\n"), f"{P}: unknown key 'colour'",
-     f"allowed: workloads, modes, batch_sizes, devices, exclude, {TIMING_KEYS}"),
+     f"allowed: workloads, modes, calls, batch_sizes, devices, exclude, {TIMING_KEYS}"),
     (_profile(axes='workloads = ["mlp"]\nmodes = ["eager"]\nbatch_sizes = [1]\n'),
      f"{P}: missing 'devices'", "set devices here or in [defaults]"),
     (_profile(axes='workloads = []\nmodes = ["eager"]\nbatch_sizes = [1]\ndevices = ["cpu"]\n'),
@@ -68,9 +70,9 @@ ERRORS = [
     (_profile("exclude = [1]\n"), f"{P}.exclude[0]: must be a table",
      "see benchmarks/plan/matrix.toml for the format"),
     (_profile("[[profiles.x.exclude]]\ncolour = 1\n"), f"{P}.exclude[0]: unknown key 'colour'",
-     "allowed: workload, mode, batch_size, device"),
+     "allowed: workload, mode, call, batch_size, device"),
     (_profile("exclude = [{}]\n"), f"{P}.exclude[0]: empty rule",
-     "allowed: workload, mode, batch_size, device"),
+     "allowed: workload, mode, call, batch_size, device"),
     (_profile('[[profiles.x.exclude]]\nworkload = "nope"\n'),
      f"{P}.exclude[0].workload[0]: unknown value 'nope'", "allowed: mlp, cnn"),
     (_profile('[[profiles.x.exclude]]\nmode = "fast"\n'),
@@ -89,7 +91,10 @@ ERRORS = [
      "default is 0.08"),
     (_profile("timeout_s = -1\n"), f"{P}.timeout_s: must be a positive number, got -1",
      "default is 300.0"),
-    (_profile("blocks = 2\n"), f"{P}.blocks: at least 3 blocks are needed", "use 9 or more"),
+    (_profile("blocks = 2\n"), f"{P}.blocks: at least 3 rounds are needed", "use 9 or more"),
+    (_profile("rounds = 2\n"), f"{P}.rounds: at least 3 rounds are needed", "use 9 or more"),
+    (_profile("rounds = 9\nblocks = 9\n"), f"{P}: both 'rounds' and 'blocks' are set",
+     "they are one setting ('blocks' is its older name); keep 'rounds'"),
 ]  # fmt: skip
 
 
