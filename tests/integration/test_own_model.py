@@ -20,7 +20,6 @@ pytestmark = [pytest.mark.tf]
 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pytest.importorskip("tensorflow", reason="TensorFlow not installed")
     d = tmp_path_factory.mktemp("models")
     subprocess.run(
         [sys.executable, "-m", "tests.integration.own_models", str(d)],

@@ -26,6 +26,7 @@ import pytest
 
 from benchmarks.plan.matrix import Case
 from benchmarks.rundir.results import read_cases, read_run
+from tests.conftest import require_or_skip
 from tests.integration.conftest import REPO, bench_env, run_bench
 
 pytestmark = [pytest.mark.slurm, pytest.mark.tf, pytest.mark.slow]
@@ -44,9 +45,7 @@ def _note(line: str) -> None:
 
 
 def _unavailable(reason: str) -> NoReturn:
-    if os.environ.get("GRAPHBENCH_REQUIRE_SLURM") == "1":
-        pytest.fail(f"GRAPHBENCH_REQUIRE_SLURM=1 but {reason}")
-    pytest.skip(f"{reason} (start one with: source .ci/slurm.sh start)")
+    require_or_skip("slurm", f"{reason} (start one with: source .ci/slurm.sh start)")
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +68,6 @@ def cluster() -> tuple[str, str]:
 def test_job_array_of_smoke_shards_merges_into_one_run(
     cluster: tuple[str, str], tmp_path: Path
 ) -> None:
-    pytest.importorskip("tensorflow", reason="TensorFlow not installed")
     results = tmp_path / "reports"
     env = {
         **bench_env(),

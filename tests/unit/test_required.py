@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import REAL_PARTS, require_or_skip, required
@@ -36,3 +38,19 @@ def test_ci_sets_every_switch() -> None:
         assert f"export GRAPHBENCH_REQUIRE_{part.upper()}=1" in script
     run = (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text()
     assert ". .ci/required.sh" in run or "source .ci/required.sh" in run
+
+
+def test_every_switch_is_read_by_a_test() -> None:
+    """A switch no test reads would promise a part CI never checks: each part has a
+    ``require_or_skip("part", ...)`` in some test, and ``tf`` also its marker (tests/conftest.py)."""
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parents[1]
+    sources = "\n".join(
+        p.read_text() for p in tests.rglob("test_*.py") if p.resolve() != Path(__file__).resolve()
+    )
+    for part in REAL_PARTS:
+        if part == "tf":
+            assert "pytest.mark.tf" in sources
+            continue
+        assert re.search(rf'require_or_skip\(\s*"{part}",', sources), part
