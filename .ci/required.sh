@@ -1,6 +1,7 @@
 # Sourced by .ci/run before the tests: every real part the tests use must be here, and a test
 # that would skip for want of one fails instead (tests/conftest.py: require_or_skip).
-# Then the mutation budget and the named-mutant proof (docs/mutation.md), which take ~3-5 min.
+# Then the mutation budget and the named-mutant proof (docs/mutation.md): ~9-10 min end to end.
+# Sourced after .ci/slurm.sh started the cluster and the Docker engine came up (.ci/run).
 # Needs: log() from .ci/run; python3 with nox on PATH.
 
 # uv resolves against PyPI through the TLS-intercepting proxy: hand it the system CA bundle
