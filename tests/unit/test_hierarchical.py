@@ -104,3 +104,4 @@ def test_process_spread_and_disagreement() -> None:
 def test_half_width_is_relative() -> None:
     assert half_width(2.0, 1.9, 2.1) == pytest.approx(0.05)
     assert half_width(0.0, 0.0, 1.0) == float("inf")
+    assert half_width(0.5, 0.4, 0.6) == pytest.approx(0.2)  # a point below one second

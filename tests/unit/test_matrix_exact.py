@@ -190,3 +190,14 @@ def test_load_errors_name_the_file(tmp_path: Path) -> None:
     good = tmp_path / "m.toml"
     good.write_text(_profile())
     assert matrix.load(good, KNOWN).source == str(good)
+
+
+def test_call_paths_keep_their_order_and_errors_name_the_bad_one() -> None:
+    assert matrix.parse_calls(" predict, call,predict ,") == ("predict", "call")
+    allowed = "allowed: call, predict_on_batch, predict (comma-separated)"
+    with pytest.raises(ConfigError) as info:
+        matrix.parse_calls("call,nope,worse")
+    assert (info.value.message, info.value.hint) == ("--call: unknown call path 'nope'", allowed)
+    with pytest.raises(ConfigError) as info:
+        matrix.parse_calls(" , ")
+    assert (info.value.message, info.value.hint) == ("--call: no call path given", allowed)

@@ -10,6 +10,7 @@ import pytest
 from benchmarks.plan.matrix import Timing
 from benchmarks.stats import paired_ratios
 from benchmarks.worker.timing import (
+    MAX_ROUNDS,
     STOP_CAP,
     STOP_FAILED,
     STOP_ROUNDS,
@@ -223,3 +224,56 @@ def test_a_warm_round_runs_first_untimed_in_round_zero_order() -> None:
     assert r.measure_s == pytest.approx({"eager": 0.004, "graph": 0.004})
     assert r.calls == {"eager": 3, "graph": 6}
     assert m.syncs == 6
+
+
+def test_warm_rounds_add_up_and_a_mode_failing_there_is_dropped() -> None:
+    m = FakeMachine({"eager": 2_000_000, "graph": 1_000_000, "xla": 3_000_000})
+    boom = RuntimeError("no warm-up for you")
+
+    def eager() -> str:
+        raise boom
+
+    r = interleave(
+        {"eager": eager, "graph": m.caller("graph"), "xla": m.caller("xla")},
+        {"eager": 1, "graph": 2, "xla": 1}, m.sync, Timing(blocks=2), m.clock, warm_rounds=2,
+    )  # fmt: skip
+    assert r.failed == {"eager": boom}  # failed first in the order: the others still warm up
+    assert r.warm_s == pytest.approx({"eager": 0.0, "graph": 0.004, "xla": 0.006}, rel=1e-12)
+    assert r.calls == {"eager": 0, "graph": 8, "xla": 4}  # 2 warm rounds + 2 timed ones
+    assert r.measure_s == pytest.approx({"eager": 0.0, "graph": 0.004, "xla": 0.006}, rel=1e-12)
+    assert r.samples_s == {"eager": [], "graph": [0.001, 0.001], "xla": [0.003, 0.003]}
+    assert r.orders == [("graph", "xla"), ("xla", "graph")]
+
+
+def test_a_mode_failing_first_in_a_round_leaves_the_rest_of_that_round() -> None:
+    m = FakeMachine({"graph": 1_000})
+
+    def eager() -> str:
+        raise RuntimeError("no")
+
+    r = interleave(
+        {"eager": eager, "graph": m.caller("graph")}, {"eager": 1, "graph": 1}, m.sync,
+        Timing(blocks=3), m.clock,
+    )  # fmt: skip
+    assert len(r.samples_s["graph"]) == 3 and r.orders[0] == ("eager", "graph")
+
+
+def test_the_time_cap_counts_from_the_clock_at_the_start() -> None:
+    m = FakeMachine({"eager": 100_000_000})  # 0.1 s a block
+    m.now = 10**15  # a clock that does not start at zero
+    t = Timing(blocks=3, target_ci=0.01, time_cap_s=1.0)
+    r = interleave(
+        {"eager": m.caller("eager")}, {"eager": 1}, m.sync, t, m.clock,
+        precise_enough=lambda s: False,
+    )  # fmt: skip
+    assert r.stop == STOP_CAP and len(r.samples_s["eager"]) == 10
+
+
+def test_at_most_max_rounds_whatever_the_time_cap() -> None:
+    m = FakeMachine({"eager": 0})
+    t = Timing(blocks=3, target_ci=0.01, time_cap_s=1e9)
+    r = interleave(
+        {"eager": m.caller("eager")}, {"eager": 1}, m.sync, t, m.clock,
+        precise_enough=lambda s: False,
+    )  # fmt: skip
+    assert r.stop == STOP_CAP and len(r.samples_s["eager"]) == MAX_ROUNDS == 1000
