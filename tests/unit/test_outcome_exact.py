@@ -174,3 +174,15 @@ def test_foreign_cpu_warning_above_a_quarter(
     fraction: float | None, want: list[tuple[str, str]]
 ) -> None:
     assert outcome.foreign_cpu_warning(fraction, 8) == want
+
+
+def test_a_call_path_that_does_not_apply_says_why_and_the_model_is_kept() -> None:
+    why = "predict needs a Keras model; raw is not one"
+    r = outcome.from_worker(CASE, {"status": "skipped", "reason": why, "not_applicable": True})
+    assert (r.status, r.reason) == ("skipped", why)
+    assert r.warnings == [{"code": "not_applicable", "detail": why}]
+    plain = outcome.from_worker(CASE, {"status": "skipped", "reason": why})
+    assert plain.warnings == []
+    model = {"kind": "keras", "source": "embed.keras", "sha256": "ab" * 32, "params": 2436}
+    assert outcome.from_worker(CASE, _raw(model=model)).model == model
+    assert outcome.from_worker(CASE, _raw()).model is None
