@@ -88,7 +88,8 @@ def test_paired_ratios_are_per_round_within_each_process() -> None:
     eager = [[4.0, 8.0, 4.4], [5.0, 5.0]]
     graph = [[1.0, 2.0, 1.1], [1.0, 2.5, 9.9]]  # an extra round without a partner is dropped
     assert paired_ratios(eager, graph) == [[4.0, 4.0, 4.0], [5.0, 2.0]]
-    with pytest.raises(ValueError):
+    assert paired_ratios([[4.0, 3.0]], [[0.0, 1.5]]) == [[2.0]]  # a zero-time round is dropped
+    with pytest.raises(ValueError, match=r"^paired ratios need the same processes on both sides$"):
         paired_ratios(eager, graph[:1])
 
 
