@@ -110,3 +110,24 @@ def test_the_result_has_no_field_left_from_the_first_process_alone() -> None:
     assert changed >= {"samples_s", "median_s", "max_s", "mean_s", "first_call_s", "traces",
                        "max_abs_diff", "phases_s", "processes", "processes_planned", "stop",
                        "worker", "warnings"}  # fmt: skip
+
+
+def test_pooled_min_and_iqr_are_over_every_process_and_missing_fields_stay_none() -> None:
+    bare = {"iters_per_block": None, "first_call_s": None, "traces": None, "max_abs_diff": None}
+    runs = [ProcessRun(0, 1, raw([2.0, 2.0, 2.0], **bare)),
+            ProcessRun(1, 2, raw([1.0, 5.0, 9.0], **bare))]  # fmt: skip
+    r = from_processes(EAGER, runs, planned=2)
+    q25, q75 = np.percentile([2.0, 2.0, 2.0, 1.0, 5.0, 9.0], [25, 75])  # 2.0 and 4.25
+    assert r.iqr_s == pytest.approx(q75 - q25) == 2.25  # the first process alone: 0
+    assert (r.min_s, r.max_s) == (1.0, 9.0)  # the first alone: 2.0, 2.0
+    assert (r.first_call_s, r.traces, r.max_abs_diff) == (None, None, None)
+
+
+def test_the_reason_is_scrubbed_and_disagreeing_processes_say_by_how_much() -> None:
+    a, b = [1.00, 1.02, 0.98], [1.20, 1.22, 1.19]
+    private = raw(a, reason="measured under /home/alice/models")
+    runs = [ProcessRun(0, 1, private), ProcessRun(1, 2, raw(b, reason="also /home/alice"))]
+    r = from_processes(EAGER, runs, 2, lambda s: s.replace("/home/alice", "~"))
+    assert r.reason == "measured under ~/models"
+    [w] = [w for w in r.warnings if w["code"] == "processes_disagree"]
+    assert w["detail"] == "per-process medians 1 s .. 1.2 s (spread 18%)"  # 0.2 / median 1.1
