@@ -106,3 +106,19 @@ def test_half_width_is_relative() -> None:
     assert half_width(2.0, 1.9, 2.1) == pytest.approx(0.05)
     assert half_width(0.0, 0.0, 1.0) == float("inf")
     assert half_width(0.5, 0.4, 0.6) == pytest.approx(0.2)  # a point below one second
+
+
+def test_the_default_seed_is_zero_so_a_report_rebuilt_from_a_run_shows_the_same_interval() -> None:
+    noisy = np.random.default_rng(7).normal(1.0, 0.1, (4, 9)).tolist()
+    assert hierarchical_ci(noisy) == hierarchical_ci(noisy, seed=0)
+    assert hierarchical_ci(noisy) != hierarchical_ci(noisy, seed=1)  # the seed matters here
+    assert process_spread(PROCESSES) == process_spread(PROCESSES, seed=0)
+
+
+def test_process_spread_edges() -> None:
+    zero = process_spread([[0.0, 0.0], [0.0, 0.0]])
+    assert zero.spread == 0.0 and not zero.disagree  # no division by a zero median
+    assert process_spread([[1.0, 1.01, 0.99], [2.0, 2.02, 1.98]]).disagree  # two processes
+    assert not process_spread([[1.0, 1.5, 0.5]]).disagree  # one process disagrees with nobody
+    with pytest.raises(ValueError, match=r"^no values$"):
+        process_spread([[], []])

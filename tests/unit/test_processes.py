@@ -12,7 +12,7 @@ from benchmarks.cli import main
 from benchmarks.plan.matrix import Case
 from benchmarks.report import compare, display
 from benchmarks.report.grid import processes_text
-from benchmarks.run.outcome import ProcessRun, combined_stop, from_processes
+from benchmarks.run.outcome import ProcessRun, combined_stop, from_processes, from_worker
 from benchmarks.run.schedule import Ledger, group_label, groups
 from benchmarks.rundir.results import SCHEMA_VERSION
 from benchmarks.stats import hierarchical_ci, paired_ratios
@@ -119,6 +119,8 @@ def test_speedups_pair_rounds_by_process_and_round() -> None:
     [s] = speedups([eager, graph])
     assert s.paired and (s.ratio, s.ci_low, s.ci_high) == (4.0, 4.0, 4.0)
     assert s.process_ratios == (4.0, 4.0) and s.spread == 0.0 and not s.disagree
+    assert (s.workload, s.device, s.batch_size, s.mode) == ("mlp", "cpu", 100, "graph")
+    assert paired_rounds(eager, from_worker(GRAPH, raw([1.0, 1.0]))) is None  # one side unpaired
 
 
 def test_pairing_matches_passes_not_positions() -> None:
