@@ -177,3 +177,16 @@ def test_ranking_by_score_then_decision_order_and_at_most_six(rules: Callable[..
         "vgpu_unlicensed",
         "ecc_uncorrectable",
     ]
+
+
+def test_only_a_clear_success_outlives_an_earlier_failure() -> None:
+    """From ``Level.CLEAR`` up, a success line after the failure's line outlives it; a weaker
+    one (a device found, no more) does not, wherever the failure's line stands."""
+    used = "I0000 00:00:17.0  1 cuda_dnn.cc:1] Loaded cuDNN version 8900"
+    found = "I0000 00:00:17.0  1 gpu_device.cc:1] Found device 0 with properties: x"
+    failure = Candidate(ECC, Level.POSSIBLE, (ERROR_LINE,))
+    assert _healthy_score(used) == Level.CLEAR
+    assert _healthy_score(f"{ERROR_LINE}\n{used}\n", failure) == Level.CLEAR
+    assert _healthy_score(f"{used}\n{ERROR_LINE}\n", failure) == Level.POSSIBLE
+    assert _healthy_score(f"{ERROR_LINE}\n{found}\n") == Level.LIKELY  # no complaint after it
+    assert _healthy_score(f"{ERROR_LINE}\n{found}\n", failure) == Level.POSSIBLE
