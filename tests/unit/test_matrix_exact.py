@@ -93,6 +93,10 @@ ERRORS = [
      "default is 300.0"),
     (_profile("blocks = 2\n"), f"{P}.blocks: at least 3 rounds are needed", "use 9 or more"),
     (_profile("rounds = 2\n"), f"{P}.rounds: at least 3 rounds are needed", "use 9 or more"),
+    ("workloads = 1\n" + _profile(), "m.toml: workloads: must be a table",
+     "e.g. [workloads.mine] model = 'm.keras'"),
+    (_profile('[[profiles.x.exclude]]\ncall = "nope"\n'),
+     f"{P}.exclude[0].call[0]: unknown value 'nope'", "allowed: call, predict_on_batch, predict"),
     (_profile("rounds = 9\nblocks = 9\n"), f"{P}: both 'rounds' and 'blocks' are set",
      "they are one setting ('blocks' is its older name); keep 'rounds'"),
 ]  # fmt: skip
@@ -201,3 +205,11 @@ def test_call_paths_keep_their_order_and_errors_name_the_bad_one() -> None:
     with pytest.raises(ConfigError) as info:
         matrix.parse_calls(" , ")
     assert (info.value.message, info.value.hint) == ("--call: no call path given", allowed)
+
+
+def test_a_profile_overrides_a_default_under_either_name_of_rounds() -> None:
+    for default, own in (("rounds", "blocks"), ("blocks", "rounds"), ("rounds", "rounds")):
+        spec = _parse(f"[defaults]\n{default} = 5\n" + _profile(f"{own} = 7\n"))
+        assert spec.profiles["x"].timing.blocks == 7, (default, own)
+    for name in ("rounds", "blocks"):
+        assert _parse(f"[defaults]\n{name} = 5\n" + _profile()).profiles["x"].timing.blocks == 5
