@@ -9,6 +9,7 @@ from benchmarks.stats import (
     bootstrap_ci,
     half_width,
     hierarchical_ci,
+    hierarchical_ratio_ci,
     paired_ratios,
     pooled,
     process_spread,
@@ -122,3 +123,12 @@ def test_process_spread_edges() -> None:
     assert not process_spread([[1.0, 1.5, 0.5]]).disagree  # one process disagrees with nobody
     with pytest.raises(ValueError, match=r"^no values$"):
         process_spread([[], []])
+
+
+def test_the_ratio_ci_has_the_same_default_seed_and_says_when_there_is_nothing() -> None:
+    rng = np.random.default_rng(3)
+    num, den = rng.normal(2.0, 0.2, (3, 9)).tolist(), rng.normal(1.0, 0.1, (3, 9)).tolist()
+    assert hierarchical_ratio_ci(num, den) == hierarchical_ratio_ci(num, den, seed=0)
+    assert hierarchical_ratio_ci(num, den) != hierarchical_ratio_ci(num, den, seed=1)
+    with pytest.raises(ValueError, match=r"^no values to bootstrap$"):
+        hierarchical_ci([[], []])

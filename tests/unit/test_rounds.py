@@ -15,6 +15,7 @@ from benchmarks.worker.timing import (
     STOP_FAILED,
     STOP_ROUNDS,
     STOP_TARGET,
+    calibrate,
     interleave,
     measure,
     round_order,
@@ -277,3 +278,10 @@ def test_at_most_max_rounds_whatever_the_time_cap() -> None:
         precise_enough=lambda s: False,
     )  # fmt: skip
     assert r.stop == STOP_CAP and len(r.samples_s["eager"]) == MAX_ROUNDS == 1000
+
+
+def test_calibration_counts_the_calls_of_every_block_it_tried() -> None:
+    m = FakeMachine({"eager": 1_000_000})  # 1 ms a call; the estimate says 1 s
+    n, ns, calls = calibrate(m.caller("eager"), m.sync, m.clock, Timing(min_block_s=0.01), 1e9)
+    assert (n, ns, calls) == (12, 13_000_000, 13)  # 1 call (1 ms), then 12 (grow 10 x 1.2)
+    assert len(m.log) == calls
