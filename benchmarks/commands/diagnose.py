@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.commands import _flags
-from benchmarks.errors import EXIT_GPU_UNAVAILABLE, EXIT_OK, ConfigError
+from benchmarks.doctor.findings import Finding
+from benchmarks.errors import EXIT_GPU_UNAVAILABLE, EXIT_OK
+from benchmarks.rundir import userfile
 from benchmarks.rundir.jsonio import read_json
 from benchmarks.rundir.layout import PROBE_LOG
 
@@ -33,18 +35,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     _flags.add_json(parser, "the diagnosis")
 
 
-def _read_log(spec: str) -> str:
+def _read_log(spec: str) -> bytes:
+    """The log's bytes, bounded (``/dev/zero`` or a huge file is refused by size)."""
     if spec == "-":
-        return sys.stdin.read()
-    path = Path(spec)
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        raise ConfigError(f"log file not found: {spec}", "give the path of a probe.log") from None
-    except (IsADirectoryError, PermissionError, OSError) as exc:
-        raise ConfigError(
-            f"cannot read log {spec}: {exc.strerror or exc}", "check the path and permissions"
-        ) from None
+        return userfile.read_stdin_bounded(userfile.LOG_MAX_BYTES, "log")
+    return userfile.read_bytes_bounded(Path(spec), userfile.LOG_MAX_BYTES, "log")
+
+
+def no_gpu_start(raw: bytes) -> Finding | None:
+    """An empty, blank or binary "log" shows no GPU start at all: say that, diagnose nothing."""
+    if raw.strip() and not userfile.looks_binary(raw):
+        return None
+    what = "empty" if not raw.strip() else "binary, not text"
+    return Finding(
+        code="no_gpu_start",
+        title="no GPU start in this log",
+        confidence="high",
+        evidence=(f"the log is {what} ({len(raw)} bytes)",),
+        explanation="Nothing in it is output of a TensorFlow, CUDA, driver or container start, "
+        "so there is nothing to diagnose.",
+        fix="Pass the stderr of the failed start (e.g. a run's probe.log or the output of "
+        "`docker run --gpus ...`), or run `python -m benchmarks diagnose --probe` here.",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -68,9 +80,12 @@ def main(args: argparse.Namespace) -> int:
             from benchmarks.environment.fingerprint import collect
 
             fingerprint = collect()  # never raises: a failed section says why it is unavailable
+        findings = diagnose(log_text, fingerprint, context=context)
     else:
-        log_text = _read_log(args.log)
-    findings = diagnose(log_text, fingerprint, context=context)
+        raw = _read_log(args.log)
+        empty = no_gpu_start(raw)
+        log_text = raw.decode("utf-8", errors="replace")
+        findings = [empty] if empty else diagnose(log_text, fingerprint, context=context)
     if args.json:
         print(json.dumps(to_json_document(findings), indent=2))
     else:

@@ -16,7 +16,11 @@ HELP = "Run a profile of the benchmark matrix and write a run directory."
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--profile", default="default", help="matrix profile (smoke, default, full)")
+    p.add_argument(
+        "--profile",
+        default=None,
+        help="matrix profile: smoke, default (the default), full; with --resume: the stored one",
+    )
     p.add_argument("--matrix", type=Path, help="matrix TOML file (default: the built-in one)")
     p.add_argument(
         "--device",
@@ -43,7 +47,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="RUN_DIR",
         help="run only the cells missing from an interrupted run directory",
     )
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="weights and inputs seed")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help=f"weights and inputs seed (default {DEFAULT_SEED}; with --resume: the stored one)",
+    )
     p.add_argument(
         "--threads",
         type=int,
@@ -109,15 +118,17 @@ def _print_summary(outcome: RunOutcome, out: TextIO) -> None:
 def _render(run_dir: Path, out: TextIO) -> None:
     """The run page and the site index over its siblings; a report problem never loses a run."""
     from benchmarks.report.render import render_run
-    from benchmarks.report.site import render_site
+    from benchmarks.report.site import refusal, render_site
 
     try:
-        page = render_run(run_dir)
-        site = render_site(run_dir.parent)
-    except BenchError as exc:
+        print(f"report: {render_run(run_dir)}", file=out)
+        why = refusal(run_dir.parent)
+        if why:
+            print(f"note: {why}", file=out)
+        else:
+            print(f"site:   {render_site(run_dir.parent)}", file=out)
+    except BenchError as exc:  # the run is on disk and its exit code stands
         print(f"warning: report not rendered: {exc.message} ({exc.hint})", file=out)
-        return
-    print(f"report: {page}\nsite:   {site}", file=out)
 
 
 def command_line() -> list[str]:

@@ -28,39 +28,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from benchmarks.environment import secretshapes
+
 REDACTED = "<redacted>"
 HOST = "<host>"
 USER = "<user>"
 
-# Names (or name prefixes) of environment variables that may be recorded.
-ALLOWED_EXACT = frozenset(
-    {
-        "CUDA_VISIBLE_DEVICES",
-        "NVIDIA_VISIBLE_DEVICES",
-        "NVIDIA_DRIVER_CAPABILITIES",
-        "XLA_FLAGS",
-        "LD_LIBRARY_PATH",
-        "LD_PRELOAD",
-        "PATH",
-        "PYTHONHASHSEED",
-        "MALLOC_ARENA_MAX",
-    }
-)
-ALLOWED_PREFIXES = (
-    "TF_",
-    "CUDA_",
-    "CUDNN_",
-    "NVIDIA_",
-    "NCCL_",
-    "XLA_",
-    "OMP_",
-    "KMP_",
-    "MKL_",
-    "OPENBLAS_",
-    "ONEDNN_",
-    "DNNL_",
-    "GRAPHBENCH_",
-)
+# Names (or name prefixes) of environment variables that may be recorded: one home, next to
+# the token shapes (Terraform's TF_VAR_* must not pass as TensorFlow's TF_*).
+ALLOWED_EXACT = secretshapes.ALLOWED_EXACT
+ALLOWED_PREFIXES = secretshapes.ALLOWED_PREFIXES
 # A name containing any of these words is secret, whatever its prefix.
 SECRET_NAME = re.compile(
     r"token|secret|key|pass|pwd|credential|auth|cookie|session|private|signature|sas",
@@ -131,7 +108,7 @@ def is_secret_name(name: str) -> bool:
 
 
 def is_allowed_name(name: str) -> bool:
-    return name in ALLOWED_EXACT or name.startswith(ALLOWED_PREFIXES)
+    return secretshapes.is_allowed_name(name)
 
 
 def secret_values(env: Mapping[str, str]) -> tuple[str, ...]:
@@ -198,6 +175,7 @@ def scrub_text(text: str, ctx: PrivacyContext | None = None) -> str:
     text = _ASSIGN_SECRET.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     for shape in _TOKEN_SHAPES:
         text = shape.sub(REDACTED, text)
+    text = secretshapes.scrub_shapes(text)
     if ctx.keep_private:
         return text
     for home in ctx.homes:
@@ -287,3 +265,31 @@ def _flag_is_secret(flag: str) -> bool:
 def contains_any(text: str, needles: Iterable[str]) -> list[str]:
     """The needles found in ``text`` (a test helper for leak checks, kept here to be reused)."""
     return [n for n in needles if n and n in text]
+
+
+def relative_paths_in_argv(argv: Sequence[str], run_dir: Path) -> list[str]:
+    """The command line as a reader of the published run may see it: no absolute paths.
+
+    A path under the run directory's parent becomes relative to that parent (``--out
+    /tmp/x/run1`` -> ``--out run1``); any other absolute path keeps only its last part
+    (``.../m.toml``); ``scrub_text`` then turns a home directory into ``~``.
+    """
+    base = run_dir.absolute().parent
+
+    def public(path: str) -> str:
+        if not path.startswith("/"):
+            return path
+        p = Path(path)
+        try:
+            return p.relative_to(base).as_posix() or "."
+        except ValueError:
+            return f".../{p.name}" if p.name else "/"
+
+    out = []
+    for word in argv:
+        name, eq, value = word.partition("=")
+        if word.startswith("-") and eq:
+            out.append(f"{name}={public(value)}")
+        else:
+            out.append(public(word))
+    return out

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.errors import ConfigError
+from benchmarks.plan import limits
+from benchmarks.rundir.userfile import MATRIX_MAX_BYTES, read_bytes_bounded
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -122,6 +124,8 @@ def parse(text: str, source: str, known_workloads: Iterable[str]) -> MatrixSpec:
     """Parse and validate matrix TOML text; ``source`` names the file in errors."""
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError(f"{source}: nested too deeply", "a matrix file is flat tables") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{source}: malformed TOML: {exc}", "fix the syntax at the line and column named"
@@ -143,6 +147,9 @@ def parse(text: str, source: str, known_workloads: Iterable[str]) -> MatrixSpec:
     profiles_raw = _table(data.get("profiles", {}), f"{source}: profiles")
     if not profiles_raw:
         raise ConfigError(f"{source}: no [profiles.NAME] table", "define at least one profile")
+    limits.check_profiles(profiles_raw, source)
+    for name in profiles_raw:
+        limits.check_profile_name(name, source)
     profiles = {
         name: _profile(
             name, {**defaults, **_table(raw, f"{source}: profiles.{name}")}, source, known
@@ -155,7 +162,7 @@ def parse(text: str, source: str, known_workloads: Iterable[str]) -> MatrixSpec:
 
 def load(path: Path, known_workloads: Iterable[str]) -> MatrixSpec:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bytes_bounded(path, MATRIX_MAX_BYTES, "matrix file").decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: matrix file not found", "pass an existing --matrix FILE"
@@ -190,6 +197,8 @@ def expand(
         for m in p.modes
         if not any(_excluded(rule, w, m, b, d) for rule in p.exclude)
     ]
+    limits.check_not_emptied(len(cases), profile, spec.source)
+    limits.check_cell_count(len(cases), profile, spec.source)
     if only:
         cases = [c for c in cases if any(fnmatch.fnmatchcase(c.case_id, g) for g in only)]
         if not cases:
@@ -241,6 +250,7 @@ def _profile(name: str, raw: dict[str, Any], source: str, known: tuple[str, ...]
 def _list(value: Any, where: str) -> list[Any]:
     if not isinstance(value, list) or (not value and not where.endswith("exclude")):
         raise ConfigError(f"{where}: must be a non-empty list", "e.g. [1, 10, 100]")
+    limits.check_list_length(where.rsplit(".", 1)[-1], value, where)
     return value
 
 
@@ -264,6 +274,7 @@ def _batch_sizes(value: Any, where: str) -> tuple[int, ...]:
                 f"{where}[{i}]: batch size must be a positive integer, got {b!r}",
                 "use whole numbers >= 1, e.g. [1, 10, 100]",
             )
+        limits.check_batch_size(b, f"{where}[{i}]")
     return tuple(dict.fromkeys(items))
 
 
@@ -300,6 +311,7 @@ def _timing(raw: dict[str, Any], where: str) -> Timing:
         if not ok:
             kind = "a positive integer" if isinstance(default, int) else "a positive number"
             raise ConfigError(f"{where}.{key}: must be {kind}, got {v!r}", f"default is {default}")
+        limits.check_timing_value(key, v, where)
         values[key] = float(v) if isinstance(default, float) else v
     if values.get("blocks", t.blocks) < 3:
         raise ConfigError(f"{where}.blocks: at least 3 blocks are needed", "use 9 or more")

@@ -58,6 +58,6 @@ class QuietOnBrokenPipe:
 def guard_std_streams() -> None:
     """Replace sys.stdout / sys.stderr by guarded ones (idempotent)."""
     if not isinstance(sys.stdout, QuietOnBrokenPipe):
-        sys.stdout = QuietOnBrokenPipe(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = QuietOnBrokenPipe(sys.stdout)
     if not isinstance(sys.stderr, QuietOnBrokenPipe):
-        sys.stderr = QuietOnBrokenPipe(sys.stderr)  # type: ignore[assignment]
+        sys.stderr = QuietOnBrokenPipe(sys.stderr)

@@ -15,7 +15,7 @@ from typing import Any
 
 from benchmarks.errors import ConfigError, ResultsError
 from benchmarks.plan import limits
-from benchmarks.rundir.appendlog import set_aside_partial_line
+from benchmarks.rundir.jsonio import set_aside_partial_line
 from benchmarks.rundir.layout import CASES_FILE
 from benchmarks.rundir.lock import RunLock
 from benchmarks.rundir.paths import check_stored_run_id
@@ -72,7 +72,9 @@ def validate_plan(
 
     known = set(known_workloads)
     if not isinstance(raw_plan, list) or not raw_plan:
-        raise ResultsError(f"{where}: plan is missing or empty", "the file is damaged; start a new run")
+        raise ResultsError(
+            f"{where}: plan is missing or empty", "the file is damaged; start a new run"
+        )
     limits.check_cell_count(len(raw_plan), "stored", str(where))
     names = [f.name for f in fields(Case)]
     plan: list[dict[str, Any]] = []
@@ -82,7 +84,9 @@ def validate_plan(
             raise ResultsError(f"{at}: expected keys {', '.join(names)}", "the file is damaged")
         w, m, b, d = entry["workload"], entry["mode"], entry["batch_size"], entry["device"]
         if w not in known:
-            raise ResultsError(f"{at}: unknown workload {w!r}", f"allowed: {', '.join(sorted(known))}")
+            raise ResultsError(
+                f"{at}: unknown workload {w!r}", f"allowed: {', '.join(sorted(known))}"
+            )
         if m not in modes:
             raise ResultsError(f"{at}: unknown mode {m!r}", f"allowed: {', '.join(modes)}")
         if isinstance(b, bool) or not isinstance(b, int) or not 1 <= b <= limits.MAX_BATCH_SIZE:
@@ -105,14 +109,22 @@ def validate_plan(
 
 def _timing(raw: Any, where: Path, timing_cls: Any) -> dict[str, Any]:
     names = [f.name for f in fields(timing_cls)]
-    if not isinstance(raw, Mapping) or sorted(raw) != sorted(names):
-        raise ResultsError(f"{where}: timing must have {', '.join(names)}", "the file is damaged")
+    if not isinstance(raw, Mapping) or not set(raw) <= set(names):
+        raise ResultsError(
+            f"{where}: timing may only have {', '.join(names)}", "the file is damaged"
+        )
     defaults = timing_cls()
-    for key in names:
+    for key in raw:
         v = raw[key]
         want_int = isinstance(getattr(defaults, key), int)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or (want_int and not isinstance(v, int)):
-            raise ResultsError(f"{where}: timing.{key} {v!r} is not a number", "the file is damaged")
+        if (
+            isinstance(v, bool)
+            or not isinstance(v, (int, float))
+            or (want_int and not isinstance(v, int))
+        ):
+            raise ResultsError(
+                f"{where}: timing.{key} {v!r} is not a number", "the file is damaged"
+            )
         try:
             limits.check_timing_value(key, v, f"{where}: timing")
         except ConfigError as exc:
@@ -124,9 +136,7 @@ def check_run_id(record_run_id: Any, where: Path) -> None:
     check_stored_run_id(record_run_id, where)
 
 
-def cells_to_run(
-    planned_ids: Sequence[str], latest_status: Mapping[str, str]
-) -> list[str]:
+def cells_to_run(planned_ids: Sequence[str], latest_status: Mapping[str, str]) -> list[str]:
     """Planned cells with no result yet, or whose last result is a retryable status."""
     return [
         cid

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -145,9 +145,11 @@ class Runner:
                 worker.stderr_tail(),
                 timed_out=timed_out,
                 timeout_s=self.cfg.timing.timeout_s,
-                oom_killed=hostinfo.oom_kills() > oom_before,
+                oom_killed=hostinfo.oom_kills() > oom_before or worker.memory_exceeded,
                 scrub=self.cfg.scrub,
             )
+            if worker.memory_exceeded:  # our watchdog, not the kernel: say which cap
+                result = replace(result, reason=worker.memory_reason())
         else:
             result = outcome.from_worker(case, msg, scrub=self.cfg.scrub)
             result = outcome.with_extra_warnings(

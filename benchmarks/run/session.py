@@ -7,6 +7,7 @@ scripts) get the same run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -24,14 +25,18 @@ from benchmarks.errors import (
     EXIT_GPU_UNAVAILABLE,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    BenchError,
     ConfigError,
 )
 from benchmarks.gpu import probe
 from benchmarks.gpu import state as gpustate
 from benchmarks.plan import matrix
 from benchmarks.plan.matrix import Case, Plan, Timing
+from benchmarks.plan.names import MODES
+from benchmarks.run import resume
 from benchmarks.run.progress import Progress
 from benchmarks.run.runner import Runner, RunnerConfig
+from benchmarks.rundir import paths
 from benchmarks.rundir.jsonio import read_json, run_id_stamp, utc_stamp, write_json_atomic
 from benchmarks.rundir.layout import CASES_FILE, FINGERPRINT_FILE, RUN_FILE
 from benchmarks.rundir.results import (
@@ -42,6 +47,7 @@ from benchmarks.rundir.results import (
     read_run,
     write_run,
 )
+from benchmarks.rundir.scrublogs import scrub_logs
 from benchmarks.worker import workloads
 
 DEFAULT_SEED = 1234
@@ -51,14 +57,14 @@ DEFAULT_SEED = 1234
 class RunOptions:
     """What the ``run`` command's flags ask for (see its ``--help``)."""
 
-    profile: str = "default"
+    profile: str | None = None  # None: "default" (and, on --resume, the stored one)
     matrix: Path | None = None
     device: str | None = None
     only: Sequence[str] = ()
     out: Path | None = None
     reports_root: Path = Path("reports")
     resume: Path | None = None
-    seed: int = DEFAULT_SEED
+    seed: int | None = None  # None: DEFAULT_SEED (and, on --resume, the stored one)
     threads: int = 0
     allow_gpu_failure: bool = False
     gpu_evidence: Path | None = None
@@ -80,42 +86,69 @@ class RunOutcome:
 
 
 def execute(opts: RunOptions, out: TextIO) -> RunOutcome:
-    """Run (or resume) ``opts``; progress goes to ``out``. Raises BenchError on bad input."""
-    started = time.monotonic()
-    if opts.resume:
-        plan, run_dir, record = _resume(opts.resume)
-    else:
-        plan = _plan(opts)
-        run_dir = _new_run_dir(opts, plan)
-        record = RunRecord(
-            run_id=run_dir.name,
-            command=redact.scrub_argv(list(opts.command)),
-            profile=plan.profile,
-            matrix_source=_public_source(opts.matrix),
-            matrix_digest=plan.digest,
-            cases=[c.case_id for c in plan.cases],
-            plan=[asdict(c) for c in plan.cases],
-            devices=sorted({c.device for c in plan.cases}),
-            timing=asdict(plan.timing),
-            started_at=utc_stamp(),
-            suite_version=__version__,
-            allow_gpu_failure=opts.allow_gpu_failure,
-            seed=opts.seed,
-            threads=opts.threads or hostinfo.usable_cpus(),
-        )
+    """Run (or resume) ``opts``; progress goes to ``out``. Raises BenchError on bad input.
+
+    SIGTERM is Ctrl-C from the first line on; the run directory is locked for the whole run.
+    """
+    with _sigterm_as_interrupt():
+        started = time.monotonic()
+        if opts.resume:
+            plan, record = _resume(opts)
+            lock = resume.open_run_dir(opts.resume)
+            run_dir = opts.resume
+        else:
+            plan = _plan(opts)
+            run_dir = _new_run_dir(opts, plan)
+            lock = resume.open_run_dir(run_dir)
+            record = _new_record(opts, plan, run_dir)
+        try:
+            return _execute(opts, plan, run_dir, record, out, started)
+        finally:
+            lock.release()
+
+
+def _new_record(opts: RunOptions, plan: Plan, run_dir: Path) -> RunRecord:
+    command = redact.relative_paths_in_argv(list(opts.command), run_dir)
+    return RunRecord(
+        run_id=run_dir.name,
+        command=redact.scrub_argv(command),
+        profile=plan.profile,
+        matrix_source=_public_source(opts.matrix),
+        matrix_digest=plan.digest,
+        cases=[c.case_id for c in plan.cases],
+        plan=[asdict(c) for c in plan.cases],
+        devices=sorted({c.device for c in plan.cases}),
+        timing=asdict(plan.timing),
+        started_at=utc_stamp(),
+        suite_version=__version__,
+        allow_gpu_failure=opts.allow_gpu_failure,
+        seed=DEFAULT_SEED if opts.seed is None else opts.seed,
+        threads=opts.threads or hostinfo.usable_cpus(),
+    )
+
+
+def _execute(
+    opts: RunOptions, plan: Plan, run_dir: Path, record: RunRecord, out: TextIO, started: float
+) -> RunOutcome:
     record = replace(record, image=_image_from_env(os.environ))
     write_run(run_dir, record)
-    fp_start = time.monotonic()
-    fp, digest = _fingerprint(run_dir, record, resumed=bool(opts.resume), out=out)
-    fingerprint_s = time.monotonic() - fp_start
-    done = {r.case_id for r in read_cases(run_dir)}
-    todo = [c for c in plan.cases if c.case_id not in done]
-    print(
-        f"graphbench {__version__}: profile {plan.profile!r}, {len(todo)} of "
-        f"{len(plan.cases)} cells to run -> {run_dir}",
-        file=out,
-    )
-    skip, probe_s = _check_gpus(opts.gpu_evidence, todo, run_dir, fp, out)
+    try:
+        fp_start = time.monotonic()
+        fp, digest = _fingerprint(run_dir, record, resumed=bool(opts.resume), out=out)
+        fingerprint_s = time.monotonic() - fp_start
+        latest = {r.case_id: r.status for r in latest_by_case(read_cases(run_dir)).values()}
+        retry = set(resume.cells_to_run([c.case_id for c in plan.cases], latest))
+        todo = [c for c in plan.cases if c.case_id in retry]
+        print(
+            f"graphbench {__version__}: profile {plan.profile!r}, {len(todo)} of "
+            f"{len(plan.cases)} cells to run -> {run_dir}",
+            file=out,
+        )
+        skip, probe_s = _check_gpus(opts.gpu_evidence, todo, run_dir, fp, out)
+    except KeyboardInterrupt:  # before the first cell: nothing measured, nothing lost
+        write_run(run_dir, replace(record, status="interrupted", exit_code=EXIT_INTERRUPTED))
+        kept = tuple(read_cases(run_dir))
+        return RunOutcome(run_dir, "interrupted", EXIT_INTERRUPTED, kept, 0, 0.0, 0.0, True)
     gpus = sorted({int(c.device.split(":")[1]) for c in todo if c.is_gpu})
     cfg = RunnerConfig(
         run_dir=run_dir,
@@ -128,8 +161,13 @@ def execute(opts: RunOptions, out: TextIO) -> RunOutcome:
         gpu_monitor=gpustate.Monitor(gpus) if gpus and not skip else None,
         skip_gpu_reason=skip,
     )
-    with _sigterm_as_interrupt():
+    try:
         stats = Runner(cfg).run(todo)
+    except BenchError as exc:  # a full disk mid-run: say so in run.json if it still fits
+        with contextlib.suppress(BenchError):
+            write_run(run_dir, replace(record, status="interrupted", exit_code=exc.exit_code))
+        raise
+    scrub_logs(run_dir)
     results = read_cases(run_dir)
     status, code = exit_status(
         latest_by_case(results), plan.cases, stats.interrupted, record.allow_gpu_failure
@@ -246,41 +284,59 @@ def _check_gpus(
 
 
 def _plan(opts: RunOptions) -> Plan:
+    """The plan of a new run (profile name, matrix values and sizes validated by ``matrix``)."""
     path = opts.matrix or matrix.default_matrix_path()
     spec = matrix.load(path, workloads.NAMES)
     devices = matrix.parse_devices(opts.device) if opts.device else None
     if opts.threads < 0:
         raise ConfigError(f"--threads {opts.threads}: must be >= 0", "0 means: all usable CPUs")
-    return matrix.expand(spec, opts.profile, devices, list(opts.only))
+    return matrix.expand(spec, opts.profile or "default", devices, list(opts.only))
 
 
-def _resume(run_dir: Path) -> tuple[Plan, Path, RunRecord]:
+def _resume(opts: RunOptions) -> tuple[Plan, RunRecord]:
+    """The stored plan of ``--resume DIR``, validated; flags that would change it refused."""
+    run_dir = opts.resume
+    assert run_dir is not None
     if not (run_dir / RUN_FILE).exists():
         raise ConfigError(f"{run_dir}: no {RUN_FILE} here", "pass a run directory to --resume")
     record = read_run(run_dir)
+    where = run_dir / RUN_FILE
+    resume.check_run_id(record.run_id, where)
+    resume.refuse_conflicting_flags(
+        only=opts.only,
+        matrix=opts.matrix,
+        device=opts.device,
+        out=opts.out,
+        profile=opts.profile,
+        seed=opts.seed,
+        stored_profile=record.profile,
+        stored_seed=record.seed,
+    )
+    plan_rows, timing = resume.validate_plan(
+        record.plan,
+        record.cases,
+        record.timing,
+        known_workloads=workloads.NAMES,
+        modes=MODES,
+        where=where,
+    )
     read_cases(run_dir)  # a corrupt cases.jsonl stops us here, before anything is written
-    try:
-        cases = tuple(Case(**c) for c in record.plan)
-        timing = Timing(**record.timing)
-    except TypeError as exc:
-        raise ConfigError(
-            f"{run_dir / RUN_FILE}: cannot rebuild the plan ({exc})",
-            "the file is damaged; start a new run",
-        ) from None
-    plan = Plan(record.profile, record.matrix_source, record.matrix_digest, timing, cases)
+    cases = tuple(Case(**c) for c in plan_rows)
+    plan = Plan(record.profile, record.matrix_source, record.matrix_digest, Timing(**timing), cases)
     record = replace(record, resumed_from=[*record.resumed_from, utc_stamp()], status="running")
-    return plan, run_dir, record
+    return plan, record
 
 
 def _new_run_dir(opts: RunOptions, plan: Plan) -> Path:
     if opts.out is not None:
-        run_dir: Path = opts.out
+        run_dir: Path = paths.check_out_dir(opts.out)
         if (run_dir / CASES_FILE).exists() or (run_dir / RUN_FILE).exists():
             raise ConfigError(
                 f"{run_dir}: already holds a run",
                 f"use --resume {run_dir} to finish it, or another --out",
             )
     else:
+        paths.mark_reports_root(opts.reports_root)  # the user named it: graphbench's from now
         devices = "-".join(sorted({c.device.replace(":", "") for c in plan.cases}))
         stamp = run_id_stamp()
         run_dir = opts.reports_root / f"{stamp}-{plan.profile}-{devices}"
@@ -288,6 +344,7 @@ def _new_run_dir(opts: RunOptions, plan: Plan) -> Path:
         while run_dir.exists():
             run_dir = opts.reports_root / f"{stamp}-{plan.profile}-{devices}-{n}"
             n += 1
+    paths.check_id(run_dir.name, "run id")
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -35,8 +35,10 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "float": (_number, "a finite number"),
     "list[float]": (lambda v: isinstance(v, list) and all(map(_number, v)), "a list of numbers"),
     "list[dict[str, str]]": (
-        lambda v: isinstance(v, list)
-        and all(_str_map(w) and all(isinstance(x, str) for x in w.values()) for w in v),
+        lambda v: (
+            isinstance(v, list)
+            and all(_str_map(w) and all(isinstance(x, str) for x in w.values()) for w in v)
+        ),
         "a list of {code, detail} objects",
     ),
     "dict[str, float]": (
@@ -44,6 +46,19 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
         "an object of numbers",
     ),
     "dict[str, Any]": (_str_map, "an object"),
+    "dict[str, str]": (
+        lambda v: _str_map(v) and all(isinstance(x, str) for x in v.values()),
+        "an object of strings",
+    ),
+    "list[str]": (
+        lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+        "a list of strings",
+    ),
+    "list[dict[str, Any]]": (
+        lambda v: isinstance(v, list) and all(map(_str_map, v)),
+        "a list of objects",
+    ),
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
     "dict[str, Any] | None": (lambda v: v is None or _str_map(v), "an object or null"),
 }
 # Beyond the type: values the report computes with.
@@ -60,7 +75,7 @@ def problem(data: Mapping[str, Any], result_type: type) -> str | None:
         value = data[f.name]
         if check is not None and not check[0](value):
             return f"field {f.name!r} must be {check[1]}, got {_show(value)}"
-        if f.name in _POSITIVE and value < 1:
+        if f.name in _POSITIVE and _int(value) and value < 1:
             return f"field {f.name!r} must be >= 1, got {value!r}"
         if f.name in _NON_EMPTY and not value:
             return f"field {f.name!r} is empty"

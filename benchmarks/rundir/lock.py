@@ -14,16 +14,15 @@ from pathlib import Path
 from types import TracebackType
 
 from benchmarks.errors import ConfigError
+from benchmarks.rundir.layout import LOCK_FILE
 
-LOCK_FILE = "run.lock"
 
-
-class RunDirBusy(ConfigError):
+class RunDirBusyError(ConfigError):
     """Another live process holds the run directory (exit 2)."""
 
 
 class RunLock:
-    """``with RunLock(run_dir):`` hold the run directory, or raise :class:`RunDirBusy`."""
+    """``with RunLock(run_dir):`` hold the run directory, or raise :class:`RunDirBusyError`."""
 
     def __init__(self, run_dir: Path) -> None:
         self.path = run_dir / LOCK_FILE
@@ -37,7 +36,7 @@ class RunLock:
             holder = _read_pid(fd)
             os.close(fd)
             who = f"pid {holder}" if holder else "another process"
-            raise RunDirBusy(
+            raise RunDirBusyError(
                 f"{self.path.parent}: in use by another graphbench run ({who})",
                 "wait for it to finish (or stop it), then run --resume again",
             ) from None

@@ -11,8 +11,9 @@ import re
 from pathlib import Path
 
 from benchmarks.errors import ConfigError, ResultsError
+from benchmarks.rundir.jsonio import storage_error
+from benchmarks.rundir.layout import ROOT_MARKER
 
-ROOT_MARKER = ".graphbench-reports"
 MARKER_TEXT = (
     "This directory is a graphbench reports root: run directories sit below it and\n"
     "graphbench keeps index.html here up to date. Delete this file to stop that.\n"
@@ -38,7 +39,8 @@ def check_out_dir(out: Path) -> Path:
     """The run directory for ``--out``: absolute, no '..', its name a safe run id."""
     if any(part == ".." for part in out.parts):
         raise ConfigError(
-            f"--out {out}: must not contain '..'", "name the run directory itself, e.g. reports/run1"
+            f"--out {out}: must not contain '..'",
+            "name the run directory itself, e.g. reports/run1",
         )
     resolved = out.expanduser().absolute()
     if str(out) in (".", "") or resolved == Path.cwd():
@@ -52,14 +54,14 @@ def check_out_dir(out: Path) -> Path:
 
 def check_stored_run_id(run_id: object, where: Path) -> str:
     if not isinstance(run_id, str) or not is_safe_id(run_id):
-        raise ResultsError(f"{where}: run_id {run_id!r} is not a valid run id", "the file is damaged")
+        raise ResultsError(
+            f"{where}: run_id {run_id!r} is not a valid run id", "the file is damaged"
+        )
     return run_id
 
 
 def mark_reports_root(root: Path) -> None:
     """Create ``root`` if needed and mark it as graphbench's (idempotent)."""
-    from benchmarks.rundir.appendlog import storage_error
-
     try:
         root.mkdir(parents=True, exist_ok=True)
         marker = root / ROOT_MARKER

@@ -18,7 +18,7 @@ LOG_MAX_BYTES = 64 * MiB
 
 def _too_big(what: str, name: str, limit: int) -> ConfigError:
     return ConfigError(
-        f"{what} {name}: larger than {limit // MiB} MiB",
+        f"{name}: {what} larger than {limit // MiB} MiB",
         f"pass a smaller file (a {what} is far below that), e.g. the last lines of it",
     )
 
@@ -29,12 +29,12 @@ def read_bytes_bounded(path: Path, limit: int, what: str) -> bytes:
         with path.open("rb") as fh:
             data = fh.read(limit + 1)
     except FileNotFoundError:
-        raise ConfigError(f"{what} {path}: not found", f"pass an existing {what}") from None
+        raise ConfigError(f"{path}: {what} not found", f"pass an existing {what}") from None
     except IsADirectoryError:
-        raise ConfigError(f"{what} {path}: is a directory", f"pass a {what}, not a folder") from None
+        raise ConfigError(f"{path}: is a directory", f"pass a {what}, not a folder") from None
     except OSError as exc:
         raise ConfigError(
-            f"{what} {path}: cannot read ({exc.strerror or exc})", "check the path and permissions"
+            f"{path}: cannot read {what} ({exc.strerror or exc})", "check the path and permissions"
         ) from None
     if len(data) > limit:
         raise _too_big(what, str(path), limit)
@@ -45,10 +45,16 @@ def read_stdin_bounded(limit: int, what: str) -> bytes:
     """Standard input, bounded; a closed or unreadable stdin is a ConfigError."""
     stream = sys.stdin
     if stream is None or getattr(stream, "closed", False):
-        raise ConfigError(f"{what} '-': standard input is closed", "pipe the text in, or pass a file")
+        raise ConfigError(
+            f"{what} '-': standard input is closed", "pipe the text in, or pass a file"
+        )
     try:
-        data: bytes = stream.buffer.read(limit + 1)
-    except (OSError, ValueError, AttributeError) as exc:
+        buffer = getattr(stream, "buffer", None)
+        if buffer is not None:
+            data: bytes = buffer.read(limit + 1)
+        else:  # a text stream without bytes underneath (tests, embedding)
+            data = stream.read(limit + 1).encode("utf-8", errors="replace")
+    except (OSError, ValueError) as exc:
         raise ConfigError(
             f"{what} '-': cannot read standard input ({exc})", "pipe the text in, or pass a file"
         ) from None

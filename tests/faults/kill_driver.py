@@ -35,8 +35,16 @@ def main(run_dir: Path, n: int) -> None:
         samples = [rng.random() * 1e-3 for _ in range(SAMPLES)]
         append_case(
             run_dir,
-            CaseResult(cid, c.workload, c.mode, c.batch_size, c.device, "ok",
-                       median_s=samples[0], samples_s=samples),
+            CaseResult(
+                cid,
+                c.workload,
+                c.mode,
+                c.batch_size,
+                c.device,
+                "ok",
+                median_s=samples[0],
+                samples_s=samples,
+            ),
         )
     lock.release()
 

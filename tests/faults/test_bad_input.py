@@ -37,14 +37,18 @@ def _matrix(tmp_path: Path, text: str) -> Path:
             "remove every cell",
         ),
         (
-            "batch_sizes = [" + ", ".join(str(i) for i in range(1, 2001)) + ']\ndevices = ["cpu"]\n',
+            "batch_sizes = ["
+            + ", ".join(str(i) for i in range(1, 2001))
+            + ']\ndevices = ["cpu"]\n',
             "batch_sizes",
         ),
     ],
 )
 def test_matrix_values_out_of_bounds(tmp_path: Path, body: str, named: str) -> None:
     out = tmp_path / "run1"
-    r = bench("run", "--matrix", _matrix(tmp_path, MATRIX_HEAD + body), "--profile", "p", "--out", out)
+    r = bench(
+        "run", "--matrix", _matrix(tmp_path, MATRIX_HEAD + body), "--profile", "p", "--out", out
+    )
     assert r.returncode == 2, r.stderr
     one_line_error(r.stderr)
     assert named in r.stderr.splitlines()[0]
@@ -58,8 +62,13 @@ def test_profile_name_cannot_escape_the_reports_root(tmp_path: Path) -> None:
     )
     root = tmp_path / "reports"
     r = bench(
-        "run", "--matrix", _matrix(tmp_path, text), "--profile", "../../../../tmp/escaped",
-        "--reports-root", root,
+        "run",
+        "--matrix",
+        _matrix(tmp_path, text),
+        "--profile",
+        "../../../../tmp/escaped",
+        "--reports-root",
+        root,
     )
     assert r.returncode == 2, r.stderr
     one_line_error(r.stderr)
@@ -72,7 +81,9 @@ def test_huge_matrix_and_dev_zero_are_refused_by_size(tmp_path: Path, source: st
     path = Path(source)
     if source == "big":
         path = tmp_path / "big.toml"
-        path.write_text(MATRIX_HEAD + "batch_sizes = [" + "1, " * 2_000_000 + '1]\ndevices = ["cpu"]\n')
+        path.write_text(
+            MATRIX_HEAD + "batch_sizes = [" + "1, " * 2_000_000 + '1]\ndevices = ["cpu"]\n'
+        )
     r = bench("run", "--matrix", path, "--profile", "p", "--out", tmp_path / "r", timeout=60)
     assert r.returncode == 2, r.stderr
     one_line_error(r.stderr)
@@ -87,8 +98,14 @@ def test_diagnose_refuses_dev_zero() -> None:
 
 def test_diagnose_stdin_closed() -> None:
     r = subprocess.run(
-        [*argv("diagnose", "--log", "-")], capture_output=True, text=True, env=env(),
-        cwd=REPO, check=False, stdin=None, preexec_fn=lambda: __import__("os").close(0),
+        [*argv("diagnose", "--log", "-")],
+        capture_output=True,
+        text=True,
+        env=env(),
+        cwd=REPO,
+        check=False,
+        stdin=None,
+        preexec_fn=lambda: __import__("os").close(0),
     )
     assert r.returncode == 2, r.stderr
     one_line_error(r.stderr)
@@ -159,7 +176,10 @@ def test_compare_fails_on_missing_cells_and_lists_them(tmp_path: Path) -> None:
     new = _run_with(tmp_path, "new", keep=8)
     r = bench("compare", RUNS / "compare-base", new, "--fail-on-regression")
     assert r.returncode == 1, r.stdout + r.stderr
-    missing = [json.loads(ln)["case_id"] for ln in (RUNS / "compare-new/cases.jsonl").read_text().splitlines()[8:]]
+    missing = [
+        json.loads(ln)["case_id"]
+        for ln in (RUNS / "compare-new/cases.jsonl").read_text().splitlines()[8:]
+    ]
     for cid in missing:
         assert cid in r.stdout + r.stderr
     assert "missing" in (r.stdout + r.stderr).lower()

@@ -37,8 +37,12 @@ needs_root = pytest.mark.skipif(
 def tmpfs(tmp_path: Path) -> Iterator[Path]:
     mnt = tmp_path / "mnt"
     mnt.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)],
-                       capture_output=True, text=True, check=False)
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if r.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
     try:
@@ -75,7 +79,9 @@ def test_disk_full_while_appending_cells_then_resume(tmpfs: Path, tmp_path: Path
     proc = subprocess.Popen(
         argv("run", "--matrix", str(matrix), "--profile", "tiny", "--out", str(out), "--no-report"),
         env=env(),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     filled: list[Path] = []
 

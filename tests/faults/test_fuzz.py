@@ -32,16 +32,17 @@ _numbers = st.one_of(
 )
 _strings = st.one_of(
     st.text(max_size=20),
-    st.sampled_from(["mlp", "cnn", "eager", "graph", "xla", "cpu", "gpu", "gpu:1", "cpu:7", "../x"]),
+    st.sampled_from(
+        ["mlp", "cnn", "eager", "graph", "xla", "cpu", "gpu", "gpu:1", "cpu:7", "../x"]
+    ),
 )
 _scalars = st.one_of(_numbers, _strings, st.booleans())
 _values = st.recursive(
-    _scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_strings, inner, max_size=3),
+    _scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_strings, inner, max_size=3),
     max_leaves=12,
 )
-_profile_keys = st.sampled_from(
-    [*matrix._AXIS_KEYS, *matrix._TIMING_KEYS, "bogus"]  # noqa: SLF001 - the real key names
-)
+_profile_keys = st.sampled_from([*matrix._AXIS_KEYS, *matrix._TIMING_KEYS, "bogus"])
 _profile = st.dictionaries(_profile_keys, _values, max_size=10)
 
 
@@ -108,20 +109,48 @@ def test_damaged_matrix_text(cut: int, noise: str) -> None:
 
 _case_keys = st.sampled_from(
     [
-        "case_id", "workload", "mode", "batch_size", "device", "status", "reason", "median_s",
-        "ci_low_s", "ci_high_s", "samples_s", "warnings", "phases_s", "worker", "gpu_state",
-        "schema_version", "first_call_s", "traces", "flops_per_sample", "cov", "iqr_s",
+        "case_id",
+        "workload",
+        "mode",
+        "batch_size",
+        "device",
+        "status",
+        "reason",
+        "median_s",
+        "ci_low_s",
+        "ci_high_s",
+        "samples_s",
+        "warnings",
+        "phases_s",
+        "worker",
+        "gpu_state",
+        "schema_version",
+        "first_call_s",
+        "traces",
+        "flops_per_sample",
+        "cov",
+        "iqr_s",
     ]
 )
 _base_case = {
-    "case_id": "mlp-eager-b1-cpu", "workload": "mlp", "mode": "eager", "batch_size": 1,
-    "device": "cpu", "status": "ok", "median_s": 0.001, "ci_low_s": 0.0009, "ci_high_s": 0.0011,
-    "samples_s": [0.001, 0.001, 0.0011], "schema_version": 1,
+    "case_id": "mlp-eager-b1-cpu",
+    "workload": "mlp",
+    "mode": "eager",
+    "batch_size": 1,
+    "device": "cpu",
+    "status": "ok",
+    "median_s": 0.001,
+    "ci_low_s": 0.0009,
+    "ci_high_s": 0.0011,
+    "samples_s": [0.001, 0.001, 0.0011],
+    "schema_version": 1,
 }
 
 
 @FUZZ
-@given(changes=st.dictionaries(_case_keys, _values, max_size=5), drop=st.sets(_case_keys, max_size=2))
+@given(
+    changes=st.dictionaries(_case_keys, _values, max_size=5), drop=st.sets(_case_keys, max_size=2)
+)
 def test_case_lines(changes: dict[str, Any], drop: set[str]) -> None:
     COUNTS["case"] += 1
     data = {k: v for k, v in {**_base_case, **changes}.items() if k not in drop}
@@ -143,12 +172,21 @@ def test_accepted_lines_render(changes: list[dict[str, Any]]) -> None:
     COUNTS["view"] += 1
     cases = []
     for i, ch in enumerate(changes):
-        got = case_from_line(json.dumps({**_base_case, "case_id": f"c{i}", **ch}, allow_nan=True), "x:1")
+        got = case_from_line(
+            json.dumps({**_base_case, "case_id": f"c{i}", **ch}, allow_nan=True), "x:1"
+        )
         if not isinstance(got, str):
             cases.append(got)
     record = RunRecord(
-        run_id="r", command=[], profile="p", matrix_source="m", matrix_digest="d",
-        cases=[c.case_id for c in cases], devices=["cpu"], timing={}, started_at="2026-01-01T00:00:00Z",
+        run_id="r",
+        command=[],
+        profile="p",
+        matrix_source="m",
+        matrix_digest="d",
+        cases=[c.case_id for c in cases],
+        devices=["cpu"],
+        timing={},
+        started_at="2026-01-01T00:00:00Z",
     )
     build_run_view(record, cases, {}, None, problems=(), probe_log=())
 

@@ -4,6 +4,7 @@ by the real CLI and loaded in real headless Chromium with the Content-Security-P
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -90,6 +91,11 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+def _dismiss(seen: list[str], dialog: Any) -> None:
+    seen.append(dialog.message)
+    dialog.dismiss()
+
+
 def _pages(site: Path) -> list[Path]:
     return [site / "index.html", *sorted(site.glob("*/index.html"))]
 
@@ -100,11 +106,15 @@ def test_no_payload_runs_in_chromium_without_the_csp(browser: Any, site: Path) -
     for page_path in pages:
         page = browser.new_page()
         dialogs: list[str] = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("dialog", functools.partial(_dismiss, dialogs))
         page.goto(page_path.as_uri())
         page.mouse.move(200, 200)
         for link in page.eval_on_selector_all("a[href]", "a => a.map(x => x.getAttribute('href'))"):
-            assert link.startswith(("./", "#", "../index.html")) or link.endswith(".json") or "." in link, link
+            assert (
+                link.startswith(("./", "#", "../index.html"))
+                or link.endswith(".json")
+                or "." in link
+            ), link
             assert not link.lower().startswith(("javascript:", "data:", "//")), link
         assert page.evaluate("typeof window.__pwned") == "undefined", page_path
         assert page.evaluate("document.querySelectorAll('script').length") == 0, page_path

@@ -26,7 +26,11 @@ KILL_POINTS = 60
 def _driver(run_dir: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.faults.kill_driver", str(run_dir), str(CELLS)],
-        cwd=REPO, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        env=env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -54,12 +58,18 @@ def test_random_kills_and_torn_lines_then_resume(tmp_path: Path) -> None:
     span = max(0.05, time.monotonic() - t0)
     kills = torn = partial_found = 0
     for point in range(KILL_POINTS):
-        before = (run_dir / "cases.jsonl").read_bytes() if (run_dir / "cases.jsonl").exists() else b""
+        before = (
+            (run_dir / "cases.jsonl").read_bytes() if (run_dir / "cases.jsonl").exists() else b""
+        )
         if before.endswith(b"\n") is False and before:
             partial_found += 1
         if _ids(run_dir) == Counter({f"mlp-eager-b{b}-cpu": 1 for b in range(1, CELLS + 1)}):
             (run_dir / "cases.jsonl").write_text("")  # all done: start the next round over
-        if point % 3 == 2 and (run_dir / "cases.jsonl").stat().st_size if (run_dir / "cases.jsonl").exists() else False:
+        if (
+            point % 3 == 2 and (run_dir / "cases.jsonl").stat().st_size
+            if (run_dir / "cases.jsonl").exists()
+            else False
+        ):
             # a torn write: cut the file at a random offset inside its last line
             data = (run_dir / "cases.jsonl").read_bytes()
             start = data.rstrip(b"\n").rfind(b"\n") + 1
@@ -96,10 +106,19 @@ def test_random_kills_and_torn_lines_then_resume(tmp_path: Path) -> None:
 @pytest.mark.tf
 def test_sigkill_of_a_real_run_then_resume(tmp_path: Path) -> None:
     out = tmp_path / "run1"
-    cmd = argv("run", "--matrix", str(tiny_matrix(tmp_path, min_block_s=0.02)), "--profile",
-               "tiny", "--out", str(out), "--no-report")
-    proc = subprocess.Popen(cmd, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    cmd = argv(
+        "run",
+        "--matrix",
+        str(tiny_matrix(tmp_path, min_block_s=0.02)),
+        "--profile",
+        "tiny",
+        "--out",
+        str(out),
+        "--no-report",
+    )
+    proc = subprocess.Popen(
+        cmd, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         p = out / "cases.jsonl"

@@ -44,7 +44,9 @@ def test_a_huge_batch_ends_oom_under_the_cap(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         argv("run", "--matrix", str(matrix), "--profile", "big", "--out", str(out), "--no-report"),
         env=env(GRAPHBENCH_WORKER_MEMORY_MB=str(CAP_MB)),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     peak = [0]
 
@@ -63,7 +65,9 @@ def test_a_huge_batch_ends_oom_under_the_cap(tmp_path: Path) -> None:
     _, err = proc.communicate(timeout=600)
     t.join()
     assert proc.returncode == 1, err
-    cells = {c["case_id"]: c for c in map(json.loads, (out / "cases.jsonl").read_text().splitlines())}
+    cells = {
+        c["case_id"]: c for c in map(json.loads, (out / "cases.jsonl").read_text().splitlines())
+    }
     big = cells["cnn-eager-b2000000-cpu"]
     assert big["status"] == "oom", big
     assert cells["mlp-eager-b1-cpu"]["status"] == "ok"  # the machine and the run carried on

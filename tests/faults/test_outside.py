@@ -30,8 +30,17 @@ def test_run_with_out_touches_nothing_beside_its_directory(tmp_path: Path) -> No
     shutil.copytree(RUNS / "compare-base", deep / "old-run")  # a run.json three levels down
     before = _tree(parent)
     matrix = tiny_matrix(tmp_path)
-    r = bench("run", "--matrix", matrix, "--profile", "tiny", "--out", parent / "run1",
-              "--only", "mlp-eager-*")
+    r = bench(
+        "run",
+        "--matrix",
+        matrix,
+        "--profile",
+        "tiny",
+        "--out",
+        parent / "run1",
+        "--only",
+        "mlp-eager-*",
+    )
     assert r.returncode == 0, r.stderr
     after = _tree(parent)
     assert {k: v for k, v in after.items() if not k.startswith("run1/")} == before
@@ -44,8 +53,17 @@ def test_run_with_out_touches_nothing_beside_its_directory(tmp_path: Path) -> No
 def test_reports_root_is_marked_and_its_site_kept_fresh(tmp_path: Path) -> None:
     root = tmp_path / "reports"
     matrix = tiny_matrix(tmp_path)
-    r = bench("run", "--matrix", matrix, "--profile", "tiny", "--reports-root", root,
-              "--only", "mlp-eager-b1-*")
+    r = bench(
+        "run",
+        "--matrix",
+        matrix,
+        "--profile",
+        "tiny",
+        "--reports-root",
+        root,
+        "--only",
+        "mlp-eager-b1-*",
+    )
     assert r.returncode == 0, r.stderr
     assert (root / ".graphbench-reports").is_file()
     site = (root / "index.html").read_text()
@@ -117,8 +135,17 @@ def test_a_failed_report_after_a_finished_run_keeps_the_runs_exit_code(tmp_path:
     (root / ".graphbench-reports").write_text("x")
     (root / "index.html").mkdir()
     matrix = tiny_matrix(tmp_path)
-    r = bench("run", "--matrix", matrix, "--profile", "tiny", "--reports-root", root,
-              "--only", "mlp-eager-b1-*")
+    r = bench(
+        "run",
+        "--matrix",
+        matrix,
+        "--profile",
+        "tiny",
+        "--reports-root",
+        root,
+        "--only",
+        "mlp-eager-b1-*",
+    )
     assert r.returncode == 0, r.stderr
     assert "warning: report not rendered" in r.stderr or "warning: site not" in r.stderr
     assert "Traceback" not in r.stderr

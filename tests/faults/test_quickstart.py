@@ -35,17 +35,27 @@ def test_readme_quick_start_needs_no_pip_install_into_the_system() -> None:
     assert commands == ["pipx run nox -s bench", "pipx run nox -s tests"], commands
 
 
-@pytest.mark.skipif(not STOCK.exists() or shutil.which("pipx") is None, reason="no stock python/pipx")
+@pytest.mark.skipif(
+    not STOCK.exists() or shutil.which("pipx") is None, reason="no stock python/pipx"
+)
 def test_stock_python_refuses_pip_and_pipx_runs_nox(tmp_path: Path) -> None:
     refused = subprocess.run(
         [str(STOCK), "-m", "pip", "install", "--dry-run", "nox"],
-        capture_output=True, text=True, cwd=tmp_path, check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
     )
     if "externally-managed-environment" not in refused.stderr:
         pytest.skip("this /usr/bin/python3 is not PEP 668-managed")
     listed = subprocess.run(
-        ["pipx", "run", "nox", "-l"], capture_output=True, text=True, cwd=REPO, timeout=600,
-        env={"PATH": STOCK_PATH, "HOME": str(Path.home())}, check=False,
+        ["pipx", "run", "nox", "-l"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+        env={"PATH": STOCK_PATH, "HOME": str(Path.home())},
+        check=False,
     )
     assert listed.returncode == 0, listed.stderr
     for session in ("bench", "tests"):

@@ -30,7 +30,9 @@ def finished(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One complete real run of the tiny matrix; tests copy it before breaking it."""
     base = tmp_path_factory.mktemp("finished")
     out = base / "run1"
-    r = bench("run", "--matrix", tiny_matrix(base), "--profile", "tiny", "--out", out, "--no-report")
+    r = bench(
+        "run", "--matrix", tiny_matrix(base), "--profile", "tiny", "--out", out, "--no-report"
+    )
     assert r.returncode == 0, r.stderr
     assert_complete_once(out)
     return out

@@ -60,8 +60,16 @@ def test_no_planted_secret_reaches_the_run_directory_or_the_site(tmp_path: Path)
     matrix_dir.mkdir()
     matrix = tiny_matrix(matrix_dir)
     r = bench(
-        "run", "--matrix", matrix, "--profile", "tiny", "--reports-root", root,
-        "--only", "mlp-eager-*", extra_env=_environment(),
+        "run",
+        "--matrix",
+        matrix,
+        "--profile",
+        "tiny",
+        "--reports-root",
+        root,
+        "--only",
+        "mlp-eager-*",
+        extra_env=_environment(),
     )
     assert r.returncode == 0, r.stderr
     run_dirs = [p for p in root.iterdir() if p.is_dir()]
@@ -83,7 +91,9 @@ def test_no_planted_secret_reaches_the_run_directory_or_the_site(tmp_path: Path)
         assert b"TF_VAR_" not in p.read_bytes(), p
     # an absolute --out never reaches a page (reproduce shows it relative)
     out = tmp_path / "abs-out" / "run2"
-    r2 = bench("run", "--matrix", matrix, "--profile", "tiny", "--out", out, "--only", "mlp-eager-b1-*")
+    r2 = bench(
+        "run", "--matrix", matrix, "--profile", "tiny", "--out", out, "--only", "mlp-eager-b1-*"
+    )
     assert r2.returncode == 0, r2.stderr
     for page in (out / "index.html", out / "run.json"):
         assert str(tmp_path) not in page.read_text(), page

@@ -19,8 +19,16 @@ pytestmark = pytest.mark.tf
 def test_stderr_piped_into_head_1(tmp_path: Path) -> None:
     """``run ... 2>&1 | head -1``: the pipe closes after one line; the run goes on."""
     out = tmp_path / "run1"
-    cmd = argv("run", "--matrix", str(tiny_matrix(tmp_path)), "--profile", "tiny",
-               "--out", str(out), "--no-report")
+    cmd = argv(
+        "run",
+        "--matrix",
+        str(tiny_matrix(tmp_path)),
+        "--profile",
+        "tiny",
+        "--out",
+        str(out),
+        "--no-report",
+    )
     proc = subprocess.Popen(cmd, env=env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.stdout is not None
     first = proc.stdout.readline()
@@ -32,8 +40,9 @@ def test_stderr_piped_into_head_1(tmp_path: Path) -> None:
 
 def test_stdout_and_stderr_closed(tmp_path: Path) -> None:
     out = tmp_path / "run1"
-    cmd = argv("run", "--matrix", str(tiny_matrix(tmp_path)), "--profile", "tiny",
-               "--out", str(out))
+    cmd = argv(
+        "run", "--matrix", str(tiny_matrix(tmp_path)), "--profile", "tiny", "--out", str(out)
+    )
 
     def close_stdio() -> None:
         os.close(1)
@@ -47,10 +56,19 @@ def test_stdout_and_stderr_closed(tmp_path: Path) -> None:
 
 def test_sigterm_during_the_fingerprint_phase(tmp_path: Path) -> None:
     out = tmp_path / "run1"
-    cmd = argv("run", "--matrix", str(tiny_matrix(tmp_path)), "--profile", "tiny",
-               "--out", str(out), "--no-report")
-    proc = subprocess.Popen(cmd, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    cmd = argv(
+        "run",
+        "--matrix",
+        str(tiny_matrix(tmp_path)),
+        "--profile",
+        "tiny",
+        "--out",
+        str(out),
+        "--no-report",
+    )
+    proc = subprocess.Popen(
+        cmd, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 60
     while not (out / "run.json").exists() and time.monotonic() < deadline:
         time.sleep(0.01)
