@@ -20,7 +20,7 @@ import pytest
 from tests.faults.helpers import REPO, argv, assert_complete_once, bench, env, tiny_matrix
 
 CELLS = 12
-KILL_POINTS = 60
+KILL_POINTS = 55
 
 
 def _driver(run_dir: Path) -> subprocess.Popen[str]:
@@ -34,19 +34,24 @@ def _driver(run_dir: Path) -> subprocess.Popen[str]:
     )
 
 
-def _ids(run_dir: Path) -> Counter[str]:
+def _ids(run_dir: Path, *, whole: bool = True) -> Counter[str]:
+    """Case ids of cases.jsonl; ``whole``: the file must end with a whole line."""
     path = run_dir / "cases.jsonl"
-    if not path.exists():
-        return Counter()
-    text = path.read_text()
-    assert text == "" or text.endswith("\n"), "a driver start must leave whole lines"
-    return Counter(json.loads(line)["case_id"] for line in text.splitlines())
+    data = path.read_bytes() if path.exists() else b""
+    if whole:
+        assert data == b"" or data.endswith(b"\n"), "cases.jsonl must end with a whole line"
+    lines = data.split(b"\n")[:-1]  # an unterminated tail is not a result
+    return Counter(json.loads(line)["case_id"] for line in lines if line.strip())
+
+
+ALL = Counter({f"mlp-eager-b{b}-cpu": 1 for b in range(1, CELLS + 1)})
 
 
 def test_random_kills_and_torn_lines_then_resume(tmp_path: Path) -> None:
     rng = random.Random(int(os.environ.get("GRAPHBENCH_FAULT_SEED", "15")))
     run_dir = tmp_path / "run"
     run_dir.mkdir()
+    path = run_dir / "cases.jsonl"
     # calibrate: how long does a full pass of appends take here?
     calib = tmp_path / "calib"
     calib.mkdir()
@@ -56,48 +61,41 @@ def test_random_kills_and_torn_lines_then_resume(tmp_path: Path) -> None:
     t0 = time.monotonic()
     p.wait(timeout=120)
     span = max(0.05, time.monotonic() - t0)
-    kills = torn = partial_found = 0
-    for point in range(KILL_POINTS):
-        before = (
-            (run_dir / "cases.jsonl").read_bytes() if (run_dir / "cases.jsonl").exists() else b""
-        )
-        if before.endswith(b"\n") is False and before:
-            partial_found += 1
-        if _ids(run_dir) == Counter({f"mlp-eager-b{b}-cpu": 1 for b in range(1, CELLS + 1)}):
-            (run_dir / "cases.jsonl").write_text("")  # all done: start the next round over
-        if (
-            point % 3 == 2 and (run_dir / "cases.jsonl").stat().st_size
-            if (run_dir / "cases.jsonl").exists()
-            else False
-        ):
-            # a torn write: cut the file at a random offset inside its last line
-            data = (run_dir / "cases.jsonl").read_bytes()
+    kills = torn = partial_found = rounds = point = 0
+    while kills + torn < KILL_POINTS:
+        point += 1
+        assert point < 4 * KILL_POINTS, "the driver finishes before any kill lands"
+        data = path.read_bytes() if path.exists() else b""
+        if data and not data.endswith(b"\n"):
+            partial_found += 1  # a SIGKILL landed inside a write
+        ids = _ids(run_dir, whole=False)
+        assert max(ids.values(), default=1) == 1, f"a cell twice: {ids}"
+        if data.endswith(b"\n") and ids == ALL:
+            path.write_bytes(b"")  # this round is complete: start the next one
+            rounds += 1
+        elif point % 3 == 2 and data:
+            # a torn write (power cut, full disk): cut inside the last line
             start = data.rstrip(b"\n").rfind(b"\n") + 1
-            cut = rng.randrange(start + 1, len(data))
-            (run_dir / "cases.jsonl").write_bytes(data[:cut])
+            path.write_bytes(data[: rng.randrange(start + 1, len(data))])
             torn += 1
         p = _driver(run_dir)
         assert p.stdout is not None
         ready = p.stdout.readline()
         assert ready.startswith("ready"), p.stderr.read() if p.stderr else ""
-        time.sleep(rng.uniform(0, span))
+        time.sleep(rng.uniform(0, 0.9 * span))
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
             kills += 1
         p.wait(timeout=60)
-        text = (run_dir / "cases.jsonl").read_bytes() if (run_dir / "cases.jsonl").exists() else b""
-        if text and not text.endswith(b"\n"):
-            partial_found += 1
     # finish: one last resume must complete the run with each cell exactly once
     p = _driver(run_dir)
     _, err = p.communicate(timeout=120)
     assert p.returncode == 0, err
-    ids = _ids(run_dir)
-    assert ids == Counter({f"mlp-eager-b{b}-cpu": 1 for b in range(1, CELLS + 1)}), ids
+    assert _ids(run_dir) == ALL
     sides = list(run_dir.glob("cases.jsonl.partial*"))
     print(
-        f"kill points: {kills} SIGKILLs + {torn} torn lines; {partial_found} partial last lines "
-        f"seen; {len(sides)} set aside"
+        f"kill points: {kills} SIGKILLs + {torn} torn lines over {rounds + 1} rounds; "
+        f"{partial_found} partial last lines left by kills or cuts; {len(sides)} set aside"
     )
     assert kills + torn >= 50
     assert len(sides) >= torn, "every torn line was set aside, none glued onto"
