@@ -54,7 +54,7 @@ def tmpfs(tmp_path: Path) -> Iterator[Path]:
 def _fill(directory: Path) -> Path:
     """Take every free byte of the file system under ``directory``."""
     filler = directory / "filler"
-    with filler.open("wb") as fh:
+    with filler.open("wb", buffering=0) as fh:
         chunk = b"\0" * 65536
         try:
             while True:
