@@ -3,11 +3,15 @@
 Reports are static pages anyone may read, so what we record about a machine passes through here
 first. The policy (docs/fingerprint.md, "Redaction"):
 
-* **Environment**: only allow-listed variables are kept at all; even then a name that *looks*
+* **Environment**: only allow-listed variables are kept at all (exact TensorFlow/XLA names and
+  vendor prefixes, ``secretshapes.ALLOWED_*``; not ``TF_``, which Terraform's ``TF_VAR_*``
+  share); even then a name that *looks*
   secret (token, secret, key, password, credential, auth, cookie, session, private, ...) has its
   value replaced by ``<redacted>``. Values that survive are scrubbed as free text.
 * **Free text** (values, log lines, argv): URL credentials, ``name=value`` pairs whose name looks
-  secret, well-known token shapes (GitHub, AWS, Slack, JWT, bearer, PEM keys) and the values of
+  secret, token shapes (``secretshapes``: GitHub, AWS, Hugging Face, OpenAI-style, Slack, JWT,
+  basic/bearer auth, URL userinfo with spaces, scheme-less proxy credentials, long high-entropy
+  strings; PEM keys here) and the values of
   secret-named environment variables are replaced wherever they appear. Home paths, the user name
   and the host name are replaced with ``~``, ``<user>`` and ``<host>`` unless the caller opts in.
 
@@ -30,7 +34,7 @@ from typing import Any
 
 from benchmarks.environment import secretshapes
 
-REDACTED = "<redacted>"
+REDACTED = secretshapes.REDACTED
 HOST = "<host>"
 USER = "<user>"
 

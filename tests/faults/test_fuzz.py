@@ -5,8 +5,8 @@ process by the real parsing functions. The only allowed outcomes are a value or 
 from __future__ import annotations
 
 import json
-import os
 import math
+import os
 from typing import Any
 
 import pytest
@@ -30,6 +30,7 @@ def fuzz(kind: str) -> settings:
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         database=None,
     )
+
 
 _numbers = st.one_of(
     st.integers(min_value=-(10**25), max_value=10**25),

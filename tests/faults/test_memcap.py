@@ -74,3 +74,25 @@ def test_a_huge_batch_ends_oom_under_the_cap(tmp_path: Path) -> None:
     # the tree may overshoot by what it allocates between two 0.2 s polls, not by gigabytes
     assert peak[0] < (CAP_MB + 1500) * 1024 * 1024, f"peak {peak[0] >> 20} MiB"
     print(f"memory cap {CAP_MB} MiB: peak worker-tree RSS {peak[0] >> 20} MiB; {big['reason']}")
+
+
+def test_rss_watchdog_kills_a_growing_process_group() -> None:
+    """The backstop where RLIMIT_AS is not set (GPU workers): a real child that keeps
+    allocating is killed by the watchdog soon after it passes the cap."""
+    import subprocess
+    import sys
+
+    from benchmarks.run.memguard import MiB, RssWatchdog
+
+    grow = "import time\nchunks = []\nwhile True:\n    chunks.append(bytearray(16 << 20))\n    time.sleep(0.01)\n"
+    child = subprocess.Popen([sys.executable, "-c", grow], start_new_session=True)
+    dog = RssWatchdog(child.pid, 200 * MiB, interval_s=0.05).start()
+    try:
+        code = child.wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        dog.stop()
+    assert code == -9 and dog.tripped
+    assert dog.tripped_rss is not None and dog.tripped_rss < 600 * MiB
+    assert "passed the cap of 200 MiB" in dog.reason()

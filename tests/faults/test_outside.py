@@ -134,8 +134,9 @@ def test_a_failed_report_after_a_finished_run_keeps_the_runs_exit_code(tmp_path:
     out = tmp_path / "run1"
     (out / "cases.csv").mkdir(parents=True)
     matrix = tiny_matrix(tmp_path)
-    r = bench("run", "--matrix", matrix, "--profile", "tiny", "--out", out,
-              "--only", "mlp-eager-b1-*")
+    r = bench(
+        "run", "--matrix", matrix, "--profile", "tiny", "--out", out, "--only", "mlp-eager-b1-*"
+    )
     assert r.returncode == 0, r.stderr
     assert "warning: report not rendered" in r.stderr, r.stderr
     assert "Traceback" not in r.stderr
