@@ -45,7 +45,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--resume",
         type=Path,
         metavar="RUN_DIR",
-        help="run only the cells missing from an interrupted run directory",
+        help="continue a run directory: cells with no result, or whose last result is "
+        "'crashed', run again; plan, profile and seed are the stored ones",
     )
     p.add_argument(
         "--seed",

@@ -44,6 +44,11 @@ class QuietOnBrokenPipe:
         except (OSError, ValueError):
             return False
 
+    def __getattr__(self, name: str) -> object:  # encoding, fileno, ... of the real stream
+        if self._stream is None:
+            raise AttributeError(name)
+        return getattr(self._stream, name)
+
     def _mute(self) -> None:
         self.broken = True
         # Python flushes sys.stdout/stderr at exit; point the dead fd at /dev/null so that
