@@ -17,6 +17,7 @@ from benchmarks.errors import ConfigError
 from benchmarks.plan import matrix
 from benchmarks.rundir.load import case_from_line
 
+pytestmark = pytest.mark.slow
 WORKLOADS = ("mlp", "mlp_raw", "mlp_train", "cnn")
 COUNTS = {"matrix": 0, "case": 0, "view": 0}
 SCALE = float(os.environ.get("GRAPHBENCH_FUZZ_SCALE", "1"))  # 1: >= 10,000 inputs in all

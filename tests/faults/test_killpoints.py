@@ -47,6 +47,7 @@ def _ids(run_dir: Path, *, whole: bool = True) -> Counter[str]:
 ALL = Counter({f"mlp-eager-b{b}-cpu": 1 for b in range(1, CELLS + 1)})
 
 
+@pytest.mark.slow
 def test_random_kills_and_torn_lines_then_resume(tmp_path: Path) -> None:
     rng = random.Random(int(os.environ.get("GRAPHBENCH_FAULT_SEED", "15")))
     run_dir = tmp_path / "run"
