@@ -12,7 +12,7 @@ from pathlib import Path
 
 from benchmarks.errors import ConfigError, ResultsError
 from benchmarks.rundir.jsonio import storage_error
-from benchmarks.rundir.layout import ROOT_MARKER
+from benchmarks.rundir.layout import ROOT_MARKER, RUN_FILE
 
 MARKER_TEXT = (
     "This directory is a graphbench reports root: run directories sit below it and\n"
@@ -60,15 +60,35 @@ def check_stored_run_id(run_id: object, where: Path) -> str:
     return run_id
 
 
-def mark_reports_root(root: Path) -> None:
-    """Create ``root`` if needed and mark it as graphbench's (idempotent)."""
+def mark_reports_root(root: Path) -> bool:
+    """Create ``root`` if needed and mark it as graphbench's; False when it is somebody's.
+
+    Marked: a root graphbench creates now, one already marked, or one holding nothing but
+    ``.gitkeep``/``README.md`` and run directories (this repository's ``reports/``). A
+    directory with other content (``--reports-root ~``) gets its run but no site page.
+    """
     try:
+        if is_reports_root(root):
+            return True
+        if root.exists() and not _only_runs(root):
+            return False
         root.mkdir(parents=True, exist_ok=True)
-        marker = root / ROOT_MARKER
-        if not marker.exists():
-            marker.write_text(MARKER_TEXT, encoding="utf-8")
+        (root / ROOT_MARKER).write_text(MARKER_TEXT, encoding="utf-8")
     except OSError as exc:
         raise storage_error(root / ROOT_MARKER, exc) from None
+    return True
+
+
+def _only_runs(root: Path) -> bool:
+    for child in root.iterdir():
+        if child.name in _HARMLESS:
+            continue
+        if not (child.is_dir() and (child / RUN_FILE).is_file()):
+            return False
+    return True
+
+
+_HARMLESS = frozenset({".gitkeep", "README.md", ".gitignore"})
 
 
 def is_reports_root(root: Path) -> bool:

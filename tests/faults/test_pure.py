@@ -105,3 +105,17 @@ def test_lock_refuses_a_second_holder_naming_the_pid(tmp_path: Path) -> None:
         RunLock(tmp_path).acquire()
     with RunLock(tmp_path):  # released: free again
         pass
+
+
+def test_only_a_root_graphbench_made_is_marked(tmp_path: Path) -> None:
+    from benchmarks.rundir.paths import is_reports_root, mark_reports_root
+
+    assert mark_reports_root(tmp_path / "new") and is_reports_root(tmp_path / "new")
+    repo_like = tmp_path / "reports"
+    repo_like.mkdir()
+    (repo_like / ".gitkeep").write_text("")
+    assert mark_reports_root(repo_like)
+    home_like = tmp_path / "home"
+    home_like.mkdir()
+    (home_like / "notes.txt").write_text("mine")
+    assert not mark_reports_root(home_like) and not is_reports_root(home_like)
