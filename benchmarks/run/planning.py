@@ -100,13 +100,13 @@ def resume_of(opts: RunOptions) -> tuple[Plan, RunRecord, dict[str, ModelSpec]]:
     """The stored plan of ``--resume DIR``, validated; flags that would change it refused."""
     run_dir = opts.resume
     assert run_dir is not None
-    if not (run_dir / RUN_FILE).exists():
-        raise ConfigError(f"{run_dir}: no {RUN_FILE} here", "pass a run directory to --resume")
     if opts.shard is not None:
         raise ConfigError(
             "--shard with --resume: a resumed run keeps the shard it was",
             f"drop --shard: 'run --resume {run_dir}' finishes that shard",
         )
+    if not (run_dir / RUN_FILE).exists():
+        raise ConfigError(f"{run_dir}: no {RUN_FILE} here", "pass a run directory to --resume")
     record = read_run(run_dir)
     if record.schema_version != SCHEMA_VERSION:
         raise ConfigError(
