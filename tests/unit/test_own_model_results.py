@@ -12,9 +12,9 @@ import pytest
 from benchmarks.plan.matrix import Case
 from benchmarks.report import compare
 from benchmarks.report.site import render_site
-from benchmarks.rundir import paths
 from benchmarks.run import outcome
 from benchmarks.run.session import exit_status
+from benchmarks.rundir import paths
 from benchmarks.rundir.results import CaseResult
 from benchmarks.worker.inputs import InputError, InputSpec, concrete_shape
 from tests.unit.report_fixtures import copy_run, run
