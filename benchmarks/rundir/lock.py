@@ -51,6 +51,25 @@ class RunLock:
             os.close(self._fd)
             self._fd = None
 
+    def check_idle(self) -> None:
+        """RunDirBusyError when a live process holds the lock; creates nothing (readers use it:
+        ``publish`` of a run that is still being written is refused, not copied half-way)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return  # no lock file (or unreadable): nobody wrote it, or it cannot be held
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_pid(fd)
+            who = f"pid {holder}" if holder else "another process"
+            raise RunDirBusyError(
+                f"{self.path.parent}: still being written by a graphbench run ({who})",
+                "wait for it to finish (or stop it), then publish it",
+            ) from None
+        finally:
+            os.close(fd)
+
     def __enter__(self) -> RunLock:
         self.acquire()
         return self
