@@ -169,11 +169,7 @@ def render_history(
 ) -> Rendered:
     """Render every run of the history checkout ``history`` and the site index into ``site``."""
     stamp = utc_stamp() if generated_at is None else generated_at
-    if not paths.mark_reports_root(site):  # the directory the user named: graphbench's or new
-        raise ConfigError(
-            f"--site {site}: holds files graphbench did not write",
-            "name a new or empty directory (or one a previous publish rendered into)",
-        )
+    claim_site(site)
     root = history / RUNS_DIR
     loaded: list[HistoryRun] = []
     skipped: list[str] = []
@@ -219,6 +215,16 @@ def render_history(
         history=_marks(found, breaks, settings.method),
     )
     return Rendered(index, tuple(loaded), tuple(found), tuple(breaks), tuple(skipped), len(stale))
+
+
+def claim_site(site: Path) -> None:
+    """Make ``site`` (the directory the user named) graphbench's, or refuse it: the site is
+    written only into a new or empty directory, or one graphbench rendered into before."""
+    if not paths.mark_reports_root(site):
+        raise ConfigError(
+            f"--site {site}: holds files graphbench did not write",
+            "name a new or empty directory (or one a previous publish rendered into)",
+        )
 
 
 def history_run_dirs(root: Path) -> list[Path]:
