@@ -125,7 +125,7 @@ def main(args: argparse.Namespace) -> int:
         runs.append(run)
     if args.site.exists() and not args.site.is_dir():
         raise ConfigError(f"{args.site}: not a directory", "--site names a directory")
-    claim_site(args.site)  # before anything is pushed: a refused --site changes nothing remote
+    claim_site(args.site, dry=True)  # before anything is pushed or created
     tmp = Path(tempfile.mkdtemp(prefix="graphbench-history-"))
     try:
         co = store.open_history(args.history, args.branch, tmp / "history")

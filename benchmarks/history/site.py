@@ -217,10 +217,11 @@ def render_history(
     return Rendered(index, tuple(loaded), tuple(found), tuple(breaks), tuple(skipped), len(stale))
 
 
-def claim_site(site: Path) -> None:
+def claim_site(site: Path, *, dry: bool = False) -> None:
     """Make ``site`` (the directory the user named) graphbench's, or refuse it: the site is
-    written only into a new or empty directory, or one graphbench rendered into before."""
-    if not paths.mark_reports_root(site):
+    written only into a new or empty directory, or one graphbench rendered into before.
+    ``dry``: only check (nothing is created), as ``publish`` does before it pushes."""
+    if not (paths.may_mark(site) if dry else paths.mark_reports_root(site)):
         raise ConfigError(
             f"--site {site}: holds files graphbench did not write",
             "name a new or empty directory (or one a previous publish rendered into)",

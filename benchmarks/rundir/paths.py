@@ -79,6 +79,14 @@ def mark_reports_root(root: Path) -> bool:
     return True
 
 
+def may_mark(root: Path) -> bool:
+    """Whether :func:`mark_reports_root` would accept ``root``; creates and writes nothing."""
+    try:
+        return not root.exists() or is_reports_root(root) or (root.is_dir() and _only_runs(root))
+    except OSError:
+        return False
+
+
 def _only_runs(root: Path) -> bool:
     for child in root.iterdir():
         if child.name in _HARMLESS:
