@@ -11,6 +11,7 @@ from types import ModuleType
 
 from benchmarks import __version__, commands
 from benchmarks.errors import EXIT_INTERRUPTED, BenchError
+from benchmarks.run.console import guard_std_streams
 
 
 def _command_modules() -> dict[str, ModuleType]:
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    guard_std_streams()  # `... | head -1` or a closed stderr must not stop a run
     parser = build_parser()
     args = parser.parse_args(argv)  # argparse exits 2 with a usage line on bad flags
     try:

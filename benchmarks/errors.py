@@ -47,6 +47,10 @@ class HostError(BenchError):
     exit_code = EXIT_HOST
 
 
+class DiskFullError(HostError):
+    """No space left where the run directory lives (exit 4); what was measured is kept."""
+
+
 class WorkerError(BenchError):
     """A benchmark worker process broke the protocol (not a cell failure: those are values)."""
 

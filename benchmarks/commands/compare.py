@@ -22,7 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fail-on-regression",
         action="store_true",
-        help="exit 1 when a cell regressed (or the runs are not comparable)",
+        help="exit 1 when a cell regressed, a baseline cell is missing from NEW, "
+        "or the runs are not comparable",
     )
 
 
@@ -49,6 +50,12 @@ def main(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2, sort_keys=True))
     else:
         print(format_table(cmp))
-    if args.fail_on_regression and (cmp.regressions or not cmp.comparable):
+    if args.fail_on_regression and cmp.only_in_baseline:
+        print(
+            f"missing from {args.new}: {len(cmp.only_in_baseline)} cell(s) of the baseline: "
+            + ", ".join(cmp.only_in_baseline),
+            file=sys.stderr,
+        )
+    if args.fail_on_regression and (cmp.regressions or not cmp.comparable or cmp.only_in_baseline):
         return 1
     return 0

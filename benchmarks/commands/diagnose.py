@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.commands import _flags
-from benchmarks.errors import EXIT_GPU_UNAVAILABLE, EXIT_OK, ConfigError
+from benchmarks.doctor.findings import Finding
+from benchmarks.errors import EXIT_GPU_UNAVAILABLE, EXIT_OK
+from benchmarks.rundir import userfile
 from benchmarks.rundir.jsonio import read_json
 from benchmarks.rundir.layout import PROBE_LOG
 
@@ -38,18 +40,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     _flags.add_json(parser, "the diagnosis")
 
 
-def _read_log(spec: str) -> str:
+def _read_log(spec: str) -> bytes:
+    """The log's bytes, bounded (``/dev/zero`` or a huge file is refused by size)."""
     if spec == "-":
-        return sys.stdin.read()
-    path = Path(spec)
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        raise ConfigError(f"log file not found: {spec}", "give the path of a probe.log") from None
-    except (IsADirectoryError, PermissionError, OSError) as exc:
-        raise ConfigError(
-            f"cannot read log {spec}: {exc.strerror or exc}", "check the path and permissions"
-        ) from None
+        return userfile.read_stdin_bounded(userfile.LOG_MAX_BYTES, "log")
+    return userfile.read_bytes_bounded(Path(spec), userfile.LOG_MAX_BYTES, "log")
+
+
+def no_gpu_start(raw: bytes) -> Finding | None:
+    """An empty, blank or binary "log" shows no GPU start at all: say that, diagnose nothing."""
+    if raw.strip() and not userfile.looks_binary(raw):
+        return None
+    what = "empty" if not raw.strip() else "binary, not text"
+    return Finding(
+        code="no_gpu_start",
+        title="no GPU start in this log",
+        confidence="high",
+        evidence=(f"the log is {what} ({len(raw)} bytes)",),
+        explanation="Nothing in it is output of a TensorFlow, CUDA, driver or container start, "
+        "so there is nothing to diagnose.",
+        fix="Pass the stderr of the failed start (e.g. a run's probe.log or the output of "
+        "`docker run --gpus ...`), or run `python -m benchmarks diagnose --probe` here.",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -74,9 +86,16 @@ def main(args: argparse.Namespace) -> int:
             from benchmarks.environment.fingerprint import collect
 
             fingerprint = collect()  # never raises: a failed section says why it is unavailable
+        findings = diagnose(log_text, fingerprint, context=context)
     else:
-        log_text = readable_log(_read_log(args.log), "" if args.log == "-" else args.log)
-    findings = diagnose(log_text, fingerprint, context=context)
+        raw = _read_log(args.log)  # bounded, whatever kind of log it is
+        empty = no_gpu_start(raw)
+        if empty:
+            findings = [empty]
+        else:
+            name = "" if args.log == "-" else args.log
+            log_text = readable_log(raw.decode("utf-8", errors="replace"), name)
+            findings = diagnose(log_text, fingerprint, context=context)
     if args.json:
         print(json.dumps(to_json_document(findings), indent=2))
     else:

@@ -111,7 +111,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def main(args: argparse.Namespace) -> int:
     from benchmarks.history import store, summary
-    from benchmarks.history.site import render_history
+    from benchmarks.history.site import claim_site, render_history
     from benchmarks.rundir.load import load_run
 
     settings = _settings(args)
@@ -125,6 +125,7 @@ def main(args: argparse.Namespace) -> int:
         runs.append(run)
     if args.site.exists() and not args.site.is_dir():
         raise ConfigError(f"{args.site}: not a directory", "--site names a directory")
+    claim_site(args.site, dry=True)  # before anything is pushed or created
     tmp = Path(tempfile.mkdtemp(prefix="graphbench-history-"))
     try:
         co = store.open_history(args.history, args.branch, tmp / "history")

@@ -27,8 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from benchmarks.report.render import render_run
-    from benchmarks.report.site import render_site
+    from benchmarks.report.render import ForeignPageError, render_run
+    from benchmarks.report.site import refusal, render_site
 
     if not 0 <= args.threshold < 10:
         raise ConfigError(
@@ -37,11 +37,18 @@ def main(args: argparse.Namespace) -> int:
     for path in (args.run_dir, args.baseline):
         if path is not None and not path.is_dir():
             raise ConfigError(f"{path}: no such run directory", "pass reports/<run-id>")
-    page = render_run(
-        args.run_dir, baseline=args.baseline, out_dir=args.out, threshold=args.threshold
-    )
-    print(f"report: {page}")
+    try:
+        page = render_run(
+            args.run_dir, baseline=args.baseline, out_dir=args.out, threshold=args.threshold
+        )
+        print(f"report: {page}")
+    except ForeignPageError as exc:  # somebody's own index.html: never replaced, not an error
+        print(f"warning: {exc.message}", file=sys.stderr)
     if not args.no_site and args.out is None:
-        site = render_site(args.run_dir.resolve().parent, threshold=args.threshold)
-        print(f"site:   {site}", file=sys.stdout)
+        root = args.run_dir.resolve().parent
+        why = refusal(root)
+        if why:
+            print(f"note: {why}", file=sys.stderr)
+        else:
+            print(f"site:   {render_site(root, threshold=args.threshold)}", file=sys.stdout)
     return 0

@@ -18,7 +18,10 @@ HELP = "Run a profile of the benchmark matrix and write a run directory."
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--profile", default="default", help="matrix profile (smoke, default, full, models)"
+        "--profile",
+        default=None,
+        help="matrix profile: smoke, default (the default), full, models; with --resume: the "
+        "stored one",
     )
     p.add_argument("--matrix", type=Path, help="matrix TOML file (default: the built-in one)")
     p.add_argument(
@@ -44,7 +47,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--resume",
         type=Path,
         metavar="RUN_DIR",
-        help="run only the cells missing from an interrupted run directory",
+        help="continue a run directory: cells with no result, or whose last result is "
+        "'crashed', run again; plan, profile and seed are the stored ones",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help=f"weights and inputs seed (default {DEFAULT_SEED}; with --resume: the stored one)",
     )
     p.add_argument(
         "--shard",
@@ -65,7 +75,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="cut the split by the times a previous run measured (every shard must get the "
         "same RUN_DIR) instead of the estimate",
     )
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="weights and inputs seed")
     p.add_argument(
         "--threads",
         type=int,
@@ -176,15 +185,17 @@ def _print_summary(outcome: RunOutcome, out: TextIO) -> None:
 def _render(run_dir: Path, out: TextIO) -> None:
     """The run page and the site index over its siblings; a report problem never loses a run."""
     from benchmarks.report.render import render_run
-    from benchmarks.report.site import render_site
+    from benchmarks.report.site import refusal, render_site
 
     try:
-        page = render_run(run_dir)
-        site = render_site(run_dir.parent)
-    except BenchError as exc:
+        print(f"report: {render_run(run_dir)}", file=out)
+        why = refusal(run_dir.parent)
+        if why:
+            print(f"note: {why}", file=out)
+        else:
+            print(f"site:   {render_site(run_dir.parent)}", file=out)
+    except BenchError as exc:  # the run is on disk and its exit code stands
         print(f"warning: report not rendered: {exc.message} ({exc.hint})", file=out)
-        return
-    print(f"report: {page}\nsite:   {site}", file=out)
 
 
 def command_line() -> list[str]:

@@ -3,11 +3,15 @@
 Reports are static pages anyone may read, so what we record about a machine passes through here
 first. The policy (docs/fingerprint.md, "Redaction"):
 
-* **Environment**: only allow-listed variables are kept at all; even then a name that *looks*
+* **Environment**: only allow-listed variables are kept at all (exact TensorFlow/XLA names and
+  vendor prefixes, ``secretshapes.ALLOWED_*``; not ``TF_``, which Terraform's ``TF_VAR_*``
+  share); even then a name that *looks*
   secret (token, secret, key, password, credential, auth, cookie, session, private, ...) has its
   value replaced by ``<redacted>``. Values that survive are scrubbed as free text.
 * **Free text** (values, log lines, argv): URL credentials, ``name=value`` pairs whose name looks
-  secret, well-known token shapes (GitHub, AWS, Slack, JWT, bearer, PEM keys) and the values of
+  secret, token shapes (``secretshapes``: GitHub, AWS, Hugging Face, OpenAI-style, Slack, JWT,
+  basic/bearer auth, URL userinfo with spaces, scheme-less proxy credentials, long high-entropy
+  strings; PEM keys here) and the values of
   secret-named environment variables are replaced wherever they appear. Home paths, the user name
   and the host name are replaced with ``~``, ``<user>`` and ``<host>`` unless the caller opts in.
 
@@ -28,39 +32,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-REDACTED = "<redacted>"
+from benchmarks.environment import secretshapes
+
+REDACTED = secretshapes.REDACTED
 HOST = "<host>"
 USER = "<user>"
 
-# Names (or name prefixes) of environment variables that may be recorded.
-ALLOWED_EXACT = frozenset(
-    {
-        "CUDA_VISIBLE_DEVICES",
-        "NVIDIA_VISIBLE_DEVICES",
-        "NVIDIA_DRIVER_CAPABILITIES",
-        "XLA_FLAGS",
-        "LD_LIBRARY_PATH",
-        "LD_PRELOAD",
-        "PATH",
-        "PYTHONHASHSEED",
-        "MALLOC_ARENA_MAX",
-    }
-)
-ALLOWED_PREFIXES = (
-    "TF_",
-    "CUDA_",
-    "CUDNN_",
-    "NVIDIA_",
-    "NCCL_",
-    "XLA_",
-    "OMP_",
-    "KMP_",
-    "MKL_",
-    "OPENBLAS_",
-    "ONEDNN_",
-    "DNNL_",
-    "GRAPHBENCH_",
-)
+# Names (or name prefixes) of environment variables that may be recorded: one home, next to
+# the token shapes (Terraform's TF_VAR_* must not pass as TensorFlow's TF_*).
+ALLOWED_EXACT = secretshapes.ALLOWED_EXACT
+ALLOWED_PREFIXES = secretshapes.ALLOWED_PREFIXES
 # A name containing any of these words is secret, whatever its prefix.
 SECRET_NAME = re.compile(
     r"token|secret|key|pass|pwd|credential|auth|cookie|session|private|signature|sas",
@@ -131,7 +112,7 @@ def is_secret_name(name: str) -> bool:
 
 
 def is_allowed_name(name: str) -> bool:
-    return name in ALLOWED_EXACT or name.startswith(ALLOWED_PREFIXES)
+    return secretshapes.is_allowed_name(name)
 
 
 def secret_values(env: Mapping[str, str]) -> tuple[str, ...]:
@@ -198,6 +179,7 @@ def scrub_text(text: str, ctx: PrivacyContext | None = None) -> str:
     text = _ASSIGN_SECRET.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     for shape in _TOKEN_SHAPES:
         text = shape.sub(REDACTED, text)
+    text = secretshapes.scrub_shapes(text)
     if ctx.keep_private:
         return text
     for home in ctx.homes:
@@ -287,3 +269,31 @@ def _flag_is_secret(flag: str) -> bool:
 def contains_any(text: str, needles: Iterable[str]) -> list[str]:
     """The needles found in ``text`` (a test helper for leak checks, kept here to be reused)."""
     return [n for n in needles if n and n in text]
+
+
+def relative_paths_in_argv(argv: Sequence[str], run_dir: Path) -> list[str]:
+    """The command line as a reader of the published run may see it: no absolute paths.
+
+    A path under the run directory's parent becomes relative to that parent (``--out
+    /tmp/x/run1`` -> ``--out run1``); any other absolute path keeps only its last part
+    (``.../m.toml``); ``scrub_text`` then turns a home directory into ``~``.
+    """
+    base = run_dir.absolute().parent
+
+    def public(path: str) -> str:
+        if not path.startswith("/"):
+            return path
+        p = Path(path)
+        try:
+            return p.relative_to(base).as_posix() or "."
+        except ValueError:
+            return f".../{p.name}" if p.name else "/"
+
+    out = []
+    for word in argv:
+        name, eq, value = word.partition("=")
+        if word.startswith("-") and eq:
+            out.append(f"{name}={public(value)}")
+        else:
+            out.append(public(word))
+    return out

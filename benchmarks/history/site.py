@@ -27,19 +27,21 @@ from pathlib import Path
 
 from benchmarks import __version__
 from benchmarks.analysis import format_seconds
-from benchmarks.errors import ResultsError
+from benchmarks.errors import ConfigError, ResultsError
 from benchmarks.history import feed
 from benchmarks.history.detect import Regression, Settings, find_regressions
 from benchmarks.history.series import Break, HistoryRun, build_series, group_breaks, live
 from benchmarks.history.store import RUNS_DIR
 from benchmarks.report import display
 from benchmarks.report.render import TEMPLATES, render_run
+from benchmarks.report.safety import relative_href
 from benchmarks.report.site import (
     HistoryMarks,
     MarkedBreak,
     MarkedRegression,
     write_site,
 )
+from benchmarks.rundir import paths
 from benchmarks.rundir.jsonio import utc_stamp, write_text_atomic
 from benchmarks.rundir.layout import LOGS_DIR, PAGE
 from benchmarks.rundir.load import load_run
@@ -130,23 +132,28 @@ def _marks(found: Sequence[Regression], breaks: Sequence[Break], method: str) ->
                 after=format_seconds(r.after),
                 change=f"{(r.ratio - 1) * 100:+.1f} % ({r.ratio:.2f}x)",
                 before_run=r.before_run_id,
-                before_href=feed.page_of(r.before_path),
+                before_href=_href(feed.page_of(r.before_path)),
                 run=r.run_id,
-                href=feed.page_of(r.path),
+                href=_href(feed.page_of(r.path)),
             )
             for r in found
         ),
         breaks=_grouped(breaks),
         flagged_runs=tuple(sorted({r.run_id for r in found})),
-        json_href=feed.REGRESSIONS_FILE,
+        json_href=feed.REGRESSIONS_FILE,  # constants: safe as they are
         feed_href=feed.FEED_FILE,
     )
+
+
+def _href(path: str) -> str:
+    """A site link through the report's one check (relative, percent-encoded; "" if unsafe)."""
+    return relative_href(path.split("/"))
 
 
 def _grouped(breaks: Sequence[Break]) -> tuple[MarkedBreak, ...]:
     return tuple(
         MarkedBreak(", ".join(g.case_ids), len(g.case_ids), g.machine, g.run_id,
-                    feed.page_of(g.path), g.changes)
+                    _href(feed.page_of(g.path)), g.changes)
         for g in group_breaks(breaks)
     )  # fmt: skip
 
@@ -162,7 +169,7 @@ def render_history(
 ) -> Rendered:
     """Render every run of the history checkout ``history`` and the site index into ``site``."""
     stamp = utc_stamp() if generated_at is None else generated_at
-    site.mkdir(parents=True, exist_ok=True)
+    claim_site(site)
     root = history / RUNS_DIR
     loaded: list[HistoryRun] = []
     skipped: list[str] = []
@@ -208,6 +215,17 @@ def render_history(
         history=_marks(found, breaks, settings.method),
     )
     return Rendered(index, tuple(loaded), tuple(found), tuple(breaks), tuple(skipped), len(stale))
+
+
+def claim_site(site: Path, *, dry: bool = False) -> None:
+    """Make ``site`` (the directory the user named) graphbench's, or refuse it: the site is
+    written only into a new or empty directory, or one graphbench rendered into before.
+    ``dry``: only check (nothing is created), as ``publish`` does before it pushes."""
+    if not (paths.may_mark(site) if dry else paths.mark_reports_root(site)):
+        raise ConfigError(
+            f"--site {site}: holds files graphbench did not write",
+            "name a new or empty directory (or one a previous publish rendered into)",
+        )
 
 
 def history_run_dirs(root: Path) -> list[Path]:

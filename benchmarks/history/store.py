@@ -29,6 +29,7 @@ from benchmarks import _proc
 from benchmarks.environment import redact
 from benchmarks.errors import ConfigError, HostError
 from benchmarks.history.series import machine_slug
+from benchmarks.rundir.jsonio import storage_error, write_text_atomic
 from benchmarks.rundir.layout import (
     CASES_FILE,
     DIAGNOSIS_FILE,
@@ -39,6 +40,7 @@ from benchmarks.rundir.layout import (
     RUN_FILE,
 )
 from benchmarks.rundir.load import LoadedRun
+from benchmarks.rundir.lock import RunLock
 
 DEFAULT_BRANCH = "bench-history"
 RUNS_DIR = "runs"
@@ -126,7 +128,10 @@ def _scrub_json_text(text: str) -> str:
 
 def _scrub_jsonl(text: str) -> str:
     out = []
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    if lines and lines[-1].strip() and not _parses(lines[-1]):
+        lines[-1] = ""  # an incomplete last line (a run killed mid-write) is not published
+    for line in lines:
         try:
             data: Any = json.loads(line) if line.strip() else None
         except json.JSONDecodeError:
@@ -134,6 +139,14 @@ def _scrub_jsonl(text: str) -> str:
             continue
         out.append(line if data is None else json.dumps(redact.scrub_tree(data), sort_keys=True))
     return "\n".join(out)
+
+
+def _parses(line: str) -> bool:
+    try:
+        json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    return True
 
 
 def _read_text(path: Path, tail: int | None = None) -> str:
@@ -169,28 +182,35 @@ def place(run: LoadedRun, root: Path) -> str:
 
 
 def copy_run(run: LoadedRun, root: Path) -> str:
-    """Copy one run's data (scrubbed, logs trimmed) under ``root``; return its relative path."""
+    """Copy one run's data (scrubbed, logs trimmed) under ``root``; return its relative path.
+
+    A run still being written (its ``run.lock`` held) is refused; a full disk is ``error:``.
+    """
+    RunLock(run.run_dir).check_idle()
     rel = place(run, root)
     dest = root / rel
     src = run.run_dir
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
+    try:
+        if dest.exists():
+            shutil.rmtree(dest)
+        dest.mkdir(parents=True)
+    except OSError as exc:
+        raise storage_error(dest, exc) from None
     for name in JSON_FILES:
         if (src / name).is_file():
-            (dest / name).write_text(_scrub_json_text(_read_text(src / name)), encoding="utf-8")
+            write_text_atomic(dest / name, _scrub_json_text(_read_text(src / name)))
     if (src / CASES_FILE).is_file():
-        (dest / CASES_FILE).write_text(_scrub_jsonl(_read_text(src / CASES_FILE)), "utf-8")
+        write_text_atomic(dest / CASES_FILE, _scrub_jsonl(_read_text(src / CASES_FILE)))
     for name in TEXT_LOGS:
         if (src / name).is_file():
             text = redact.scrub_text(_read_text(src / name, LOG_TAIL_BYTES))
-            (dest / name).write_text(text, encoding="utf-8")
+            write_text_atomic(dest / name, text)
     logs = src / LOGS_DIR
     if logs.is_dir() and not logs.is_symlink():
         for log in sorted(p for p in logs.iterdir() if p.is_file() and not p.is_symlink()):
             (dest / LOGS_DIR).mkdir(exist_ok=True)
             text = redact.scrub_text(_read_text(log, LOG_TAIL_BYTES))
-            (dest / LOGS_DIR / log.name).write_text(text, encoding="utf-8")
+            write_text_atomic(dest / LOGS_DIR / log.name, text)
     return rel
 
 

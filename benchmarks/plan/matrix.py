@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.errors import ConfigError
+from benchmarks.plan import limits
+from benchmarks.rundir.userfile import MATRIX_MAX_BYTES, read_bytes_bounded
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -160,6 +162,8 @@ def parse(text: str, source: str, known_workloads: Iterable[str]) -> MatrixSpec:
     """Parse and validate matrix TOML text; ``source`` names the file in errors."""
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError(f"{source}: nested too deeply", "a matrix file is flat tables") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{source}: malformed TOML: {exc}", "fix the syntax at the line and column named"
@@ -183,6 +187,9 @@ def parse(text: str, source: str, known_workloads: Iterable[str]) -> MatrixSpec:
     profiles_raw = _table(data.get("profiles", {}), f"{source}: profiles")
     if not profiles_raw:
         raise ConfigError(f"{source}: no [profiles.NAME] table", "define at least one profile")
+    limits.check_profiles(profiles_raw, source)
+    for name in profiles_raw:
+        limits.check_profile_name(name, source)
     profiles = {
         name: _profile(
             name,
@@ -198,7 +205,7 @@ def parse(text: str, source: str, known_workloads: Iterable[str]) -> MatrixSpec:
 
 def load(path: Path, known_workloads: Iterable[str]) -> MatrixSpec:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bytes_bounded(path, MATRIX_MAX_BYTES, "matrix file").decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: matrix file not found", "pass an existing --matrix FILE"
@@ -241,6 +248,8 @@ def expand(
         for m in p.modes
         if not any(_excluded(rule, Case(w, m, b, d, c)) for rule in p.exclude)
     ]
+    limits.check_not_emptied(len(cases), profile, spec.source)
+    limits.check_cell_count(len(cases), profile, spec.source)
     if only:
         cases = [c for c in cases if any(fnmatch.fnmatchcase(c.case_id, g) for g in only)]
         if not cases:
@@ -294,6 +303,7 @@ def _profile(name: str, raw: dict[str, Any], source: str, known: tuple[str, ...]
 def _list(value: Any, where: str) -> list[Any]:
     if not isinstance(value, list) or (not value and not where.endswith("exclude")):
         raise ConfigError(f"{where}: must be a non-empty list", "e.g. [1, 10, 100]")
+    limits.check_list_length(where.rsplit(".", 1)[-1], value, where)
     return value
 
 
@@ -317,6 +327,7 @@ def _batch_sizes(value: Any, where: str) -> tuple[int, ...]:
                 f"{where}[{i}]: batch size must be a positive integer, got {b!r}",
                 "use whole numbers >= 1, e.g. [1, 10, 100]",
             )
+        limits.check_batch_size(b, f"{where}[{i}]")
     return tuple(dict.fromkeys(items))
 
 
@@ -371,6 +382,7 @@ def _timing(raw: dict[str, Any], where: str) -> Timing:
         if not ok:
             kind = "a positive integer" if isinstance(default, int) else "a positive number"
             raise ConfigError(f"{where}.{key}: must be {kind}, got {v!r}", f"default is {default}")
+        limits.check_timing_value(key, v, where)
         values[field_name] = float(v) if isinstance(default, float) else v
     if values.get("blocks", t.blocks) < 3:
         key = "blocks" if "blocks" in raw else "rounds"

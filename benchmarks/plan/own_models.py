@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.errors import ConfigError
-from benchmarks.plan import model_spec
+from benchmarks.plan import limits, model_spec
 from benchmarks.plan.model_spec import DEFAULT_SIGNATURE, ModelSpec
 
 _KEYS = ("model", "signature", "input_shape", "inputs")
@@ -39,8 +39,10 @@ def parse_table(raw: Any, source: str, builtins: Iterable[str]) -> tuple[ModelEn
         raise ConfigError(f"{where}: must be a table", "e.g. [workloads.mine] model = 'm.keras'")
     taken = set(builtins)
     entries = []
+    limits.check_models(len(raw), where)
     for name, table in raw.items():
         at = f"{where}.{name}"
+        limits.check_model_name(name, at)
         if not _NAME_RE.match(name):
             raise ConfigError(
                 f"{at}: workload names are lower case letters, digits and _",
@@ -50,6 +52,7 @@ def parse_table(raw: Any, source: str, builtins: Iterable[str]) -> tuple[ModelEn
             raise ConfigError(f"{at}: {name!r} is a built-in workload", "choose another name")
         if not isinstance(table, dict) or not isinstance(table.get("model"), str):
             raise ConfigError(f'{at}: needs model = "SPEC"', model_spec.SPEC_HINT)
+        limits.check_text(table["model"], f"{at}.model")
         unknown = sorted(set(table) - set(_KEYS))
         if unknown:
             raise ConfigError(f"{at}: unknown key {unknown[0]!r}", f"allowed: {', '.join(_KEYS)}")
@@ -70,6 +73,8 @@ def _str(table: Mapping[str, Any], key: str, at: str) -> str | None:
     value = table.get(key)
     if value is not None and not isinstance(value, str):
         raise ConfigError(f"{at}.{key}: must be a string, got {value!r}", "quote the value")
+    if value is not None:
+        limits.check_text(value, f"{at}.{key}")
     return value
 
 
@@ -86,6 +91,7 @@ def _shapes(raw: Any, at: str) -> dict[str, list[int]]:
         )
         if not ok:
             raise ConfigError(f"{at}.input_shape.{name}: must be a list of sizes >= 1", hint)
+        limits.check_input_shape(len(raw), dims, max(dims), f"{at}.input_shape.{name}")
         out[name] = list(dims)
     return out
 

@@ -21,12 +21,15 @@ import jinja2
 
 from benchmarks import __version__
 from benchmarks.analysis import format_seconds
+from benchmarks.errors import ConfigError
 from benchmarks.report import DEFAULT_THRESHOLD, display
 from benchmarks.report.charts import run_charts
 from benchmarks.report.compare import Comparison, compare_loaded
 from benchmarks.report.model import RunView, build_run_view
+from benchmarks.report.safety import safe_id
 from benchmarks.report.shards import read_fingerprints, shards_view
-from benchmarks.rundir.jsonio import utc_stamp, write_text_atomic
+from benchmarks.rundir import paths
+from benchmarks.rundir.jsonio import storage_error, utc_stamp, write_text_atomic
 from benchmarks.rundir.layout import (
     CASES_FILE,
     CSV_FILE,
@@ -37,6 +40,7 @@ from benchmarks.rundir.layout import (
 )
 from benchmarks.rundir.load import LoadedRun, load_run
 from benchmarks.rundir.results import COLUMNS, CaseResult, latest_by_case
+from benchmarks.rundir.scrublogs import scrub_logs
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -52,7 +56,12 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["seconds"] = format_seconds
+    env.filters["safe_id"] = safe_id
     return env
+
+
+class ForeignPageError(ConfigError):
+    """The page's path holds a file graphbench did not write: it is never replaced."""
 
 
 def page_html(view: RunView, downloads: Sequence[tuple[str, str]]) -> str:
@@ -130,7 +139,17 @@ def render_run(
         shards = shards_view(run.record, read_fingerprints(run_dir, run.record))
         view = replace(view, shards=shards)
     out = out_dir or run_dir
-    out.mkdir(parents=True, exist_ok=True)
+    if not paths.owned_or_absent(out / PAGE):
+        raise ForeignPageError(
+            f"{out / PAGE}: not created by graphbench; left alone, run page not written",
+            "move that file away, or render elsewhere with -o DIR",
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise storage_error(out, exc) from None
+    if out.resolve() == run_dir.resolve():
+        scrub_logs(run_dir)  # the logs are published with the page
     downloads = [(CASES_FILE, CASES_FILE), (CSV_FILE, CSV_FILE)]
     for name in (FINGERPRINT_FILE, DIAGNOSIS_FILE, RUN_FILE):
         if (run_dir / name).exists():
@@ -138,8 +157,11 @@ def render_run(
     if out.resolve() != run_dir.resolve():
         for name in (CASES_FILE, FINGERPRINT_FILE, DIAGNOSIS_FILE, RUN_FILE):
             if (run_dir / name).exists():
-                shutil.copyfile(run_dir / name, out / name)
-    (out / CSV_FILE).write_text(cases_csv(run.cases), encoding="utf-8")
+                try:
+                    shutil.copyfile(run_dir / name, out / name)
+                except OSError as exc:
+                    raise storage_error(out / name, exc) from None
+    write_text_atomic(out / CSV_FILE, cases_csv(run.cases))
     page = out / PAGE
     write_text_atomic(page, page_html(view, downloads))
     return page

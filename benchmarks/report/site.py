@@ -18,14 +18,16 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.errors import ResultsError
+from benchmarks.errors import ConfigError, ResultsError
 from benchmarks.plan.names import mode_rank
 from benchmarks.report import DEFAULT_THRESHOLD, display
 from benchmarks.report.charts import MODE_COLORS
 from benchmarks.report.compare import CellChange, Comparison, compare_loaded
+from benchmarks.report.safety import relative_href
 from benchmarks.report.svg import Chart, Point, Series, fmt_seconds, xy_chart
+from benchmarks.rundir import paths
 from benchmarks.rundir.jsonio import utc_stamp, write_text_atomic
-from benchmarks.rundir.layout import RUN_FILE, SITE_PAGE
+from benchmarks.rundir.layout import ROOT_MARKER, RUN_FILE, SITE_PAGE
 from benchmarks.rundir.load import LoadedRun, load_run
 from benchmarks.rundir.results import CaseResult, latest_by_case
 
@@ -96,6 +98,25 @@ class SiteView:
     history: HistoryMarks | None = None
 
 
+def refusal(root: Path) -> str | None:
+    """Why the site page must not be written into ``root``, or None when it may.
+
+    The page goes only into a reports root graphbench made (it carries ``.graphbench-reports``)
+    and never over an ``index.html`` graphbench did not write.
+    """
+    if not paths.is_reports_root(root):
+        return f"{root}: not a graphbench reports root (no {ROOT_MARKER}); site not refreshed"
+    if not paths.owned_or_absent(root / SITE_PAGE):
+        return f"{root / SITE_PAGE}: not created by graphbench; left alone, site not refreshed"
+    return None
+
+
+def _check_root(root: Path) -> None:
+    why = refusal(root)
+    if why:
+        raise ConfigError(why, "run with --reports-root DIR to make DIR a reports root")
+
+
 def find_run_dirs(root: Path) -> list[Path]:
     """Directories under ``root`` (depth 1..3) holding a run.json, sorted by path."""
     found: list[Path] = []
@@ -124,7 +145,7 @@ def _site_run(root: Path, run: LoadedRun, rendered: Collection[Path]) -> SiteRun
     latest = latest_by_case(run.cases)
     total = len(set(run.record.cases) | set(latest))
     ok = sum(1 for r in latest.values() if r.status == "ok")
-    href = run.run_dir.relative_to(root).as_posix() + "/" + SITE_PAGE
+    href = relative_href([*run.run_dir.relative_to(root).parts, SITE_PAGE])
     if run.run_dir not in rendered:
         href = ""
     return SiteRun(
@@ -256,13 +277,19 @@ def build_site_view(
 def render_site(
     root: Path, *, threshold: float = DEFAULT_THRESHOLD, generated_at: str | None = None
 ) -> Path:
-    """Write ``root/index.html`` over every readable run under ``root``; return its path."""
+    """Write ``root/index.html`` over every readable run under ``root``; return its path.
+
+    Only into a reports root graphbench made (:func:`refusal`): a ConfigError otherwise.
+    """
+    _check_root(root)
     runs, skipped = [], []
     for d in find_run_dirs(root):
         try:
             runs.append(load_run(d))
         except ResultsError as exc:
-            skipped.append(f"{d.relative_to(root).as_posix()}: {display.public(exc.message)}")
+            rel = d.relative_to(root).as_posix()
+            message = exc.message.replace(str(d), rel).replace(str(d.absolute()), rel)
+            skipped.append(f"{rel}: {display.public(message)}")
     return write_site(root, runs, skipped=skipped, threshold=threshold, generated_at=generated_at)
 
 
@@ -275,10 +302,14 @@ def write_site(
     generated_at: str | None = None,
     history: HistoryMarks | None = None,
 ) -> Path:
-    """Write ``root/index.html`` over runs already loaded (their directories under ``root``)."""
+    """Write ``root/index.html`` over runs already loaded (their directories under ``root``).
+
+    The same rule as :func:`render_site`: only into a marked root, never over a foreign page.
+    """
     from benchmarks import __version__
     from benchmarks.report.render import environment
 
+    _check_root(root)
     view = build_site_view(
         root,
         runs,

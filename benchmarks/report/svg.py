@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
+from benchmarks.report.safety import attr, safe_id
+
 W, PLOT_H = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 78, 16, 34, 44
 LEGEND_ROW = 18
@@ -141,6 +143,7 @@ def xy_chart(
     height = TOP + PLOT_H + BOTTOM + LEGEND_ROW * legend_rows + 8
     xa = _Axis(*_range(xs, log_x), log_x, LEFT, W - LEFT - RIGHT, flip=False, zero=x_zero)
     ya = _Axis(*_range(ys, log_y), log_y, TOP, PLOT_H, flip=True)
+    chart_id = safe_id(chart_id)  # ids come from data (workload, device): a safe alphabet only
     tid, did = f"{chart_id}-t", f"{chart_id}-d"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {height}" role="img" '
@@ -182,22 +185,23 @@ def xy_chart(
         visible = [p for p in s.points if (p.y > 0 or not log_y) and (p.x > 0 or not log_x)]
         visible.sort(key=lambda p: p.x)
         path = " ".join(f"{_f(xa(p.x))},{_f(ya(p.y))}" for p in visible)
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        dash_attr = f' stroke-dasharray="{attr(dash)}"' if dash else ""
         out.append(f'<g class="series"><title>{escape(s.label)}</title>')
         out.append(
-            f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"{dash_attr}/>'
+            f'<polyline points="{path}" fill="none" stroke="{attr(color)}" '
+            f'stroke-width="2"{dash_attr}/>'
         )
         for p in visible:
             x, y = _f(xa(p.x)), _f(ya(p.y))
             if p.lo is not None and p.hi is not None and (p.lo > 0 or not log_y):
                 y1, y2 = _f(ya(p.lo)), _f(ya(p.hi))
-                out.append(f'<line x1="{x}" y1="{y1}" x2="{x}" y2="{y2}" stroke="{color}"/>')
+                out.append(f'<line x1="{x}" y1="{y1}" x2="{x}" y2="{y2}" stroke="{attr(color)}"/>')
                 for yy in (y1, y2):
                     out.append(
                         f'<line x1="{_f(float(x) - 4)}" y1="{yy}" x2="{_f(float(x) + 4)}" '
-                        f'y2="{yy}" stroke="{color}"/>'
+                        f'y2="{yy}" stroke="{attr(color)}"/>'
                     )
-            out.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{color}"/>')
+            out.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{attr(color)}"/>')
         out.append("</g>")
     entries = [(s.label, c, d) for s, (c, d) in zip(series, styles, strict=True)]
     entries += [(h.label, "#555", "4 4") for h in hlines]
@@ -205,9 +209,9 @@ def xy_chart(
     for i, (label, color, dash) in enumerate(entries):
         lx = LEFT + (i % LEGEND_COLS) * col_w
         ly = TOP + PLOT_H + BOTTOM + (i // LEGEND_COLS) * LEGEND_ROW + 8
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        dash_attr = f' stroke-dasharray="{attr(dash)}"' if dash else ""
         out.append(
-            f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 22}" y2="{ly - 4}" stroke="{color}" '
+            f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 22}" y2="{ly - 4}" stroke="{attr(color)}" '
             f'stroke-width="2"{dash_attr}/>'
             f'<text x="{lx + 28}" y="{ly}">{escape(label)}</text>'
         )

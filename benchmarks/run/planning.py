@@ -14,10 +14,19 @@ from pathlib import Path
 
 from benchmarks.errors import ConfigError
 from benchmarks.plan import matrix, own_models, shard
-from benchmarks.plan.matrix import Plan
+from benchmarks.plan.matrix import Case, Plan, Timing
 from benchmarks.plan.model_spec import ModelSpec
+from benchmarks.plan.names import CALL_PATHS, MODES
+from benchmarks.run import resume
+from benchmarks.rundir.jsonio import utc_stamp
 from benchmarks.rundir.layout import RUN_FILE
-from benchmarks.rundir.results import latest_by_case, read_cases, read_run
+from benchmarks.rundir.results import (
+    SCHEMA_VERSION,
+    RunRecord,
+    latest_by_case,
+    read_cases,
+    read_run,
+)
 from benchmarks.worker import workloads
 
 DEFAULT_SEED = 1234
@@ -27,14 +36,14 @@ DEFAULT_SEED = 1234
 class RunOptions:
     """What the ``run`` command's flags ask for (see its ``--help``)."""
 
-    profile: str = "default"
+    profile: str | None = None  # None: "default" (and, on --resume, the stored one)
     matrix: Path | None = None
     device: str | None = None
     only: Sequence[str] = ()
     out: Path | None = None
     reports_root: Path = Path("reports")
     resume: Path | None = None
-    seed: int = DEFAULT_SEED
+    seed: int | None = None  # None: DEFAULT_SEED (and, on --resume, the stored one)
     threads: int = 0
     allow_gpu_failure: bool = False
     gpu_evidence: Path | None = None
@@ -66,7 +75,12 @@ def plan_of(opts: RunOptions) -> tuple[Plan, dict[str, ModelSpec]]:
         taken=[*workloads.NAMES, *(str(m.name) for m in spec.models)],
     )
     plan = matrix.expand(
-        spec, opts.profile, devices, list(opts.only), workloads=list(given) or None, calls=calls
+        spec,
+        opts.profile or "default",
+        devices,
+        list(opts.only),
+        workloads=list(given) or None,
+        calls=calls,
     )
     used = {c.workload for c in plan.cases}
     tables = [m for m in spec.models if m.name in used]
@@ -80,6 +94,63 @@ def plan_of(opts: RunOptions) -> tuple[Plan, dict[str, ModelSpec]]:
             "e.g. --target-ci 5 stops adding rounds once the ratio CI is within +-5 %",
         )
     return replace(plan, timing=replace(plan.timing, target_ci=opts.target_ci / 100)), models
+
+
+def resume_of(opts: RunOptions) -> tuple[Plan, RunRecord, dict[str, ModelSpec]]:
+    """The stored plan of ``--resume DIR``, validated; flags that would change it refused."""
+    run_dir = opts.resume
+    assert run_dir is not None
+    if opts.shard is not None:
+        raise ConfigError(
+            "--shard with --resume: a resumed run keeps the shard it was",
+            f"drop --shard: 'run --resume {run_dir}' finishes that shard",
+        )
+    if not (run_dir / RUN_FILE).exists():
+        raise ConfigError(f"{run_dir}: no {RUN_FILE} here", "pass a run directory to --resume")
+    record = read_run(run_dir)
+    if record.schema_version != SCHEMA_VERSION:
+        raise ConfigError(
+            f"{run_dir}: made by an older graphbench (schema_version {record.schema_version}: "
+            f"{record.method})",
+            "its cells were measured another way; start a new run",
+        )
+    where = run_dir / RUN_FILE
+    resume.check_run_id(record.run_id, where)
+    resume.refuse_conflicting_flags(
+        only=opts.only,
+        matrix=opts.matrix,
+        device=opts.device,
+        out=opts.out,
+        profile=opts.profile,
+        seed=opts.seed,
+        stored_profile=record.profile,
+        stored_seed=record.seed,
+        others=[
+            flag
+            for flag, given in (
+                ("--model", bool(opts.models)),
+                ("--call", opts.calls is not None),
+                ("--target-ci", opts.target_ci is not None),
+                ("--shard-costs", opts.shard_costs is not None),
+            )
+            if given
+        ],
+    )
+    plan_rows, timing = resume.validate_plan(
+        record.plan,
+        record.cases,
+        record.timing,
+        known_workloads=[*workloads.NAMES, *record.models],
+        modes=MODES,
+        calls=CALL_PATHS,
+        where=where,
+    )
+    models = {n: ModelSpec.from_dict(d).expand_home() for n, d in record.models.items()}
+    read_cases(run_dir)  # a corrupt cases.jsonl stops us here, before anything is written
+    cases = tuple(Case(**c) for c in plan_rows)
+    plan = Plan(record.profile, record.matrix_source, record.matrix_digest, Timing(**timing), cases)
+    record = replace(record, resumed_from=[*record.resumed_from, utc_stamp()], status="running")
+    return plan, record, models
 
 
 def shard_of(opts: RunOptions, full: Plan) -> tuple[Plan, shard.ShardSpec | None, dict[str, str]]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -222,9 +222,11 @@ class Runner:
                 worker.stderr_tail(),
                 timed_out=timed_out,
                 timeout_s=timeout_s,
-                oom_killed=hostinfo.oom_kills() > oom_before,
+                oom_killed=hostinfo.oom_kills() > oom_before or worker.memory_exceeded,
                 scrub=self.cfg.scrub,
             )
+            if worker.memory_exceeded:  # our watchdog, not the kernel: say which cap
+                death = replace(death, reason=worker.memory_reason())
             death = outcome.with_extra_warnings(
                 death,
                 (),

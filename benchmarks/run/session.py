@@ -7,10 +7,11 @@ scripts) get the same run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -24,28 +25,29 @@ from benchmarks.errors import (
     EXIT_GPU_UNAVAILABLE,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    BenchError,
     ConfigError,
 )
 from benchmarks.gpu import probe
 from benchmarks.gpu import state as gpustate
 from benchmarks.plan import shard
-from benchmarks.plan.matrix import Case, Plan, Timing
+from benchmarks.plan.matrix import Case, Plan
 from benchmarks.plan.model_spec import ModelSpec
-from benchmarks.run import planning
-from benchmarks.run.planning import RunOptions
+from benchmarks.run import planning, resume
+from benchmarks.run.planning import DEFAULT_SEED, RunOptions
 from benchmarks.run.progress import Progress
 from benchmarks.run.runner import Runner, RunnerConfig
+from benchmarks.rundir import paths
 from benchmarks.rundir.jsonio import read_json, run_id_stamp, utc_stamp, write_json_atomic
 from benchmarks.rundir.layout import CASES_FILE, FINGERPRINT_FILE, RUN_FILE
 from benchmarks.rundir.results import (
-    SCHEMA_VERSION,
     CaseResult,
     RunRecord,
     latest_by_case,
     read_cases,
-    read_run,
     write_run,
 )
+from benchmarks.rundir.scrublogs import scrub_logs
 
 
 @dataclass(frozen=True)
@@ -63,54 +65,84 @@ class RunOutcome:
 
 
 def execute(opts: RunOptions, out: TextIO) -> RunOutcome:
-    """Run (or resume) ``opts``; progress goes to ``out``. Raises BenchError on bad input."""
-    started = time.monotonic()
-    if opts.resume:
-        if opts.shard is not None:
-            raise ConfigError(
-                "--shard with --resume: a resumed run keeps the shard it was",
-                f"drop --shard: 'run --resume {opts.resume}' finishes that shard",
+    """Run (or resume) ``opts``; progress goes to ``out``. Raises BenchError on bad input.
+
+    SIGTERM is Ctrl-C from the first line on; the run directory is locked for the whole run.
+    """
+    with _sigterm_as_interrupt():
+        started = time.monotonic()
+        if opts.resume:
+            plan, record, models = planning.resume_of(opts)
+            lock = resume.open_run_dir(opts.resume)
+            run_dir = opts.resume
+        else:
+            full, models = planning.plan_of(opts)
+            plan, spec, split = planning.shard_of(opts, full)
+            run_dir = _new_run_dir(opts, full, spec)
+            lock = resume.open_run_dir(run_dir)
+            record = _new_record(opts, plan, run_dir)
+            record = replace(
+                record,
+                shard={**spec.as_dict(), **split} if spec else None,
+                plan_digest=shard.digest_of(full),
+                full_plan=[asdict(c) for c in full.cases] if spec else [],
+                models={n: m.scrubbed(redact.scrub_text).to_dict() for n, m in models.items()},
             )
-        plan, run_dir, record = _resume(opts.resume)
-        models = {n: ModelSpec.from_dict(d).expand_home() for n, d in record.models.items()}
-    else:
-        full, models = planning.plan_of(opts)
-        plan, spec, split = planning.shard_of(opts, full)
-        run_dir = _new_run_dir(opts, full, spec)
-        record = RunRecord(
-            run_id=run_dir.name,
-            command=redact.scrub_argv(list(opts.command)),
-            profile=plan.profile,
-            matrix_source=_public_source(opts.matrix),
-            matrix_digest=plan.digest,
-            cases=[c.case_id for c in plan.cases],
-            plan=[asdict(c) for c in plan.cases],
-            devices=sorted({c.device for c in plan.cases}),
-            timing=asdict(plan.timing),
-            started_at=utc_stamp(),
-            suite_version=__version__,
-            allow_gpu_failure=opts.allow_gpu_failure,
-            seed=opts.seed,
-            threads=opts.threads or hostinfo.usable_cpus(),
-            shard={**spec.as_dict(), **split} if spec else None,
-            plan_digest=shard.digest_of(full),
-            full_plan=[asdict(c) for c in full.cases] if spec else [],
-            models={n: m.scrubbed(redact.scrub_text).to_dict() for n, m in models.items()},
-        )
+        try:
+            return _execute(opts, plan, run_dir, record, models, out, started)
+        finally:
+            lock.release()
+
+
+def _new_record(opts: RunOptions, plan: Plan, run_dir: Path) -> RunRecord:
+    command = redact.relative_paths_in_argv(list(opts.command), run_dir)
+    return RunRecord(
+        run_id=run_dir.name,
+        command=redact.scrub_argv(command),
+        profile=plan.profile,
+        matrix_source=_public_source(opts.matrix),
+        matrix_digest=plan.digest,
+        cases=[c.case_id for c in plan.cases],
+        plan=[asdict(c) for c in plan.cases],
+        devices=sorted({c.device for c in plan.cases}),
+        timing=asdict(plan.timing),
+        started_at=utc_stamp(),
+        suite_version=__version__,
+        allow_gpu_failure=opts.allow_gpu_failure,
+        seed=DEFAULT_SEED if opts.seed is None else opts.seed,
+        threads=opts.threads or hostinfo.usable_cpus(),
+    )
+
+
+def _execute(
+    opts: RunOptions,
+    plan: Plan,
+    run_dir: Path,
+    record: RunRecord,
+    models: Mapping[str, ModelSpec],
+    out: TextIO,
+    started: float,
+) -> RunOutcome:
     record = replace(record, image=_image_from_env(os.environ))
     write_run(run_dir, record)
-    fp_start = time.monotonic()
-    fp, digest = _fingerprint(run_dir, record, resumed=bool(opts.resume), out=out)
-    fingerprint_s = time.monotonic() - fp_start
-    done = {r.case_id for r in read_cases(run_dir)}
-    todo = [c for c in plan.cases if c.case_id not in done]
-    part = f" shard {record.shard['index']}/{record.shard['count']}," if record.shard else ""
-    print(
-        f"graphbench {__version__}: profile {plan.profile!r},{part} {len(todo)} of "
-        f"{len(plan.cases)} cells to run -> {run_dir}",
-        file=out,
-    )
-    skip, probe_s = _check_gpus(opts.gpu_evidence, todo, run_dir, fp, out)
+    try:
+        fp_start = time.monotonic()
+        fp, digest = _fingerprint(run_dir, record, resumed=bool(opts.resume), out=out)
+        fingerprint_s = time.monotonic() - fp_start
+        latest = {r.case_id: r.status for r in latest_by_case(read_cases(run_dir)).values()}
+        retry = set(resume.cells_to_run([c.case_id for c in plan.cases], latest))
+        todo = [c for c in plan.cases if c.case_id in retry]
+        part = f" shard {record.shard['index']}/{record.shard['count']}," if record.shard else ""
+        print(
+            f"graphbench {__version__}: profile {plan.profile!r},{part} {len(todo)} of "
+            f"{len(plan.cases)} cells to run -> {run_dir}",
+            file=out,
+        )
+        skip, probe_s = _check_gpus(opts.gpu_evidence, todo, run_dir, fp, out)
+    except KeyboardInterrupt:  # before the first cell: nothing measured, nothing lost
+        write_run(run_dir, replace(record, status="interrupted", exit_code=EXIT_INTERRUPTED))
+        kept = tuple(read_cases(run_dir))
+        return RunOutcome(run_dir, "interrupted", EXIT_INTERRUPTED, kept, 0, 0.0, 0.0, True)
     gpus = sorted({int(c.device.split(":")[1]) for c in todo if c.is_gpu})
     cfg = RunnerConfig(
         run_dir=run_dir,
@@ -124,8 +156,13 @@ def execute(opts: RunOptions, out: TextIO) -> RunOutcome:
         skip_gpu_reason=skip,
         models={n: m.to_dict() for n, m in models.items()},
     )
-    with _sigterm_as_interrupt():
+    try:
         stats = Runner(cfg).run(todo)
+    except BenchError as exc:  # a full disk mid-run: say so in run.json if it still fits
+        with contextlib.suppress(BenchError):
+            write_run(run_dir, replace(record, status="interrupted", exit_code=exc.exit_code))
+        raise
+    scrub_logs(run_dir)
     results = read_cases(run_dir)
     status, code = exit_status(
         latest_by_case(results), plan.cases, stats.interrupted, record.allow_gpu_failure
@@ -246,39 +283,16 @@ def _check_gpus(
     return skip, time.monotonic() - start
 
 
-def _resume(run_dir: Path) -> tuple[Plan, Path, RunRecord]:
-    if not (run_dir / RUN_FILE).exists():
-        raise ConfigError(f"{run_dir}: no {RUN_FILE} here", "pass a run directory to --resume")
-    record = read_run(run_dir)
-    if record.schema_version != SCHEMA_VERSION:
-        raise ConfigError(
-            f"{run_dir}: made by an older graphbench (schema_version {record.schema_version}: "
-            f"{record.method})",
-            "its cells were measured another way; start a new run",
-        )
-    read_cases(run_dir)  # a corrupt cases.jsonl stops us here, before anything is written
-    try:
-        cases = tuple(Case(**c) for c in record.plan)
-        timing = Timing(**record.timing)
-    except TypeError as exc:
-        raise ConfigError(
-            f"{run_dir / RUN_FILE}: cannot rebuild the plan ({exc})",
-            "the file is damaged; start a new run",
-        ) from None
-    plan = Plan(record.profile, record.matrix_source, record.matrix_digest, timing, cases)
-    record = replace(record, resumed_from=[*record.resumed_from, utc_stamp()], status="running")
-    return plan, run_dir, record
-
-
 def _new_run_dir(opts: RunOptions, plan: Plan, spec: shard.ShardSpec | None) -> Path:
     if opts.out is not None:
-        run_dir: Path = opts.out
+        run_dir: Path = paths.check_out_dir(opts.out)
         if (run_dir / CASES_FILE).exists() or (run_dir / RUN_FILE).exists():
             raise ConfigError(
                 f"{run_dir}: already holds a run",
                 f"use --resume {run_dir} to finish it, or another --out",
             )
     else:
+        paths.mark_reports_root(opts.reports_root)  # the user named it: graphbench's from now
         devices = "-".join(sorted({c.device.replace(":", "") for c in plan.cases}))
         part = f"-shard{spec.index}of{spec.count}" if spec else ""
         name = f"{run_id_stamp()}-{plan.profile}-{devices}{part}"
@@ -287,6 +301,7 @@ def _new_run_dir(opts: RunOptions, plan: Plan, spec: shard.ShardSpec | None) -> 
         while run_dir.exists():
             run_dir = opts.reports_root / f"{name}-{n}"
             n += 1
+    paths.check_id(run_dir.name, "run id")
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

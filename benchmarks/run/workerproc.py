@@ -22,6 +22,7 @@ from typing import IO, Any
 
 from benchmarks import _proc
 from benchmarks.errors import WorkerError
+from benchmarks.run import memguard
 
 READY_TIMEOUT_S = 180.0
 
@@ -67,6 +68,14 @@ class WorkerProcess:
         self._buffer = b""
         self.eof = False
         self.ready: dict[str, Any] = {}
+        # resource limits (run/memguard.py): an RSS watchdog now, RLIMIT_AS once ready
+        self.memory_cap = memguard.memory_cap_bytes(full_env)
+        self._cpu_only = full_env.get("CUDA_VISIBLE_DEVICES") == "-1"
+        self._watchdog = (
+            memguard.RssWatchdog(self.proc.pid, self.memory_cap).start()
+            if self.memory_cap
+            else None
+        )
 
     @property
     def pid(self) -> int:
@@ -81,7 +90,17 @@ class WorkerProcess:
                 f"see {self.log_path}; is TensorFlow installed (pip install '.[cpu]')?",
             )
         self.ready = msg
+        if self.memory_cap and self._cpu_only:
+            memguard.limit_address_space(self.pid, self.memory_cap)
         return msg
+
+    @property
+    def memory_exceeded(self) -> bool:
+        """The watchdog killed this worker for passing the memory cap."""
+        return self._watchdog is not None and self._watchdog.tripped
+
+    def memory_reason(self) -> str:
+        return self._watchdog.reason() if self._watchdog is not None else ""
 
     def send(self, msg: Mapping[str, Any]) -> bool:
         """False when the worker is gone (its stdin is closed)."""
@@ -150,6 +169,8 @@ class WorkerProcess:
         return self._close()
 
     def _close(self) -> Exit:
+        if self._watchdog is not None:
+            self._watchdog.stop()
         for stream in (self.proc.stdin, self.proc.stdout):
             if stream is not None:
                 with contextlib.suppress(OSError):

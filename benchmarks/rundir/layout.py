@@ -10,7 +10,10 @@
 <run>/logs/worker-*.log each worker's stderr                               (run.runner)
 <run>/index.html        the run's page; cases.csv its table               (report.render)
 <run>/shards/K-of-N/    a merged run's copy of each shard (no cases.jsonl) (rundir.merge)
+<run>/cases.jsonl.partial  an incomplete last line, set aside on resume     (rundir.jsonio)
+<run>/run.lock          advisory lock + the holder's pid while a run writes (rundir.lock)
 <root>/index.html       the site over all runs of a reports root           (report.site)
+<root>/.graphbench-reports  marks a reports root graphbench made           (rundir.paths)
 ```
 """
 
@@ -28,6 +31,9 @@ PAGE = "index.html"
 CSV_FILE = "cases.csv"
 SITE_PAGE = "index.html"
 TMP_SUFFIX = ".tmp"
+PARTIAL_SUFFIX = ".partial"
+LOCK_FILE = "run.lock"
+ROOT_MARKER = ".graphbench-reports"
 
 
 def worker_log(index: int, kind: str) -> str:

@@ -35,6 +35,27 @@ class LoadedRun:
     probe_log: tuple[str, ...] = ()  # the last lines of the GPU probe's output
 
 
+def case_from_line(line: str, where: str, *, last_partial: bool = False) -> CaseResult | str:
+    """One line of cases.jsonl as a result, or the problem (ending "line skipped"). Pure."""
+    if "\ufffd" in line:
+        return f"{where}: not UTF-8 text; line skipped"
+    try:
+        data = json.loads(line)
+    except RecursionError:
+        return f"{where}: nested too deeply; line skipped"
+    except json.JSONDecodeError as exc:
+        what = "incomplete last line (run stopped mid-write?)" if last_partial else "not valid JSON"
+        return f"{where}: {what} ({exc.msg} at column {exc.colno}); line skipped"
+    if not isinstance(data, dict):
+        return f"{where}: expected a JSON object; line skipped"
+    try:
+        return CaseResult.from_dict(data, where)
+    except ResultsError as exc:
+        return f"{exc.message}; line skipped"
+    except TypeError as exc:  # a known field with an impossible shape
+        return f"{where}: malformed case ({exc}); line skipped"
+
+
 def read_cases_tolerant(run_dir: Path) -> tuple[list[CaseResult], list[str]]:
     """Every valid line of cases.jsonl, and one problem string per line that is not."""
     path = run_dir / CASES_FILE
@@ -48,26 +69,12 @@ def read_cases_tolerant(run_dir: Path) -> tuple[list[CaseResult], list[str]]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        where = f"{CASES_FILE}:{number}"
-        if "\ufffd" in line:
-            problems.append(f"{where}: not UTF-8 text; line skipped")
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            partial = number == len(lines) and not text.endswith("\n")
-            what = "incomplete last line (run stopped mid-write?)" if partial else "not valid JSON"
-            problems.append(f"{where}: {what} ({exc.msg} at column {exc.colno}); line skipped")
-            continue
-        if not isinstance(data, dict):
-            problems.append(f"{where}: expected a JSON object; line skipped")
-            continue
-        try:
-            out.append(CaseResult.from_dict(data, where))
-        except ResultsError as exc:
-            problems.append(f"{exc.message}; line skipped")
-        except TypeError as exc:  # a known field with an impossible shape
-            problems.append(f"{where}: malformed case ({exc}); line skipped")
+        partial = number == len(lines) and not text.endswith("\n")
+        got = case_from_line(line, f"{CASES_FILE}:{number}", last_partial=partial)
+        if isinstance(got, str):
+            problems.append(got)
+        else:
+            out.append(got)
     return out, problems
 
 

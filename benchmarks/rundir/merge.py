@@ -31,18 +31,21 @@ from typing import Any
 from benchmarks.errors import ConfigError, ResultsError
 from benchmarks.plan.matrix import Case
 from benchmarks.plan.shard import plan_digest
-from benchmarks.rundir.jsonio import write_text_atomic
+from benchmarks.rundir import paths
+from benchmarks.rundir.jsonio import storage_error, write_text_atomic
 from benchmarks.rundir.layout import (
     CASES_FILE,
     CSV_FILE,
     DIAGNOSIS_FILE,
     ENGINE_LOG,
     FINGERPRINT_FILE,
+    LOCK_FILE,
     PAGE,
     PROBE_LOG,
     RUN_FILE,
     SHARDS_DIR,
 )
+from benchmarks.rundir.lock import RunLock
 from benchmarks.rundir.results import (
     CaseResult,
     RunRecord,
@@ -51,12 +54,14 @@ from benchmarks.rundir.results import (
     read_run,
     write_run,
 )
+from benchmarks.rundir.scrublogs import scrub_logs
 
 INCOMPLETE = "incomplete"  # the merged run's status when a shard (or some of its cells) is missing
 EXIT_INCOMPLETE = 1
 # The run's status and exit code from its cells (run.session.exit_status, handed in).
 Decide = Callable[[dict[str, CaseResult], Sequence[Case], bool, bool], tuple[str, int]]
-_NOT_COPIED = frozenset({CASES_FILE, PAGE, CSV_FILE})  # merged, or re-rendered from the merge
+# merged, re-rendered from the merge, or the shard's own lock (a set-aside line is kept)
+_NOT_COPIED = frozenset({CASES_FILE, PAGE, CSV_FILE, LOCK_FILE})
 _TOP_LEVEL = (DIAGNOSIS_FILE, PROBE_LOG, ENGINE_LOG)  # taken from the first shard that has them
 
 
@@ -203,23 +208,35 @@ def merged_record(
 def merge(run_dirs: Sequence[Path], out: Path, command: list[str], decide: Decide) -> RunRecord:
     """Read, check and write the merged run directory ``out``; nothing is written elsewhere."""
     shards = check([read_shard(d) for d in run_dirs])
+    out = paths.check_out_dir(out)  # its name is the merged run's id: checked like a run's
     _check_out(out, shards)
     record = merged_record(shards, out.name, command, decide)
     existed = out.exists()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise storage_error(out, exc) from None
+    lock = RunLock(out)  # no `run --resume` of the merged run while it is being written
+    lock.acquire()
     try:
         for s in shards:
             _copy_shard(s, out / SHARDS_DIR / s.label)
+            scrub_logs(out / SHARDS_DIR / s.label)  # published with the merged page
         for name in (FINGERPRINT_FILE, *_TOP_LEVEL):
             found = [s.run_dir / name for s in shards if (s.run_dir / name).is_file()]
             if found:
                 shutil.copy2(found[0], out / name)
+        scrub_logs(out)
         lines = "".join(c.to_json() + "\n" for s in shards for c in s.cases)
         write_text_atomic(out / CASES_FILE, lines)
         write_run(out, record)  # last: a directory without run.json is not a run
-    except BaseException:  # Ctrl-C or a full disk: leave no half-merged run behind
+    except BaseException as exc:  # Ctrl-C or a full disk: leave no half-merged run behind
+        lock.release()
         _remove_contents(out, keep_dir=existed)
+        if isinstance(exc, OSError):
+            raise storage_error(out, exc) from None
         raise
+    lock.release()
     return record
 
 

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.errors import ResultsError
-from benchmarks.rundir.jsonio import read_json, write_json_atomic
+from benchmarks.rundir import casecheck
+from benchmarks.rundir.jsonio import append_line, read_json, write_json_atomic
 from benchmarks.rundir.layout import CASES_FILE, RUN_FILE
 
 if TYPE_CHECKING:
@@ -129,6 +130,9 @@ class CaseResult:
         ]
         if missing:
             raise ResultsError(f"{where}: missing field {missing[0]!r}", "the file is damaged")
+        shape = casecheck.problem(data, cls)
+        if shape is not None:
+            raise ResultsError(f"{where}: {shape}", "the file is damaged")
         if data["status"] not in STATUSES:
             raise ResultsError(
                 f"{where}: unknown status {data['status']!r}", f"allowed: {', '.join(STATUSES)}"
@@ -183,11 +187,8 @@ def _readable() -> str:
 
 
 def append_case(run_dir: Path, result: CaseResult) -> None:
-    """Append one line and force it to disk before returning."""
-    with (run_dir / CASES_FILE).open("a", encoding="utf-8") as fh:
-        fh.write(result.to_json() + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+    """Append one whole line and force it to disk before returning (rundir.jsonio.append_line)."""
+    append_line(run_dir / CASES_FILE, result.to_json(), resume_dir=run_dir)
 
 
 def iter_cases(run_dir: Path) -> Iterator[CaseResult]:
@@ -211,6 +212,8 @@ def iter_cases(run_dir: Path) -> Iterator[CaseResult]:
         is_last_partial = number == len(lines) and not text.endswith("\n")
         try:
             data = json.loads(line)
+        except RecursionError:
+            raise ResultsError(f"{where}: nested too deeply", "the file is damaged") from None
         except json.JSONDecodeError as exc:
             if is_last_partial:
                 return
@@ -245,6 +248,9 @@ def read_run(run_dir: Path) -> RunRecord:
             f"this graphbench reads schema_version {_readable()}",
         )
     known = RunRecord.__dataclass_fields__
+    shape = casecheck.problem(data, RunRecord)
+    if shape is not None:
+        raise ResultsError(f"{path}: {shape}", "the file is damaged")
     try:
         return RunRecord(**{k: v for k, v in data.items() if k in known})
     except TypeError as exc:

@@ -34,8 +34,9 @@ def planted_env(tmp_path: Path) -> dict[str, str]:
     env.update(
         GITHUB_TOKEN=GITHUB_TOKEN,
         AWS_SECRET_ACCESS_KEY=AWS_SECRET,
-        TF_MY_API_KEY=TF_API_KEY,
-        TF_SOME_URL=f"https://{URL_USER}:{URL_PASSWORD}@artifacts.example.org/simple",
+        TF_MY_API_KEY=TF_API_KEY,  # TF_ is no allow-list prefix (Terraform's TF_VAR_*): dropped
+        CUDA_MY_API_KEY=TF_API_KEY,
+        NCCL_SOME_URL=f"https://{URL_USER}:{URL_PASSWORD}@artifacts.example.org/simple",
         XLA_FLAGS=f"--xla_dump_to={Path.home()}/xla-dumps",
         CUDA_VISIBLE_DEVICES="0",
         PYTHONPATH=str(REPO),
@@ -70,8 +71,9 @@ def test_cli_json_has_no_secret_and_says_why_nvidia_is_missing(tmp_path: Path) -
     assert fp["schema_version"] == 1
     assert set(fp) >= {"run", "host", "python", "tensorflow", "nvidia", "env"}
     # the allow-listed variables are there, masked or scrubbed
-    assert fp["env"]["TF_MY_API_KEY"] == "<redacted>"
-    assert fp["env"]["TF_SOME_URL"] == "https://<redacted>@artifacts.example.org/simple"
+    assert "TF_MY_API_KEY" not in fp["env"]
+    assert fp["env"]["CUDA_MY_API_KEY"] == "<redacted>"
+    assert fp["env"]["NCCL_SOME_URL"] == "https://<redacted>@artifacts.example.org/simple"
     assert fp["env"]["XLA_FLAGS"] == "--xla_dump_to=~/xla-dumps"
     assert "GITHUB_TOKEN" not in fp["env"] and "AWS_SECRET_ACCESS_KEY" not in fp["env"]
     # TensorFlow facts came from the child process

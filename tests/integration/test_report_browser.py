@@ -15,6 +15,7 @@ import pytest
 
 from benchmarks.report.render import render_run
 from benchmarks.report.site import render_site
+from benchmarks.rundir.paths import mark_reports_root
 from tests.conftest import require_or_skip
 from tests.data.make_fixtures import SCRIPT
 from tests.unit.report_fixtures import RUNS, copy_run
@@ -83,6 +84,7 @@ class Watched:
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("reports")
+    mark_reports_root(root)  # the site goes only into a reports root graphbench made
     for name in ("cpu-all-statuses", "gpu-failed", "gpu-h100-injection", "compare-base"):
         copy_run(name, root)
         render_run(root / name, generated_at="")

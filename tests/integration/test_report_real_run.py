@@ -13,6 +13,7 @@ import pytest
 from benchmarks.errors import EXIT_GPU_UNAVAILABLE
 from benchmarks.report.render import render_run
 from benchmarks.report.site import render_site
+from benchmarks.rundir.paths import mark_reports_root
 from tests.integration.conftest import bench_argv, bench_env, tiny_matrix
 
 pytestmark = [pytest.mark.tf, pytest.mark.slow]
@@ -36,4 +37,5 @@ def test_real_cpu_gpu_run_renders(tmp_path: Path) -> None:
     assert page.count("<svg") >= 3
     if (out / "diagnosis.json").exists():  # the engine ran the GPU doctor: its finding leads
         assert '<section id="gpu" class="callout bad">' in page and "<h3>Evidence</h3>" in page
+    mark_reports_root(out.parent)  # the site goes only into a reports root graphbench made
     assert "real" in render_site(out.parent, generated_at="").read_text()

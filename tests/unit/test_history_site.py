@@ -48,14 +48,27 @@ def test_a_run_whose_page_cannot_be_rendered_is_skipped(tmp_path: Path) -> None:
     for n in range(2):
         make_run(runs, n)
     bad = make_run(runs, 2)
+    site = tmp_path / "site"
+    render_history(tmp_path / "history", site, Settings())
+    planted = site / "runs" / "amd-epyc" / bad.name / "index.html"
+    planted.write_text("<p>somebody else's page</p>")  # never replaced: that page fails
+    (planted.parent / ".page-digest").unlink()
+    done = render_history(tmp_path / "history", site, Settings())
+    assert len(done.runs) == 2 and len(done.skipped) == 1 and bad.name in done.skipped[0]
+    index = (site / "index.html").read_text()
+    assert bad.name in index and index.count('class="run"') == 2
+
+
+def test_a_malformed_case_line_is_skipped_and_its_run_kept(tmp_path: Path) -> None:
+    runs = checkout(tmp_path)
+    bad = make_run(runs, 0)
     lines = (bad / "cases.jsonl").read_text().splitlines()
     first = json.loads(lines[0])
     first["median_s"], first["samples_s"] = "fast", "x"  # loads, but is no number
     (bad / "cases.jsonl").write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
     done = render_history(tmp_path / "history", tmp_path / "site", Settings())
-    assert len(done.runs) == 2 and len(done.skipped) == 1 and bad.name in done.skipped[0]
-    index = (tmp_path / "site" / "index.html").read_text()
-    assert bad.name in index and index.count('class="run"') == 2
+    assert len(done.runs) == 1 and done.skipped == ()
+    assert any("line skipped" in p for p in done.runs[0].run.problems)
 
 
 def test_a_directory_without_run_json_in_the_history_is_reported(tmp_path: Path) -> None:

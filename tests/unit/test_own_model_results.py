@@ -14,6 +14,7 @@ from benchmarks.report import compare
 from benchmarks.report.site import render_site
 from benchmarks.run import outcome
 from benchmarks.run.session import exit_status
+from benchmarks.rundir import paths
 from benchmarks.rundir.results import CaseResult
 from benchmarks.worker.inputs import InputError, InputSpec, concrete_shape
 from tests.unit.report_fixtures import copy_run, run
@@ -85,6 +86,7 @@ def test_site_trends_do_not_join_runs_of_different_models(tmp_path: Path) -> Non
         for row in rows:
             row["model"] = {"kind": "keras", "source": "mlp.keras", "sha256": sha}
         (d / "cases.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    paths.mark_reports_root(root)
     page = render_site(root, generated_at="").read_text()
     assert "model aaaaaaaaaaaa" in page and "model bbbbbbbbbbbb" in page
     assert "one point per run of this machine class (2 run(s)" in page

@@ -15,8 +15,9 @@ ENV = {
     "GITHUB_TOKEN": GH,
     "AWS_SECRET_ACCESS_KEY": AWS,
     "TF_MY_API_KEY": "tf-key-123456",
-    "TF_SOME_URL": "https://bob:hunter2@artifacts.example.org/simple",
-    "TF_SESSION_COOKIE": "c00kie-value",
+    "TF_VAR_db_password": "terraform-secret",
+    "NCCL_SOME_URL": "https://bob:hunter2@artifacts.example.org/simple",
+    "CUDA_SESSION_COOKIE": "c00kie-value",
     "CUDA_VISIBLE_DEVICES": "0,1",
     "NVIDIA_VISIBLE_DEVICES": "all",
     "NVIDIA_DRIVER_CAPABILITIES": "compute,utility",
@@ -38,9 +39,8 @@ def ctx() -> PrivacyContext:
 def test_env_keeps_only_allowed_names(ctx: PrivacyContext) -> None:
     out = redact.scrub_env(ENV, ctx)
     assert set(out) == {
-        "TF_MY_API_KEY",
-        "TF_SOME_URL",
-        "TF_SESSION_COOKIE",
+        "NCCL_SOME_URL",
+        "CUDA_SESSION_COOKIE",
         "CUDA_VISIBLE_DEVICES",
         "NVIDIA_VISIBLE_DEVICES",
         "NVIDIA_DRIVER_CAPABILITIES",
@@ -54,13 +54,14 @@ def test_env_keeps_only_allowed_names(ctx: PrivacyContext) -> None:
 
 def test_secret_names_are_masked_even_inside_allowed_prefixes(ctx: PrivacyContext) -> None:
     out = redact.scrub_env(ENV, ctx)
-    assert out["TF_MY_API_KEY"] == REDACTED
-    assert out["TF_SESSION_COOKIE"] == REDACTED
+    assert out["CUDA_SESSION_COOKIE"] == REDACTED
+    # TF_ is not a prefix of the allow-list: Terraform's TF_VAR_* / TF_* carry credentials
+    assert "TF_MY_API_KEY" not in out and "TF_VAR_db_password" not in out
 
 
 def test_url_credentials_and_home_paths_in_values(ctx: PrivacyContext) -> None:
     out = redact.scrub_env(ENV, ctx)
-    assert out["TF_SOME_URL"] == f"https://{REDACTED}@artifacts.example.org/simple"
+    assert out["NCCL_SOME_URL"] == f"https://{REDACTED}@artifacts.example.org/simple"
     assert out["XLA_FLAGS"] == "--xla_dump_to=~/dumps"
     assert out["LD_LIBRARY_PATH"] == "~/cuda/lib64:/usr/local/cuda/lib64"
 

@@ -17,6 +17,7 @@ from benchmarks.cli import main
 from benchmarks.report.render import cases_csv, render_run
 from benchmarks.report.site import find_run_dirs, render_site
 from benchmarks.rundir.load import load_run
+from benchmarks.rundir.paths import mark_reports_root
 from tests.data.make_fixtures import IMG, SCRIPT
 from tests.unit.report_fixtures import RUNS, copy_run, html, run
 
@@ -132,6 +133,7 @@ def test_report_command_renders_run_and_site(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = tmp_path / "reports"
+    mark_reports_root(root)  # the site goes only into a reports root graphbench made
     a = copy_run("compare-base", root)
     b = copy_run("compare-new", root)
     assert main(["report", str(b), "--baseline", str(a), "--threshold", "0.2"]) == 0
@@ -160,6 +162,7 @@ def test_report_command_errors_are_one_line(
 
 def test_site_merges_machines_and_lists_regressions(tmp_path: Path) -> None:
     root = tmp_path / "site"
+    mark_reports_root(root)
     for name in ("compare-base", "compare-new", "gpu-failed"):
         copy_run(name, root)
     copy_run("gpu-h100-injection", root / "gpu-runner-1")  # another machine's upload
@@ -175,7 +178,7 @@ def test_site_merges_machines_and_lists_regressions(tmp_path: Path) -> None:
     render_run(root / "gpu-runner-1" / "gpu-h100-injection")
     page = render_site(root, generated_at="").read_text()
     assert page.count('<tr class="run">') == 4  # four readable runs
-    assert 'href="gpu-runner-1/gpu-h100-injection/index.html"' in page
+    assert 'href="./gpu-runner-1/gpu-h100-injection/index.html"' in page
     assert '2026-11-21T0900Z-cpu <span class="sub">(page not rendered' in page  # no link
     assert "broken: " in page and "cannot be read as JSON" in page
     assert "mlp-graph-b1-cpu" in page and "+25.1 %" in page  # latest regression, CPU class
