@@ -91,8 +91,8 @@ ERRORS = [
      "default is 0.08"),
     (_profile("timeout_s = -1\n"), f"{P}.timeout_s: must be a positive number, got -1",
      "default is 300.0"),
-    (_profile("blocks = 2\n"), f"{P}.blocks: at least 3 rounds are needed", "use 9 or more"),
-    (_profile("rounds = 2\n"), f"{P}.rounds: at least 3 rounds are needed", "use 9 or more"),
+    (_profile("blocks = 2\n"), f"{P}.blocks: 2 is out of range", "use a finite number from 3 to 1000"),
+    (_profile("rounds = 2\n"), f"{P}.rounds: 2 is out of range", "use a finite number from 3 to 1000"),
     ("workloads = 1\n" + _profile(), "m.toml: workloads: must be a table",
      "e.g. [workloads.mine] model = 'm.keras'"),
     (_profile('[[profiles.x.exclude]]\ncall = "nope"\n'),
@@ -183,7 +183,7 @@ def test_load_errors_name_the_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         matrix.load(missing, KNOWN)
     assert (info.value.message, info.value.hint) == (
-        f"{missing}: matrix file not found", "pass an existing --matrix FILE"
+        f"{missing}: matrix file not found", "pass an existing matrix file"
     )  # fmt: skip
     bad = tmp_path / "latin1.toml"
     bad.write_bytes(b"# caf\xe9\n")

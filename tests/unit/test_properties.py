@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from benchmarks import stats
+from benchmarks.errors import ConfigError
 from benchmarks.plan import matrix, names
 
 settings.register_profile(
@@ -206,7 +207,7 @@ def _toml(
 @given(profiles())
 def test_expansion_is_the_product_minus_the_exclusions(profile: ProfileParts) -> None:
     workloads, modes, batches, devices, exclude = profile
-    plan = matrix.expand(matrix.parse(_toml(*profile), "m.toml", KNOWN), "p")
+    spec = matrix.parse(_toml(*profile), "m.toml", KNOWN)
     norm = {d: matrix.normalize_device(d) for d in devices}
 
     def excluded(w: str, m: str, b: int, d: str) -> bool:
@@ -224,6 +225,11 @@ def test_expansion_is_the_product_minus_the_exclusions(profile: ProfileParts) ->
         for d in devices
         if not excluded(w, m, b, norm[d])
     }
+    if not want:  # exclusions that remove every cell are a usage error (issue 15), not a plan
+        with pytest.raises(ConfigError, match="remove every cell"):
+            matrix.expand(spec, "p")
+        return
+    plan = matrix.expand(spec, "p")
     got = [(c.workload, c.mode, c.batch_size, c.device) for c in plan.cases]
     assert sorted(got) == sorted(want)
     assert len({c.case_id for c in plan.cases}) == len(plan.cases)  # ids are unique
@@ -232,7 +238,10 @@ def test_expansion_is_the_product_minus_the_exclusions(profile: ProfileParts) ->
 @given(profiles(), st.sampled_from(["*-cpu", "mlp-*", "*-graph-*", "*-b1-*"]))
 def test_only_keeps_exactly_the_matching_ids(profile: ProfileParts, glob: str) -> None:
     spec = matrix.parse(_toml(*profile), "m.toml", KNOWN)
-    full = matrix.expand(spec, "p").cases
+    try:
+        full = matrix.expand(spec, "p").cases
+    except ConfigError:  # every cell excluded: the property above checks that error
+        assume(False)
     want = [c for c in full if fnmatch.fnmatchcase(c.case_id, glob)]
     assume(want)
     assert matrix.expand(spec, "p", only=[glob]).cases == tuple(want)
