@@ -13,7 +13,10 @@ first. The policy (docs/fingerprint.md, "Redaction"):
   basic/bearer auth, URL userinfo with spaces, scheme-less proxy credentials, long high-entropy
   strings; PEM keys here) and the values of
   secret-named environment variables are replaced wherever they appear. Home paths, the user name
-  and the host name are replaced with ``~``, ``<user>`` and ``<host>`` unless the caller opts in.
+  and the host name are replaced with ``~``, ``<user>`` and ``<host>`` unless the caller opts in;
+  so are the directories that say where this copy lives: the checkout holding the package
+  becomes ``<checkout>`` and a virtual environment outside it ``<venv>`` (``PATH`` of a Nox
+  session would otherwise publish ``/srv/alice-work/graphbench/.nox/bench/bin`` verbatim).
 
 Everything here is pure: functions of their inputs plus a :class:`PrivacyContext` that names the
 local user/host/home. :meth:`PrivacyContext.current` is the one place that reads them (cheap:
@@ -26,17 +29,23 @@ import getpass
 import os
 import re
 import socket
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from benchmarks import _proc
 from benchmarks.environment import secretshapes
 
 REDACTED = secretshapes.REDACTED
 HOST = "<host>"
 USER = "<user>"
+CHECKOUT = "<checkout>"
+VENV = "<venv>"
+# Install prefixes that say nothing about anybody: a package or interpreter under these stays.
+PUBLIC_PREFIXES = ("/usr", "/usr/local", "/opt/conda", "/opt/python", "/opt/venv")
 
 # Names (or name prefixes) of environment variables that may be recorded: one home, next to
 # the token shapes (Terraform's TF_VAR_* must not pass as TensorFlow's TF_*).
@@ -61,6 +70,8 @@ class PrivacyContext:
     users: tuple[str, ...] = ()
     homes: tuple[str, ...] = ()
     secret_values: tuple[str, ...] = field(default=(), repr=False)
+    # (directory, placeholder): where this copy of graphbench and its interpreter live
+    dirs: tuple[tuple[str, str], ...] = ()
     keep_private: bool = False  # the opt-in: keep host, user and home paths (never secrets)
 
     @staticmethod
@@ -77,6 +88,8 @@ class PrivacyContext:
         hostname: str = "",
         user: str = "",
         home: str = "",
+        checkout: str = "",
+        venv: str = "",
         keep_private: bool = False,
     ) -> PrivacyContext:
         """Build a context from explicit facts (pure: tests and ``current`` use it)."""
@@ -88,6 +101,7 @@ class PrivacyContext:
             users=tuple(sorted(users - GENERIC_USERS, key=len, reverse=True)),
             homes=tuple(sorted(homes, key=len, reverse=True)),
             secret_values=secret_values(env),
+            dirs=private_dirs(checkout, venv),
             keep_private=keep_private,
         )
 
@@ -98,13 +112,41 @@ def _current(keep_private: bool) -> PrivacyContext:
         user = getpass.getuser()
     except (KeyError, OSError):  # no passwd entry for the uid (common in containers)
         user = ""
+    venv = sys.prefix if sys.prefix != sys.base_prefix else ""
     return PrivacyContext.from_env(
         os.environ,
         hostname=socket.gethostname(),
         user=user,
         home=str(Path.home()),
+        checkout=str(_proc.PACKAGE_PARENT),
+        venv=venv,
         keep_private=keep_private,
     )
+
+
+def _is_public_dir(path: str) -> bool:
+    return (
+        path in ("", "/")
+        or any(path == p or path.startswith(p + "/") for p in PUBLIC_PREFIXES)
+        or "/site-packages" in path
+        or "/dist-packages" in path
+    )
+
+
+def private_dirs(checkout: str, venv: str) -> tuple[tuple[str, str], ...]:
+    """The checkout and the virtual environment as ``(directory, placeholder)``, longest first.
+
+    An installed package (site-packages) and a system prefix are not private and are left out;
+    a virtual environment inside the checkout is covered by the checkout's placeholder.
+    """
+    pairs = []
+    checkout, venv = checkout.rstrip("/"), venv.rstrip("/")
+    if not _is_public_dir(checkout):
+        pairs.append((checkout, CHECKOUT))
+    inside = bool(checkout) and (venv == checkout or venv.startswith(checkout + "/"))
+    if not _is_public_dir(venv) and not (inside and pairs):
+        pairs.append((venv, VENV))
+    return tuple(sorted(pairs, key=lambda p: len(p[0]), reverse=True))
 
 
 def is_secret_name(name: str) -> bool:
@@ -182,6 +224,8 @@ def scrub_text(text: str, ctx: PrivacyContext | None = None) -> str:
     text = secretshapes.scrub_shapes(text)
     if ctx.keep_private:
         return text
+    for directory, placeholder in ctx.dirs:
+        text = re.sub(rf"(?<![\w.\-/]){re.escape(directory)}(?![\w.\-])", placeholder, text)
     for home in ctx.homes:
         text = re.sub(rf"(?<![\w.\-]){re.escape(home)}(?=/|\b|$)", "~", text)
     text = _OTHER_HOMES.sub("~", text)

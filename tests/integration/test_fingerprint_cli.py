@@ -40,6 +40,8 @@ def planted_env(tmp_path: Path) -> dict[str, str]:
         XLA_FLAGS=f"--xla_dump_to={Path.home()}/xla-dumps",
         CUDA_VISIBLE_DEVICES="0",
         PYTHONPATH=str(REPO),
+        # as in a Nox session: the session's bin inside the checkout comes first
+        PATH=f"{REPO}/.nox/bench/bin:{env.get('PATH', '/usr/bin')}",
     )
     return env
 
@@ -87,9 +89,10 @@ def test_cli_json_has_no_secret_and_says_why_nvidia_is_missing(tmp_path: Path) -
         assert nv["error"] and nv["error_kind"] != "unknown"
         if not Path("/proc/driver/nvidia/version").exists():
             assert nv["proc_driver_version"] is None
-    # no host name, user name or home path either
+    # no host name, user name, home path or checkout path either
     text = done.stdout
     assert str(Path.home()) + "/" not in text
+    assert str(REPO) not in text and fp["env"]["PATH"].startswith("<checkout>/.nox/bench/bin:")
     host = socket.gethostname()
     if len(host) >= 4:
         assert host not in text

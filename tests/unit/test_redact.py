@@ -192,3 +192,38 @@ def test_another_machines_host_in_tf_diagnostics_and_var_home_are_redacted() -> 
     out = redact.scrub_text(line, ctx)
     assert "runner-7f3a" not in out and "this host (<host>)" in out
     assert "/var/home/bob" not in out and "~/venv" in out
+
+
+def test_the_checkout_and_an_outside_venv_become_placeholders_in_path_lists() -> None:
+    ctx = PrivacyContext.from_env(
+        {}, hostname="h1", user="", home="/", checkout="/srv/work/graphbench", venv="/opt/dev"
+    )
+    env = {"PATH": "/srv/work/graphbench/.nox/bench/bin:/opt/dev/bin:/usr/bin:/opt/devtools"}
+    assert redact.scrub_env(env, ctx)["PATH"] == (
+        "<checkout>/.nox/bench/bin:<venv>/bin:/usr/bin:/opt/devtools"
+    )
+    # a sibling whose name merely starts like the checkout is another directory
+    assert redact.scrub_text("/srv/work/graphbench-old/x", ctx) == "/srv/work/graphbench-old/x"
+    assert redact.scrub_text("cd /srv/work/graphbench; ls", ctx) == "cd <checkout>; ls"
+
+
+def test_installed_packages_and_system_prefixes_are_not_placeholders() -> None:
+    assert redact.private_dirs("/usr/lib/python3/dist-packages", "/usr") == ()
+    assert redact.private_dirs("/home/a/v/lib/python3.12/site-packages", "/home/a/v") == (
+        ("/home/a/v", redact.VENV),
+    )
+    # a venv inside the checkout is covered by the checkout's placeholder
+    assert redact.private_dirs("/w/gb", "/w/gb/.nox/tests") == (("/w/gb", redact.CHECKOUT),)
+
+
+def test_keep_private_keeps_the_checkout_path() -> None:
+    ctx = PrivacyContext.from_env({}, checkout="/srv/gb", keep_private=True)
+    assert redact.scrub_text("/srv/gb/x", ctx) == "/srv/gb/x"
+
+
+def test_this_processs_context_names_its_own_checkout() -> None:
+    from benchmarks import _proc
+
+    ctx = PrivacyContext.current(fresh=True)
+    if "-packages" not in str(_proc.PACKAGE_PARENT):
+        assert (str(_proc.PACKAGE_PARENT), redact.CHECKOUT) in ctx.dirs
