@@ -214,6 +214,20 @@ _ROOT_HOME = re.compile(r"(?<![\w.\-/])/root(?=/|\b|$)")
 def scrub_text(text: str, ctx: PrivacyContext | None = None) -> str:
     """Remove secrets (always) and host/user/home (unless ``ctx.keep_private``) from ``text``."""
     ctx = ctx if ctx is not None else PrivacyContext.current()
+    if len(text) <= CACHED_LENGTH:  # a page repeats its short texts (names, modes) thousands
+        return _scrub_short(text, ctx)  # of times; each scrub is ~20 regular expressions
+    return _scrub(text, ctx)
+
+
+CACHED_LENGTH = 200
+
+
+@lru_cache(maxsize=8192)
+def _scrub_short(text: str, ctx: PrivacyContext) -> str:
+    return _scrub(text, ctx)
+
+
+def _scrub(text: str, ctx: PrivacyContext) -> str:
     for value in ctx.secret_values:
         text = text.replace(value, REDACTED)
     text = _URL_USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)

@@ -44,7 +44,7 @@ from benchmarks.report.site import (
 from benchmarks.rundir import paths
 from benchmarks.rundir.jsonio import utc_stamp, write_text_atomic
 from benchmarks.rundir.layout import LOGS_DIR, PAGE
-from benchmarks.rundir.load import load_run
+from benchmarks.rundir.load import LoadedRun, load_run
 
 STAMP = ".page-digest"
 PARALLEL_FROM = 8  # pages; below this a process pool costs more than it saves
@@ -91,34 +91,40 @@ def _sync(src: Path, dest: Path) -> str:
     return h.hexdigest()
 
 
-def _render_one(run_dir: str) -> str:
-    """Render one page in a worker; the error text instead of raising (it crosses processes).
+def _render_one(run_dir: str) -> LoadedRun | str:
+    """Read one run and render its page in a worker: the run as read (the caller's series need
+    it too, so each run is read once), or the error text instead of raising (it crosses
+    processes).
 
     Any exception: a run in the history was written by some other version, or damaged, and one
     such run must not take the site of all the others down with it (it is listed as skipped).
     """
     try:
-        render_run(Path(run_dir))
+        run = load_run(Path(run_dir))
+        render_run(Path(run_dir), loaded=run)
     except ResultsError as exc:
         return exc.message
+    except OSError as exc:
+        return str(exc)
     except Exception as exc:
         return f"its page could not be rendered ({type(exc).__name__}: {exc})"
-    return ""
+    return run
 
 
-def render_pages(run_dirs: Sequence[Path], jobs: int | None = None) -> dict[Path, str]:
-    """Render each run's page; return the ones that failed with their reason."""
+def render_pages(run_dirs: Sequence[Path], jobs: int | None = None) -> dict[Path, LoadedRun | str]:
+    """Read each run and render its page: the run as read, or why it failed."""
     jobs = jobs or min(len(run_dirs), os.cpu_count() or 1)
     if len(run_dirs) < PARALLEL_FROM or jobs <= 1:
         results = [_render_one(str(d)) for d in run_dirs]
     else:
         try:
             with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
-                results = list(pool.map(_render_one, [str(d) for d in run_dirs], chunksize=4))
+                chunk = max(1, min(8, len(run_dirs) // (4 * jobs)))
+                results = list(pool.map(_render_one, [str(d) for d in run_dirs], chunksize=chunk))
         except (BrokenProcessPool, OSError) as exc:  # no processes here: the same, serially
             print(f"warning: rendering pages in one process ({exc})", file=sys.stderr)
             results = [_render_one(str(d)) for d in run_dirs]
-    return {d: why for d, why in zip(run_dirs, results, strict=True) if why}
+    return dict(zip(run_dirs, results, strict=True))
 
 
 def _marks(found: Sequence[Regression], breaks: Sequence[Break], method: str) -> HistoryMarks:
@@ -171,32 +177,35 @@ def render_history(
     stamp = utc_stamp() if generated_at is None else generated_at
     claim_site(site)
     root = history / RUNS_DIR
-    loaded: list[HistoryRun] = []
-    skipped: list[str] = []
-    stale: dict[Path, str] = {}  # run copies whose page must be rendered -> their digest
+    order: list[Path] = []  # the run copies, in the history's order
+    read: dict[Path, LoadedRun | str] = {}  # each copy as read, or why it could not be
+    stale: dict[Path, str] = {}  # copies whose page must be rendered -> their digest
     for src in history_run_dirs(root):
-        rel = f"{RUNS_DIR}/{src.relative_to(root).as_posix()}"
-        dest = site / rel
+        dest = site / RUNS_DIR / src.relative_to(root)
+        order.append(dest)
         try:
             digest = _sync(src, dest)
-            run = load_run(dest)
-        except (ResultsError, OSError) as exc:
-            why = exc.message if isinstance(exc, ResultsError) else str(exc)
-            skipped.append(f"{rel}: {display.public(why.replace(str(site) + '/', ''))}")
+        except OSError as exc:
+            read[dest] = str(exc)
+            continue
+        if not (dest / PAGE).is_file() or _read(dest / STAMP) != digest:
+            stale[dest] = digest  # read by the worker that renders it
+        else:
+            read[dest] = _load(dest)
+    read |= render_pages(list(stale), jobs)
+    loaded: list[HistoryRun] = []
+    skipped: list[str] = []
+    for dest in order:
+        got = read[dest]
+        rel = dest.relative_to(site).as_posix()
+        if isinstance(got, str):
+            skipped.append(f"{rel}: {display.public(got.replace(str(site) + '/', ''))}")
             shutil.rmtree(dest, ignore_errors=True)
             continue
-        loaded.append(HistoryRun(rel, run))
-        if not (dest / PAGE).is_file() or _read(dest / STAMP) != digest:
-            stale[dest] = digest
+        if dest in stale:  # stamped only once its page is there
+            write_text_atomic(dest / STAMP, stale[dest])
+        loaded.append(HistoryRun(rel, got))
     _prune(site, {site / h.path for h in loaded})
-    failed = render_pages(list(stale), jobs)
-    for dest, digest in stale.items():
-        if dest not in failed:  # stamped only once its page is there
-            write_text_atomic(dest / STAMP, digest)
-    for dest, why in failed.items():
-        shutil.rmtree(dest, ignore_errors=True)
-        skipped.append(f"{dest.relative_to(site).as_posix()}: {display.public(why)}")
-    loaded = [h for h in loaded if site / h.path not in failed]
     for line in skipped:
         print(f"warning: history run skipped: {line}", file=sys.stderr)
     series, breaks = build_series(loaded)
@@ -215,6 +224,15 @@ def render_history(
         history=_marks(found, breaks, settings.method),
     )
     return Rendered(index, tuple(loaded), tuple(found), tuple(breaks), tuple(skipped), len(stale))
+
+
+def _load(run_dir: Path) -> LoadedRun | str:
+    try:
+        return load_run(run_dir)
+    except ResultsError as exc:
+        return exc.message
+    except OSError as exc:
+        return str(exc)
 
 
 def claim_site(site: Path, *, dry: bool = False) -> None:

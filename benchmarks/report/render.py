@@ -118,12 +118,15 @@ def render_run(
     out_dir: Path | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     generated_at: str | None = None,
+    loaded: LoadedRun | None = None,
 ) -> Path:
     """Write ``index.html`` and ``cases.csv`` for ``run_dir`` (into ``out_dir`` if given, with
     copies of the downloadable files) and return the page's path. Raises ResultsError when
     run.json is missing or unusable; damaged cases.jsonl lines become a warning on the page.
+    ``loaded``: ``run_dir`` as the caller already read it (the history's site reads each run
+    once, for its page and its series).
     """
-    run = load_run(run_dir)
+    run = load_run(run_dir) if loaded is None else loaded
     _warn(run.problems, run_dir)
     view = build_run_view(
         run.record,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import fields
+from functools import lru_cache
 from typing import Any
 
 
@@ -66,19 +67,32 @@ _POSITIVE = ("batch_size",)
 _NON_EMPTY = ("case_id", "workload", "mode", "device", "status")
 
 
+_Check = tuple[str, Callable[[Any], bool], str] | tuple[str, None, str]
+
+
+@lru_cache(maxsize=8)
+def _plan(result_type: type) -> tuple[_Check, ...]:
+    """Per field of the dataclass: its name, its type's check and the words for it (derived
+    once per type: a report reads thousands of lines)."""
+    out: list[_Check] = []
+    for f in fields(result_type):
+        check = _CHECKS.get(str(f.type))
+        out.append((f.name, check[0], check[1]) if check else (f.name, None, ""))
+    return tuple(out)
+
+
 def problem(data: Mapping[str, Any], result_type: type) -> str | None:
     """What is wrong with ``data`` as a ``result_type`` line (first problem), or None."""
-    for f in fields(result_type):
-        if f.name not in data:
+    for name, check, words in _plan(result_type):
+        if name not in data:
             continue
-        check = _CHECKS.get(str(f.type))
-        value = data[f.name]
-        if check is not None and not check[0](value):
-            return f"field {f.name!r} must be {check[1]}, got {_show(value)}"
-        if f.name in _POSITIVE and _int(value) and value < 1:
-            return f"field {f.name!r} must be >= 1, got {value!r}"
-        if f.name in _NON_EMPTY and not value:
-            return f"field {f.name!r} is empty"
+        value = data[name]
+        if check is not None and not check(value):
+            return f"field {name!r} must be {words}, got {_show(value)}"
+        if name in _POSITIVE and _int(value) and value < 1:
+            return f"field {name!r} must be >= 1, got {value!r}"
+        if name in _NON_EMPTY and not value:
+            return f"field {name!r} is empty"
     return None
 
 

@@ -57,6 +57,13 @@ def test_matches_an_independent_loop_with_the_same_draws(seed: int) -> None:
     assert (lo, hi) == pytest.approx(loop_bootstrap(PROCESSES, 400, seed), abs=1e-12)
 
 
+def test_equal_round_counts_take_the_unmasked_path_to_the_same_interval() -> None:
+    equal = [g[:4] for g in PROCESSES]  # every process 4 rounds: no unused slot
+    for seed in (0, 9):
+        _, lo, hi = hierarchical_ci(equal, resamples=400, seed=seed)
+        assert (lo, hi) == pytest.approx(loop_bootstrap(equal, 400, seed), abs=1e-12)
+
+
 def test_literal_two_processes() -> None:
     groups = [[1.0, 2.0, 3.0], [10.0, 11.0, 12.0]]
     point, lo, hi = hierarchical_ci(groups, resamples=2000, seed=3)
@@ -132,3 +139,11 @@ def test_the_ratio_ci_has_the_same_default_seed_and_says_when_there_is_nothing()
     assert hierarchical_ratio_ci(num, den) != hierarchical_ratio_ci(num, den, seed=1)
     with pytest.raises(ValueError, match=r"^no values to bootstrap$"):
         hierarchical_ci([[], []])
+
+
+def test_median_cis_are_bootstrap_ci_of_each_group_to_the_bit() -> None:
+    from benchmarks.stats import median_cis
+
+    groups = [PROCESSES[0], PROCESSES[1], [2.0], PROCESSES[2], PROCESSES[0][::-1]]
+    expected = [bootstrap_ci(g, resamples=300, seed=4 + i) for i, g in enumerate(groups)]
+    assert median_cis(groups, resamples=300, seed=4) == expected
