@@ -71,6 +71,7 @@ def suite_run(profile: str, only: list[str]) -> dict[str, Any]:
         "process_wall_s": elapsed,
         "measure_share": wall.get("measure", 0.0) / wall["total"] if wall.get("total") else 0.0,
         "processes": record.timing.get("processes"),
+        "phases_s": {k: round(v, 1) for k, v in wall.items()},  # where the wall time went
     }
     for s in analysis.speedups(cases):
         if (s.workload, s.device, s.batch_size, s.mode) == ("mlp", "cpu", 100, "graph"):

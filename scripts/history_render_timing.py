@@ -9,7 +9,9 @@ report fixtures' builders, then renders it with ``benchmarks.history.site.render
 * cold: into an empty DIR (every run page rendered, in ``--jobs`` processes);
 * warm: again into the same DIR, as a later publish that adds one run would (the pages of the
   unchanged runs are kept; the index, the detection, regressions.json and the feed are redone);
-* site only: the detection and the index page alone (what a warm render costs per call).
+* site only: the detection and the index page alone (what a warm render costs per call);
+* cold, without ``speedups.json``: a history of runs published before the stored speedups
+  existed (every page bootstraps its speedups again).
 
 With ``--detection`` it also measures the detectors on simulated series (50 runs, log-normal
 run-to-run noise of 1-10 %, each point with a +-1 % CI): how often unchanged data is flagged,
@@ -40,6 +42,9 @@ from benchmarks.history.series import (  # noqa: E402
     machine_slug,
 )
 from benchmarks.history.site import render_history  # noqa: E402
+from benchmarks.rundir import derived  # noqa: E402
+from benchmarks.rundir.layout import SPEEDUPS_FILE  # noqa: E402
+from benchmarks.rundir.load import read_cases_tolerant  # noqa: E402
 from tests.data import make_fixtures as mf  # noqa: E402
 
 WORKLOADS = ("mlp", "mlp_raw", "mlp_train", "cnn")
@@ -48,7 +53,7 @@ MODES = ("eager", "graph", "xla")
 CPUS = ("AMD EPYC 9R14 96-Core Processor", "Intel Xeon Platinum 8480+", "Ampere Altra Q80-30")
 
 
-def build(history: Path, runs: int, machines: int) -> None:
+def build(history: Path, runs: int, machines: int, *, derived_files: bool = True) -> None:
     for n in range(runs):
         rng = random.Random(n)
         cpu = CPUS[n % machines]
@@ -63,7 +68,10 @@ def build(history: Path, runs: int, machines: int) -> None:
         rec = mf.record(run_id, cases, ["cpu"], status="complete", exit_code=0,
                         started=f"{day}:00:00Z", finished=f"{day}:08:00Z")  # fmt: skip
         fp = mf.fingerprint(cpu=cpu)
-        mf.write(history / "runs" / machine_slug(fp) / run_id, rec, cases, fp)
+        run_dir = history / "runs" / machine_slug(fp) / run_id
+        mf.write(run_dir, rec, cases, fp)
+        if derived_files:  # as ``publish`` leaves a run in the history (store.copy_run)
+            derived.write(run_dir, read_cases_tolerant(run_dir)[0])
 
 
 def detection_rates(trials: int = 300) -> None:
@@ -132,6 +140,11 @@ def main() -> None:
         size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
         series, _ = build_series(warm.runs)
         by_z = find_regressions(series, Settings(method="zscore"))
+        for p in history.rglob(SPEEDUPS_FILE):
+            p.unlink()
+        t = time.perf_counter()
+        render_history(history, Path(tmp) / "site-old", settings, generated_at="", jobs=args.jobs)
+        old_s = time.perf_counter() - t
     print(
         f"{args.runs} runs x 48 cells on {args.machines} machine(s) (built in {built:.1f} s):\n"
         f"  cold render (all {cold.pages_rendered} pages): {cold_s:.2f} s\n"
@@ -139,7 +152,8 @@ def main() -> None:
         f"{warm_s:.2f} s\n"
         f"  flagged in unchanged data ({len(series)} series): {len(warm.regressions)} by step, "
         f"{len(by_z)} by zscore; "
-        f"site {size / 2**20:.1f} MiB"
+        f"site {size / 2**20:.1f} MiB\n"
+        f"  cold render of the same runs without stored speedups: {old_s:.2f} s"
     )
 
 

@@ -29,6 +29,7 @@ from benchmarks import _proc
 from benchmarks.environment import redact
 from benchmarks.errors import ConfigError, HostError
 from benchmarks.history.series import machine_slug
+from benchmarks.rundir import derived
 from benchmarks.rundir.jsonio import storage_error, write_text_atomic
 from benchmarks.rundir.layout import (
     CASES_FILE,
@@ -39,7 +40,7 @@ from benchmarks.rundir.layout import (
     PROBE_LOG,
     RUN_FILE,
 )
-from benchmarks.rundir.load import LoadedRun
+from benchmarks.rundir.load import LoadedRun, read_cases_tolerant
 from benchmarks.rundir.lock import RunLock
 
 DEFAULT_BRANCH = "bench-history"
@@ -201,6 +202,9 @@ def copy_run(run: LoadedRun, root: Path) -> str:
             write_text_atomic(dest / name, _scrub_json_text(_read_text(src / name)))
     if (src / CASES_FILE).is_file():
         write_text_atomic(dest / CASES_FILE, _scrub_jsonl(_read_text(src / CASES_FILE)))
+        derived.write(
+            dest, read_cases_tolerant(dest)[0]
+        )  # the site renders without rebootstrapping
     for name in TEXT_LOGS:
         if (src / name).is_file():
             text = redact.scrub_text(_read_text(src / name, LOG_TAIL_BYTES))

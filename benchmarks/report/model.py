@@ -234,7 +234,10 @@ def build_run_view(
     probe_log: Sequence[str] = (),
     comparison: Comparison | None = None,
     generated_at: str = "",
+    speedup_values: Sequence[Speedup] | None = None,
 ) -> RunView:
+    """``speedup_values``: ``analysis.speedups(cases)`` as stored with the run
+    (``rundir.derived``); computed here when not given."""
     latest = latest_by_case(cases)
     fp = fingerprint
     findings = sections.findings(diagnosis)
@@ -247,7 +250,7 @@ def build_run_view(
     workloads = [t.workload for t in grid]
     batches = sorted({row.batch_size for t in grid for row in t.rows})
     ok_cases = tuple(r for r in latest.values() if r.status == "ok")
-    sp = tuple(speedups(list(latest.values())))
+    sp = tuple(speedups(list(latest.values())) if speedup_values is None else speedup_values)
     fits = tuple(overhead_fits(list(latest.values())))
     status_css = {"complete": "ok", "cells_failed": "warn", "running": "warn"}.get(
         record.status, "bad"

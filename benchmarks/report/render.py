@@ -28,7 +28,7 @@ from benchmarks.report.compare import Comparison, compare_loaded
 from benchmarks.report.model import RunView, build_run_view
 from benchmarks.report.safety import safe_id
 from benchmarks.report.shards import read_fingerprints, shards_view
-from benchmarks.rundir import paths
+from benchmarks.rundir import derived, paths
 from benchmarks.rundir.jsonio import storage_error, utc_stamp, write_text_atomic
 from benchmarks.rundir.layout import (
     CASES_FILE,
@@ -137,6 +137,7 @@ def render_run(
         probe_log=run.probe_log,
         comparison=_comparison(run, baseline, threshold),
         generated_at=utc_stamp() if generated_at is None else generated_at,
+        speedup_values=derived.speedups_of(run_dir, run.cases),
     )
     if run.record.merged_from:
         shards = shards_view(run.record, read_fingerprints(run_dir, run.record))

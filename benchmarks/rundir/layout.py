@@ -9,6 +9,7 @@
 <run>/diagnosis.json    the GPU doctor's findings                          (gpu.probe)
 <run>/logs/worker-*.log each worker's stderr                               (run.runner)
 <run>/index.html        the run's page; cases.csv its table               (report.render)
+<run>/speedups.json     the speedups as computed from cases.jsonl (a cache) (rundir.derived)
 <run>/shards/K-of-N/    a merged run's copy of each shard (no cases.jsonl) (rundir.merge)
 <run>/cases.jsonl.partial  an incomplete last line, set aside on resume     (rundir.jsonio)
 <run>/run.lock          advisory lock + the holder's pid while a run writes (rundir.lock)
@@ -29,6 +30,7 @@ LOGS_DIR = "logs"
 SHARDS_DIR = "shards"
 PAGE = "index.html"
 CSV_FILE = "cases.csv"
+SPEEDUPS_FILE = "speedups.json"
 SITE_PAGE = "index.html"
 TMP_SUFFIX = ".tmp"
 PARTIAL_SUFFIX = ".partial"

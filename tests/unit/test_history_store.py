@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+from benchmarks import analysis
 from benchmarks.history import store
 from benchmarks.rundir.load import load_run
 from tests.unit.history_fixtures import make_run
@@ -33,7 +34,11 @@ def test_a_run_is_copied_data_only_scrubbed_and_with_logs_trimmed(tmp_path: Path
     assert rel.endswith("/" + run.record.run_id)
     names = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
     assert names == ["cases.jsonl", "fingerprint.json", "logs/worker-1-cpu.log", "probe.log",
-                     "run.json"]  # fmt: skip
+                     "run.json", "speedups.json"]  # fmt: skip
+    # the stored speedups are those of the copy's (scrubbed) cases, and valid for them
+    from benchmarks.rundir import derived
+
+    assert derived.read(dest) == analysis.speedups(load_run(dest).cases)
     log = (dest / "logs" / "worker-1-cpu.log").read_text()
     assert len(log.encode()) <= store.LOG_TAIL_BYTES and log.startswith("line ")
     assert TOKEN not in log and home + "/" not in log and "<redacted>" in log
