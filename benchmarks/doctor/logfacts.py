@@ -60,10 +60,30 @@ _PROMPT = re.compile(r"^(?:>\s?)*(?:>>>\s*|Out\[\d+\]:\s*|\$\s*|[`'\"]+)?")
 @dataclass(frozen=True)
 class Answer:
     """A printed answer about GPUs: ``gpu`` (one is usable), ``no_gpu`` (none listed) or
-    ``no_cuda_build`` (the build says it has no CUDA)."""
+    ``no_cuda_build`` (the build says it has no CUDA); ``program`` is who answered (``torch``,
+    ``jax`` or ``tf``), read from the answer and the question printed just before it."""
 
     kind: str
     line: LogLine
+    program: str = "tf"
+
+
+# Who printed an answer: PyTorch's and JAX's own calls and wordings; anything else is TF's.
+_PROGRAMS = (
+    ("torch", r"\btorch\b|cuda\.is_available|cuda\.device_count"),
+    ("jax", r"\bjax(lib)?\b|GPU/TPU|\b(Cuda|Gpu|Cpu)Device\(id=|\b(cuda|gpu)\(id=\d"),
+    ("tf", r"\btf\.|\btensorflow\b|physical_device:|device_lib|/device:"),
+)
+
+
+def _program(log: ScannedLog, line: LogLine, reach: int = 3) -> str:
+    """The program whose answer ``line`` is: its own text first, then the nearest line before
+    it that names one (the question it answers)."""
+    for ln in (line, *reversed(log.lines[max(0, line.number - 1 - reach) : line.number - 1])):
+        for name, pattern in _PROGRAMS:
+            if re.search(pattern, ln.text):
+                return name
+    return "tf"
 
 
 def _bare(text: str) -> str:
@@ -80,7 +100,7 @@ def device_answers(log: ScannedLog) -> list[Answer]:
     cached = log.memo.get("device_answers")
     if isinstance(cached, list):
         return cached
-    answers = _device_answers(log)
+    answers = [Answer(a.kind, a.line, _program(log, a.line)) for a in _device_answers(log)]
     log.memo["device_answers"] = answers
     return answers
 
@@ -102,7 +122,10 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
             out.append(Answer("gpu", line))
         elif re.search(r"physical_device:CPU:\d|device_type: \"CPU\"|\bCpuDevice\(id=", text):
             cpu_only_lists.append(line)
-        elif bare == "[]" and _asked_before(log, i + 1, _QUESTION, reach=4):
+        elif (bare == "[]" and _asked_before(log, i + 1, _QUESTION, reach=4)) or re.search(
+            r"\bGPUs?\b[^:\[\]]*:\s*\[\]$",
+            bare,  # a printed label: "Is GPU Available: []"
+        ):
             out.append(Answer("no_gpu", line))
         elif m := re.search(r"(?:Num(?:ber of)? GPUs?(?: Available)?|GPUs? count)\W*(\d+)", text):
             out.append(Answer("gpu" if int(m.group(1)) else "no_gpu", line))
@@ -160,6 +183,23 @@ def answers_of(log: ScannedLog, kind: str) -> list[LogLine]:
     return [a.line for a in device_answers(log) if a.kind == kind]
 
 
+def gpu_answers_of_others(log: ScannedLog) -> list[LogLine]:
+    """GPU answers printed by another program than one that found no GPU (PyTorch sees the
+    GPU, TensorFlow or JAX does not): they show the driver works, not that the failing program
+    got the GPU."""
+    answers = device_answers(log)
+    failing = {a.program for a in answers if a.kind in ("no_gpu", "no_cuda_build")}
+    return [a.line for a in answers if a.kind == "gpu" and failing - {a.program}]
+
+
+def xla_gpu_listed(log: ScannedLog) -> list[LogLine]:
+    """TF 2.0-2.3 list an ``XLA_GPU`` device once the CUDA build reached the driver; listed
+    without a ``GPU`` device, TensorFlow's own GPU device failed to register (its libraries)."""
+    return log.find(
+        r"physical_device:XLA_GPU:\d", r"device_type: \"XLA_GPU\"", r"/device:XLA_GPU:\d"
+    )
+
+
 def platform(log: ScannedLog) -> tuple[str, LogLine] | None:
     """``("windows" | "macos", the line that says so)`` when the log shows its platform."""
     win = log.first(*WINDOWS)
@@ -192,6 +232,19 @@ def tf_version(log: ScannedLog) -> tuple[tuple[int, int], LogLine] | None:
 
 def cuda_attempted(log: ScannedLog) -> bool:
     return bool(log.find(*CUDA_ATTEMPT))
+
+
+# A shell prompt may end in $, #, %, > or the arrows of zsh themes (➜, ❯).
+DOCKER_RUN = (
+    r"^(?:\S*[$#%>\u279c\u276f]\s+)?(?:sudo\s+)?(docker|podman|nerdctl)\s+(container\s+)?run\b"
+)
+GPU_FLAGS = r"--gpus\b|--runtime[= ]nvidia|--device[= ]\S*(nvidia\.com/gpu|/dev/nvidia)"
+
+
+def docker_runs(log: ScannedLog) -> tuple[list[LogLine], list[LogLine]]:
+    """The ``docker run`` lines of a transcript, and those that ask for the GPU."""
+    runs = [ln for ln in log.lines if re.search(DOCKER_RUN, ln.message)]
+    return runs, [ln for ln in runs if re.search(GPU_FLAGS, ln.text)]
 
 
 # nvidia-smi: the table's first row per GPU, and `nvidia-smi -q` key/value lines.
@@ -245,7 +298,8 @@ def mig_context(log: ScannedLog) -> list[LogLine]:
         r"\b\d+g\.\d+gb\b",
         r"MIG M\.: Enabled",
         r"MIG Mode\s*:?\s*(Current\s*:?\s*)?Enabled",
-        r"No MIG devices found",
+        r"No MIG devices (were )?found",
+        r"MIG mode is enabled",
         r"(CUDA|NVIDIA)_VISIBLE_DEVICES=\d+:\d+",
     )
 

@@ -12,8 +12,15 @@ from __future__ import annotations
 
 import re
 
+from benchmarks.containers import engine_errors
 from benchmarks.doctor.codes import Level
-from benchmarks.doctor.logfacts import answers_of, smi_gpu_names
+from benchmarks.doctor.logfacts import (
+    answers_of,
+    device_answers,
+    docker_runs,
+    gpu_answers_of_others,
+    smi_gpu_names,
+)
 from benchmarks.doctor.logscan import LogLine, ScannedLog
 from benchmarks.doctor.signals import created_device_lines, probe_gpu_ok_lines
 
@@ -49,7 +56,9 @@ def success_lines(log: ScannedLog) -> tuple[int, list[LogLine]]:
     created = created_device_lines(log) + probe_gpu_ok_lines(log) + log.find(_TF1_CREATING)
     if created:
         return Level.STRONG, sorted(created, key=lambda ln: ln.number)
-    said = answers_of(log, "gpu") + log.find(*_USED, *_OTHER_PROGRAMS)
+    others = gpu_answers_of_others(log)  # the driver works; the failing program has no GPU
+    said = [ln for ln in answers_of(log, "gpu") if ln not in others]
+    said += log.find(*_USED, *_OTHER_PROGRAMS)
     if said:
         return Level.CLEAR, sorted(said, key=lambda ln: ln.number)
     found = log.find(*_FOUND)
@@ -58,7 +67,49 @@ def success_lines(log: ScannedLog) -> tuple[int, list[LogLine]]:
     enumerated = _enumerated(log)
     if enumerated and not found and not _complaints(log.lines, log):
         return Level.PROBABLE, enumerated  # only in a log with no complaint anywhere
+    quiet = [] if (found or others) else quiet_gpu_stack(log)
+    if quiet:
+        return Level.POSSIBLE, quiet
     return 0, []
+
+
+# The GPU stack at work, in lines that are benign noise themselves (TF's CUDA plugins register
+# their factories, TensorRT is looked for), or a `docker run` that asks for the GPU.
+_GPU_STACK = re.compile(
+    r"(cuda|gpu)_\w+\.cc|dso_loader|stream_executor|Unable to register cu(DNN|FFT|BLAS) factory"
+    r"|TF-TRT",
+    re.IGNORECASE,
+)
+# Words of a complaint in a line without a severity prefix (a program's own print, a shell).
+_COMPLAINT = re.compile(
+    r"error|fail|fatal|cannot|can't|could not|couldn't|unable|not found|segmentation|abort"
+    r"|denied|\bno\b[\w\s/-]{0,30}\b(found|detected|available|present)\b|unavailable|busy"
+    r"|warning|mismatch|insufficient|panic|exception|traceback|killed|core dumped"
+    r"|not (be )?(available|supported|compatible)",
+    re.IGNORECASE,
+)
+
+
+def quiet_gpu_stack(log: ScannedLog) -> list[LogLine]:
+    """The GPU stack ran and nothing in the whole log complains: every warning or error is
+    known benign noise (or the image banner under a `docker run` that asks for the GPU).
+
+    The weakest success (``Level.POSSIBLE``): no line says a device came up, but a failure
+    would have said so. Returns the lines that show the GPU stack at work, or []."""
+    if any(a.kind != "gpu" for a in device_answers(log)):
+        return []  # a printed "no GPU" answer is a complaint too
+    runs, with_gpu = docker_runs(log)
+    banner_ok = bool(runs) and len(with_gpu) == len(runs)
+    stack: list[LogLine] = []
+    for line in log.lines:
+        banner = banner_ok and re.search(engine_errors.NO_DRIVER_DETECTED, line.text)
+        if _GPU_STACK.search(line.text) or line in with_gpu:
+            stack.append(line)
+        if line.harmless or banner or line in runs:
+            continue
+        if line.severity in ("W", "E", "F") or _COMPLAINT.search(line.message):
+            return []
+    return stack
 
 
 def _enumerated(log: ScannedLog) -> list[LogLine]:
