@@ -56,6 +56,22 @@ MOTIVATED: dict[str, tuple[int, str]] = {
     "nvdocker464-caffe-1703-after-driver-upgrade": (2, "nvidia-smi GPU row with nothing after"),
     "tf1563-numa-benign": (2, "a NUMA read of a device with nothing after it"),
     "mumax167-suspend-unknown": (2, "CUDA_ERROR_UNKNOWN in any spelling at an init call"),
+    # Round 3: every log whose miss was read while writing a change (none earns from it).
+    "h51-sagiodev9": (3, "a quiet log: the GPU stack ran and only benign noise complains"),
+    "h09-dallemini220": (3, "another program's GPU answer is no success for the failing one"),
+    "h35-moscot56": (3, "read with h09: JAX's 'No GPU/TPU found' next to PyTorch"),
+    "h40-tf62322": (3, "a printed label with an empty list: 'Is GPU Available: []'"),
+    "h17-tf38990": (3, "an XLA_GPU device listed without a GPU device: libraries"),
+    "h31-dfl264": (3, "'minimum required compute capability' wording"),
+    "h02-nvbio7": (3, "modprobe cannot insert / find the nvidia_uvm module"),
+    "h43-bumblebee623": (3, "'Module nvidia-uvm not found'; PyCUDA's 'cuInit failed: unknown'"),
+    "h38-tf5473": (3, "read with h02: a uvm module failure while the driver is down"),
+    "h19-llamacpp7218": (3, "'failed to initialize CUDA: unknown error' (llama.cpp's wording)"),
+    "h29-gorgonia2": (3, "a bare 'Unknown' raised on an init stack (Go bindings)"),
+    "h20-magiccastle276": (3, "'no MIG devices were found' / 'MIG mode is enabled' wording"),
+    "h46-tf44869": (3, "no /proc/driver/nvidia inside a container: not exposed, not hidden"),
+    "h32-monai7497": (3, "'invalid device ordinal': MIG as the second reading"),
+    "mlcommons442-mig-invalid-ordinal": (3, "read with h32: invalid device ordinal, MIG second"),
 }
 
 

@@ -67,6 +67,7 @@ def capability_below_minimum(log: ScannedLog, facts: FingerprintView) -> list[Ca
         r"PyTorch no longer supports this GPU because it is too old",
         r"Ignoring gpu device .* minimum required",
         r"minimum (cuda|compute) capability (supported|required).* is \d",
+        r"minimum required (cuda |compute )+capability:? \d\.\d",  # "... found with minimum ..."
         r"(does not|no longer) supports? (devices|GPUs) with compute capability",
         r"requires (CUDA )?compute capability \d\.\d or (higher|newer)",
     )
@@ -192,6 +193,25 @@ def xla_toolchain(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     return [Candidate(Code.XLA_TOOLCHAIN_MISSING, Level.STRONG, quote(lines))] if lines else []
 
 
+# The nvidia_uvm kernel module (named nvidia-uvm, nvidia_uvm or nvidia_<branch>_uvm) could not
+# be found or inserted: /dev/nvidia-uvm never appears.
+_UVM_MODULE = (
+    r"(could not insert|could not find module by name=|Module not found|FATAL: Module)"
+    r"\s*'?nvidia[-_](\d+[-_](updates[-_])?)?uvm",
+    r"Module nvidia[-_](\d+[-_](updates[-_])?)?uvm not found",
+)
+# The driver's own kernel module is not running (TF's cuda_diagnostics, nvidia-smi).
+DRIVER_NOT_RUNNING = (
+    r"kernel driver does not appear to be running",
+    r"/proc/driver/nvidia/version does not exist",
+)
+
+
+def uvm_module_lines(log: ScannedLog) -> list[LogLine]:
+    """modprobe (or a loader script) says the nvidia_uvm module is missing or would not load."""
+    return log.find(*_UVM_MODULE)
+
+
 @rule(Code.UVM_DEVICE_NODE_OR_SUSPEND)
 def uvm_or_suspend(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """cuInit unknown error: /dev/nvidia-uvm missing, not accessible, or after suspend."""
@@ -199,9 +219,12 @@ def uvm_or_suspend(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         ln for ln in cuinit_lines(log) if re.search(r"CUDA_ERROR_UNKNOWN|-> 999 ", ln.text)
     ]
     other = log.find(r"\(30 vs\. 0\)", r"error code: 30\b", r"/dev/nvidia-uvm")
-    if not (init_unknown or other):
+    module = uvm_module_lines(log)
+    if not (init_unknown or other or module):
         return []
-    score, ev = Level.PROBABLE, list(quote(init_unknown + other))
+    score, ev = Level.PROBABLE, list(quote(module + init_unknown + other))
+    if module and not log.find(*DRIVER_NOT_RUNNING):
+        score = Level.STRONG  # the uvm module would not load while the driver itself runs
     nodes = facts.device_nodes()
     if nodes is not None:
         uvm = facts.node("/dev/nvidia-uvm")
@@ -220,7 +243,7 @@ def uvm_or_suspend(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
 @rule(Code.MIG_MISCONFIGURED)
 def mig(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """MIG enabled without a usable MIG device."""
-    lines = log.find(r"No MIG devices found", r"MIG M\.: Enabled")
+    lines = log.find(r"No MIG devices (were )?found", r"MIG M\.: Enabled")
     score, ev = (Level.LIKELY if lines else 0), list(quote(lines))
     failing = bool(code_lines(log, 100)) or bool(
         log.find(r"no supported devices found for platform CUDA")

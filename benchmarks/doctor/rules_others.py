@@ -18,6 +18,7 @@ from benchmarks.doctor.logfacts import answers_of, mig_context
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.rules_container import docker_messages
+from benchmarks.doctor.rules_device import uvm_module_lines
 from benchmarks.doctor.signals import code_lines, container_hostname_hint, created_device_lines
 from benchmarks.environment.view import FingerprintView
 
@@ -38,18 +39,23 @@ def unknown_error_at_init(log: ScannedLog, facts: FingerprintView) -> list[Candi
         r"cudaErrorUnknown",
         r"cudaGetDeviceCount returned (30|999)\b",
         r"CUDA error: unknown error",
-        r"cuInit failed: unknown error",  # PyCUDA
+        r"cuInit failed: unknown\b",  # PyCUDA ("unknown" or "unknown error")
+        r"\binit\w* CUDA\b[^|]*: unknown error",  # "failed to initialize CUDA: unknown error"
     )
     if created_device_lines(log):
         return []
     if lines:
         return [Candidate(Code.UVM_DEVICE_NODE_OR_SUSPEND, Level.LIKELY, quote(lines))]
-    at_init = [ln for ln in code_lines(log, 999) if _near_init(log, ln)]
+    bare_name = log.find(_BARE_UNKNOWN)
+    at_init = [ln for ln in code_lines(log, 999) + bare_name if _near_init(log, ln)]
     if not at_init:
         return []
     return [Candidate(Code.UVM_DEVICE_NODE_OR_SUSPEND, Level.PROBABLE, quote(at_init))]
 
 
+# A binding that raises CUDA_ERROR_UNKNOWN by its short name alone (Go's cu: "panic: Unknown");
+# read only together with an initialisation call on the stack right after it.
+_BARE_UNKNOWN = r"^(panic|error|Error|CUDA error|CUDAError):\s*Unknown\s*$"
 # Initialisation calls in any program's spelling (driver API, runtime API, Go/Julia wrappers).
 _INIT_CALL = re.compile(
     r"cuInit|\bInit\b|CtxCreate|PrimaryCtxRetain|initiali[sz]|DeviceCount|cudaSetDevice",
@@ -76,6 +82,8 @@ def driver_absent_said_by_others(log: ScannedLog, facts: FingerprintView) -> lis
         r"modprobe: (FATAL|ERROR): could not insert 'nvidia",
         r"could not insert 'nvidia.*(Required key not available|Key was rejected)",
     )
+    uvm = uvm_module_lines(log)  # the uvm module alone: its own class (rules_device)
+    lines = [ln for ln in lines if ln not in uvm]
     if not lines:
         return []
     in_container = bool(container_hostname_hint(log) or docker_messages(log)[0])
@@ -118,6 +126,25 @@ def mig_in_log(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
             ev,
             "With MIG on, a process sees only MIG devices and can use one of them: name a "
             "single MIG-<uuid> in CUDA_VISIBLE_DEVICES.",
+        )
+    ]
+
+
+@rule(Code.MIG_MISCONFIGURED)
+def ordinal_beyond_visible(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """'invalid device ordinal': a process asked for a device index it does not see. Narrowed
+    visibility (CUDA_VISIBLE_DEVICES, rules_platform) comes first; MIG is the second reading,
+    since a process sees a single MIG device however many the launcher counts."""
+    lines = log.find(r"invalid device ordinal")
+    if not lines or facts.present or mig_context(log):
+        return []  # with MIG shown in the log, mig_in_log decides
+    return [
+        Candidate(
+            Code.MIG_MISCONFIGURED,
+            Level.PROBABLE.step_down(1),
+            quote(lines, 2),
+            "Check second: on a MIG-enabled GPU each process sees only the one MIG device "
+            "named in CUDA_VISIBLE_DEVICES, so device index 1 and up do not exist.",
         )
     ]
 

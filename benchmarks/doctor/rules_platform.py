@@ -14,6 +14,7 @@ from benchmarks.doctor.findings import Candidate, checklist, fact
 from benchmarks.doctor.logscan import ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.rules_container import docker_messages
+from benchmarks.doctor.rules_device import DRIVER_NOT_RUNNING
 from benchmarks.doctor.signals import (
     PROBE_PREFIX,
     code_lines,
@@ -321,6 +322,8 @@ def no_device_candidates(log: ScannedLog, facts: FingerprintView) -> list[Candid
         return []
     ev = quote(lines, 2)
     driver_fine = bool(log.find(r"kernel version seems to match DSO"))
+    driver_down = log.find(*DRIVER_NOT_RUNNING)
+    in_container = bool(container_hostname_hint(log) or docker_messages(log)[0])
     steps = [
         (
             Code.CUDA_VISIBLE_DEVICES_HIDDEN,
@@ -349,4 +352,13 @@ def no_device_candidates(log: ScannedLog, facts: FingerprintView) -> list[Candid
     ]
     if driver_fine:
         steps = [s for s in steps if s[0] != Code.DRIVER_MISSING_OR_NOT_LOADED]
+    if driver_down:
+        # No /proc/driver/nvidia: the kernel module is not running here, or this container was
+        # not given the driver. Hidden devices, MIG and the uvm node leave that file in place.
+        keep = (Code.CONTAINER_GPU_NOT_EXPOSED, Code.DRIVER_MISSING_OR_NOT_LOADED)
+        steps = sorted(
+            (s for s in steps if s[0] in keep),
+            key=lambda s: keep.index(s[0]) if in_container else -keep.index(s[0]),
+        )
+        ev = quote(lines + driver_down, 3)
     return checklist(Level.POSSIBLE, ev, steps)
