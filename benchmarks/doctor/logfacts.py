@@ -48,6 +48,8 @@ CUDA_ATTEMPT = (
     r"\bCUDA_ERROR_\w+",
     r"\bcudaError\w+",
     r"CUDA (driver|runtime) (version|error)",
+    r"CUDA initialization",  # PyTorch's warning when its cudaGetDeviceCount failed
+    r"cudaGetDeviceCount",
 )
 
 _QUESTION = (
@@ -134,7 +136,9 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
         elif re.search(r"Default GPU Device:\s*/device:GPU:\d", text):
             out.append(Answer("gpu", line))
         elif re.search(
-            r"GPU is NOT AVAILABLE|No GPU/TPU found|no GPU found|Device mapping: no known devices",
+            r"GPU is NOT AVAILABLE|No GPU/TPU found|Device mapping: no known devices"
+            r"|\bno (compatible |supported |usable )?(NVIDIA |CUDA )?GPUs? (were |was )?"
+            r"(found|discovered|detected)",
             text,
             re.IGNORECASE,
         ):
@@ -145,6 +149,14 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
             out.append(Answer("gpu", line))
         elif re.fullmatch(r"\d+", bare) and _asked_before(log, i + 1, r"cuda\.device_count\(", 2):
             out.append(Answer("gpu" if int(bare) else "no_gpu", line))
+        elif bare == "None" and _asked_before(log, i + 1, r"\bversion\.cuda\b", 2):
+            out.append(Answer("no_cuda_build", line))  # torch.version.cuda of a CPU build
+        elif bare.lower() in ("cpu", "gpu", "cuda") and _asked_before(
+            log, i + 1, "default_backend"
+        ):
+            out.append(Answer("no_gpu" if bare.lower() == "cpu" else "gpu", line))
+        elif re.search(_GPU_NAME, bare) and _asked_before(log, i + 1, r"get_device_name\(", 2):
+            out.append(Answer("gpu", line))
         elif bare in ("True", "False"):
             if _asked_before(log, i + 1, _BUILT_WITH_CUDA, reach=3):
                 if bare == "False":
@@ -156,6 +168,8 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
     return sorted(out, key=lambda a: a.line.number)
 
 
+# A GPU's marketing name, as get_device_name() prints it.
+_GPU_NAME = r"\b(NVIDIA|GeForce|Tesla|Quadro|TITAN|RTX|GTX)\b|^'?[AHLTV]\d{1,3}\b"
 _BUILT_WITH_CUDA = r"is_buil[td]_with_cuda|Built with CUDA"  # "is_build_" is a common typo
 # A call with its answer written as a comment: ``tf.test.is_built_with_cuda()  # False``,
 # ``tf.config.list_physical_devices('GPU') # [] is returned``.

@@ -46,7 +46,7 @@ def unknown_error_at_init(log: ScannedLog, facts: FingerprintView) -> list[Candi
         return []
     if lines:
         return [Candidate(Code.UVM_DEVICE_NODE_OR_SUSPEND, Level.LIKELY, quote(lines))]
-    bare_name = log.find(_BARE_UNKNOWN)
+    bare_name = [ln for ln in log.lines if not ln.harmless and re.match(_BARE_UNKNOWN, ln.message)]
     at_init = [ln for ln in code_lines(log, 999) + bare_name if _near_init(log, ln)]
     if not at_init:
         return []
@@ -96,6 +96,7 @@ def driver_too_old_said_by_others(log: ScannedLog, facts: FingerprintView) -> li
     """PyTorch's and JAX's wording of a driver older than their CUDA runtime."""
     lines = log.find(
         r"The NVIDIA driver on your system is too old",
+        r"\bdriver\b[^.;]{0,40}\bis too old\b",  # other programs' wording of the same
         r"driver version is insufficient",
     )
     if not lines:

@@ -27,7 +27,12 @@ _RUNTIME_ALIASES: dict[int, tuple[str, ...]] = {
         r"\(38 vs\. 0\)",  # CUDA <= 10 runtime numbered it 38
         r"No CUDA GPUs are available",  # PyTorch
     ),
-    999: ("cudaErrorUnknown", r"\(30 vs\. 0\)", r"error code: 30\b"),
+    999: (
+        "cudaErrorUnknown",
+        r"\(30 vs\. 0\)",
+        r"error code: 30\b",
+        r"\b(error|failure|code|status)[ :=(]+999\b",  # "init failure: 999", "error 999"
+    ),
 }
 
 

@@ -38,6 +38,9 @@ _OTHER_PROGRAMS = (
     r"Using (CUDA|GPU) device",
     r"\bUsing device:? cuda\b",
     r"Metal device set to: ",  # tensorflow-metal on macOS registered its GPU device
+    r"\bfound [1-9]\d* CUDA devices?\b",  # ggml (llama.cpp, whisper.cpp) after cuInit
+    r"inference compute\b.*\blibrary=cuda",  # ollama's chosen GPU
+    r"\b[Rr]unning on (device )?(cuda(:\d+)?|GPU)\b(?! ?\d* ?(failed|error))",
 )
 _FOUND = (r"Found device \d+ with properties", r"Adding visible gpu devices: \d")
 # Printed only once the driver enumerated a device: the executor reads that device's PCI NUMA
@@ -48,6 +51,7 @@ _FOUND = (r"Found device \d+ with properties", r"Adding visible gpu devices: \d"
 _ENUMERATED = (
     r"successful NUMA node read from SysFS",
     r"could not open file to read NUMA node: /sys/bus/pci/devices/",
+    r"^GPU \d+: .+\(UUID: GPU-[0-9a-fA-F-]+\)",  # nvidia-smi -L
 )
 
 
@@ -85,7 +89,8 @@ _COMPLAINT = re.compile(
     r"error|fail|fatal|cannot|can't|could not|couldn't|unable|not found|segmentation|abort"
     r"|denied|\bno\b[\w\s/-]{0,30}\b(found|detected|available|present)\b|unavailable|busy"
     r"|warning|mismatch|insufficient|panic|exception|traceback|killed|core dumped"
-    r"|not (be )?(available|supported|compatible)",
+    r"|not (be )?(available|supported|compatible)|does not|doesn't|didn't|won't|not work"
+    r"|not (using|use|detect)|fall(ing)? back|\bon (the )?CPU\b|\bCPU[- ]only\b",
     re.IGNORECASE,
 )
 
