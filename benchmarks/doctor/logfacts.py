@@ -61,9 +61,10 @@ _PROMPT = re.compile(r"^(?:>\s?)*(?:>>>\s*|Out\[\d+\]:\s*|\$\s*|[`'\"]+)?")
 
 @dataclass(frozen=True)
 class Answer:
-    """A printed answer about GPUs: ``gpu`` (one is usable), ``no_gpu`` (none listed) or
-    ``no_cuda_build`` (the build says it has no CUDA); ``program`` is who answered (``torch``,
-    ``jax`` or ``tf``), read from the answer and the question printed just before it."""
+    """A printed answer about GPUs: ``gpu`` (one is usable), ``no_gpu`` (none listed),
+    ``no_cuda_build`` / ``cuda_build`` (the build says it has no CUDA / has it). ``program``
+    is who answered (``torch``, ``jax`` or ``tf``), read from the answer and the question
+    printed just before it."""
 
     kind: str
     line: LogLine
@@ -159,8 +160,7 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
             out.append(Answer("gpu", line))
         elif bare in ("True", "False"):
             if _asked_before(log, i + 1, _BUILT_WITH_CUDA, reach=3):
-                if bare == "False":
-                    out.append(Answer("no_cuda_build", line))
+                out.append(Answer("no_cuda_build" if bare == "False" else "cuda_build", line))
             elif _asked_before(log, i + 1, r"is_gpu_available|cuda\.is_available", reach=3):
                 out.append(Answer("gpu" if bare == "True" else "no_gpu", line))
     if cpu_only_lists and not has_gpu_entry:
@@ -184,7 +184,7 @@ def _comment_answer(bare: str) -> str | None:
     call, said = m.group("call"), m.group("said")
     truth = re.search(r"\b(true|false)\b", said, re.IGNORECASE)
     if truth and re.search(_BUILT_WITH_CUDA, call):
-        return "no_cuda_build" if truth.group(1).lower() == "false" else None
+        return "no_cuda_build" if truth.group(1).lower() == "false" else "cuda_build"
     if truth and re.search(r"is_gpu_available|cuda\.is_available", call):
         return "gpu" if truth.group(1).lower() == "true" else "no_gpu"
     listed = re.search(r"list_physical_devices|list_local_devices|get_visible_devices", call)

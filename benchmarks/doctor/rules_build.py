@@ -112,7 +112,16 @@ def empty_gpu_list(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     libs = Candidate(Code.CUDA_LIBS_MISSING_OR_WRONG_MAJOR, Level.POSSIBLE, ev + extra, libs_note)
     build = Candidate(Code.CPU_ONLY_BUILD_OR_PLATFORM, Level.PROBABLE, ev, build_note)
     xla_gpu = xla_gpu_listed(log)
-    if xla_gpu:
+    cuda_build = answers_of(log, "cuda_build")
+    if cuda_build and not xla_gpu:
+        libs_note = (
+            "The build says it has CUDA, so it is not a CPU-only build: the CUDA/cuDNN "
+            "libraries it was built for are missing or of another major version, or the driver "
+            "is not reachable. `TF_CPP_MIN_LOG_LEVEL=0` (TF) names what failed."
+        )
+        libs = Candidate(libs.code, Level.LIKELY, ev + quote(cuda_build, 1) + extra, libs_note)
+        build = Candidate(build.code, Level.WEAK, build.evidence, build.note)
+    elif xla_gpu:
         # An XLA_GPU device means a CUDA build reached the driver: the GPU device itself was
         # not registered, which TF does when its CUDA libraries are missing or the wrong major.
         libs_note = (

@@ -118,6 +118,21 @@ def failing_beyond(log: ScannedLog) -> bool:
     )
 
 
+@rule(Code.CONTAINER_GPU_NOT_EXPOSED)
+def no_gpu_resource_on_nodes(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """Kubernetes cannot place a pod that asks for nvidia.com/gpu: no node advertises a free
+    one (the NVIDIA device plugin is not running, or every GPU is taken)."""
+    lines = log.find(r"Insufficient nvidia\.com/gpu", r"nvidia\.com/gpu[\"']?:? ?0\b")
+    if not lines:
+        return []
+    note = (
+        "No node offers an nvidia.com/gpu resource: check that the NVIDIA device plugin (or "
+        "GPU operator) runs on the GPU nodes (`kubectl describe node`: Allocatable "
+        "nvidia.com/gpu), or whether other pods hold every GPU."
+    )
+    return [Candidate(Code.CONTAINER_GPU_NOT_EXPOSED, Level.POSSIBLE, quote(lines, 2), note)]
+
+
 @rule(Code.CONTAINER_LOST_GPU_ACCESS)
 def container_lost_access(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """A running container lost its GPU (NVML 'Unknown Error')."""

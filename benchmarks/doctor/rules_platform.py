@@ -268,7 +268,8 @@ def cuda_libs(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         rf"{_CUDA_LIBS}\S*\.so\S*: cannot open shared object file",
         rf"Could not load library {_CUDA_LIBS}\S*\.so",
         r"Could not locate (cudnn|cublas|cudart)\w*64_\d+\.dll",
-        r"Unable to load (cuSPARSE|cuDNN|cuBLAS|cuFFT|cuSOLVER|NCCL)\. Is it installed\?",
+        r"Unable to load (CUDA|cuSPARSE|cuDNN|cuBLAS|cuFFT|cuSOLVER|cuPTI|cuRAND|NCCL|NVRTC)\. "
+        r"Is it installed\?",  # JAX's CUDA plugin: "CUDA" is the runtime (libcudart)
         rf"Could not find '{_CUDA_LIBS.removeprefix('lib')}64_\d+\.dll'",
         rf"Could not load dynamic library '{_CUDA_LIBS.removeprefix('lib')}64_\d+\.dll'",
     )
@@ -298,6 +299,7 @@ def cudnn_mismatch(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"Loaded runtime CuDNN library: .* but source was compiled with",
         r"cuDNN version incompatibility: .* compiled against .* but found runtime version",
         r"cuDNN version (mismatch|incompatib)",
+        r"Found cuDNN version \d+, but .* built against version \d+",  # JAX
     )
     if not lines:
         return []

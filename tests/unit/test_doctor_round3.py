@@ -219,3 +219,26 @@ def test_a_driver_that_is_too_old_in_other_wordings() -> None:
         "driver is older than the PTX compiler version, XLA is disabling parallel compilation\n"
     )
     assert "driver_too_old_for_cuda" not in _codes(ptxas)[:1]
+
+
+def test_jax_wordings_of_cudnn_and_runtime_libraries() -> None:
+    cudnn = (
+        "CUDA backend failed to initialize: Found cuDNN version 8700, but JAX was built against "
+        "version 8907, which is newer.\n"
+    )
+    assert _codes(cudnn)[0] == "cudnn_version_mismatch"
+    runtime = "CUDA backend failed to initialize: Unable to load CUDA. Is it installed?\n"
+    assert _codes(runtime)[0] == "cuda_libs_missing_or_wrong_major"
+    assert _codes("Unable to load config.yaml. Is it installed?\n")[0] == "unexplained"
+
+
+def test_a_build_that_says_it_has_cuda_is_not_read_as_a_cpu_build() -> None:
+    asked = ">>> tf.test.is_built_with_cuda()\n{}\n>>> tf.config.list_physical_devices('GPU')\n[]\n"
+    assert _codes(asked.format("True"))[0] == "cuda_libs_missing_or_wrong_major"
+    assert _codes(asked.format("False"))[0] == "cpu_only_build_or_platform"
+
+
+def test_kubernetes_without_a_gpu_resource() -> None:
+    line = "Warning  FailedScheduling  0/3 nodes are available: 3 Insufficient nvidia.com/gpu.\n"
+    assert _codes(line)[0] == "container_gpu_not_exposed"
+    assert _codes("0/3 nodes are available: 3 Insufficient memory.\n")[0] == "unexplained"
