@@ -72,6 +72,7 @@ MOTIVATED: dict[str, tuple[int, str]] = {
     "h46-tf44869": (3, "no /proc/driver/nvidia inside a container: not exposed, not hidden"),
     "h32-monai7497": (3, "'invalid device ordinal': MIG as the second reading"),
     "mlcommons442-mig-invalid-ordinal": (3, "read with h32: invalid device ordinal, MIG second"),
+    "h18-nccltests369": (3, "'GPUs are busy' as a wording of error 46"),
 }
 
 

@@ -132,10 +132,12 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
             out.append(Answer("no_gpu", line))
         elif m := re.search(r"(?:Num(?:ber of)? GPUs?(?: Available)?|GPUs? count)\W*(\d+)", text):
             out.append(Answer("gpu" if int(m.group(1)) else "no_gpu", line))
-        elif m := re.search(r"GPU available:\s*(True|False)", text):
-            out.append(Answer("gpu" if m.group(1) == "True" else "no_gpu", line))
-        elif re.search(r"Default GPU Device:\s*/device:GPU:\d", text):
-            out.append(Answer("gpu", line))
+        elif m := re.search(r"(?:GPU|CUDA) (?:is )?available:?\s*(True|False)", text, re.I):
+            out.append(Answer("gpu" if m.group(1).lower() == "true" else "no_gpu", line))
+        elif m := re.search(r"\b(\d+) Physical GPUs?, \d+ Logical GPUs?", text):
+            out.append(Answer("gpu" if int(m.group(1)) else "no_gpu", line))
+        elif re.search(r"Default GPU Device:\s*/device:GPU:\d|_CudaDeviceProperties\(name=", text):
+            out.append(Answer("gpu", line))  # TF's sample script; torch get_device_properties
         elif re.search(
             r"GPU is NOT AVAILABLE|No GPU/TPU found|Device mapping: no known devices"
             r"|\bno (compatible |supported |usable )?(NVIDIA |CUDA )?GPUs? (were |was )?"
@@ -148,8 +150,14 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
             log, i + 1, "gpu_device_name"
         ):
             out.append(Answer("gpu", line))
+        elif re.fullmatch(r"''|\"\"", text.strip().removeprefix("Out[1]: ")) and _asked_before(
+            log, i + 1, "gpu_device_name", 2
+        ):
+            out.append(Answer("no_gpu", line))  # tf.test.gpu_device_name() found none
         elif re.fullmatch(r"\d+", bare) and _asked_before(log, i + 1, r"cuda\.device_count\(", 2):
             out.append(Answer("gpu" if int(bare) else "no_gpu", line))
+        elif re.fullmatch(r"\d+", bare) and _asked_before(log, i + 1, r"current_device\(", 2):
+            out.append(Answer("gpu", line))  # an index: a current device exists
         elif bare == "None" and _asked_before(log, i + 1, r"\bversion\.cuda\b", 2):
             out.append(Answer("no_cuda_build", line))  # torch.version.cuda of a CPU build
         elif bare.lower() in ("cpu", "gpu", "cuda") and _asked_before(
@@ -316,6 +324,21 @@ def mig_context(log: ScannedLog) -> list[LogLine]:
         r"MIG mode is enabled",
         r"(CUDA|NVIDIA)_VISIBLE_DEVICES=\d+:\d+",
     )
+
+
+# GPU models that have MIG: with MIG mode on and no instance created, CUDA sees no device.
+MIG_CAPABLE = r"\b(A100|A30|A800|H100|H200|H800|H20|GH200|B200|GB200)\b"
+
+
+def device_nodes_listed(log: ScannedLog) -> set[str] | None:
+    """The /dev/nvidia* nodes an ``ls -l`` in the log shows (character devices), or None when
+    the log has no such listing."""
+    nodes = {
+        m.group(1)
+        for line in log.lines
+        if (m := re.search(r"^c[rwx-]{9}.*\s/dev/(nvidia[\w-]*)\s*$", line.message))
+    }
+    return nodes or None
 
 
 # Timestamps: TSL ``2026-11-25 15:02:11.123456:`` and absl ``I1125 15:02:11.123456``

@@ -30,6 +30,7 @@ _CPU_BUILD = (
     r"\btensorflow(-base)?\s+\d+\.\d+\.\d+\s+(cpu|mkl|eigen)_",  # conda list build string
     r"\btensorflow(-base)?-\d+\.\d+\.\d+-(cpu|mkl|eigen)_",
     r"CUDA-enabled jaxlib is not installed",
+    r"\bjax\[cpu\]",
     r"Torch not compiled with CUDA enabled",
     r"\btorch[=\s-]+\d+\.\d+(\.\d+)?\+cpu\b",
     r"\b_tflow_select\s+\S+\s+(mkl|eigen)",

@@ -8,7 +8,7 @@ import re
 
 from benchmarks.doctor.codes import Code, Level, raised
 from benchmarks.doctor.findings import Candidate, fact
-from benchmarks.doctor.logfacts import slow_start
+from benchmarks.doctor.logfacts import answers_of, device_nodes_listed, slow_start
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.signals import (
@@ -17,6 +17,12 @@ from benchmarks.doctor.signals import (
     cuinit_lines,
 )
 from benchmarks.environment.view import FingerprintView, Gpu
+
+
+def quote_lines(lines: list[LogLine], limit: int) -> list[LogLine]:
+    """The first ``limit`` lines, de-duplicated, in log order."""
+    return sorted(set(lines), key=lambda ln: ln.number)[:limit]
+
 
 SLOW_START_S = 120.0  # a first op this much later than the device is not a normal start
 
@@ -219,10 +225,19 @@ def uvm_or_suspend(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         ln for ln in cuinit_lines(log) if re.search(r"CUDA_ERROR_UNKNOWN|-> 999 ", ln.text)
     ]
     other = log.find(r"\(30 vs\. 0\)", r"error code: 30\b", r"/dev/nvidia-uvm")
+    other = [ln for ln in other if not re.match(r"c[rwx-]{9}\s", ln.message)]  # ls: node is there
     module = uvm_module_lines(log)
+    listed = device_nodes_listed(log) or set()
+    no_uvm_node = {"nvidia0", "nvidiactl"} <= listed and "nvidia-uvm" not in listed
+    failed = code_lines(log, 100) + code_lines(log, 999) + answers_of(log, "no_gpu")
+    if no_uvm_node and failed:
+        other += quote_lines(failed, 1)
     if not (init_unknown or other or module):
         return []
     score, ev = Level.PROBABLE, list(quote(module + init_unknown + other))
+    if no_uvm_node and failed:
+        score = Level.STRONG
+        ev.append("ls /dev/nvidia*: nvidia0 and nvidiactl listed, no nvidia-uvm")
     if module and not log.find(*DRIVER_NOT_RUNNING):
         score = Level.STRONG  # the uvm module would not load while the driver itself runs
     nodes = facts.device_nodes()

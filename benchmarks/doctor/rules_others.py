@@ -14,7 +14,7 @@ import re
 
 from benchmarks.doctor.codes import Code, Level
 from benchmarks.doctor.findings import Candidate, checklist
-from benchmarks.doctor.logfacts import answers_of, mig_context
+from benchmarks.doctor.logfacts import MIG_CAPABLE, answers_of, mig_context
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.rules_container import docker_messages
@@ -127,6 +127,25 @@ def mig_in_log(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
             ev,
             "With MIG on, a process sees only MIG devices and can use one of them: name a "
             "single MIG-<uuid> in CUDA_VISIBLE_DEVICES.",
+        )
+    ]
+
+
+@rule(Code.MIG_MISCONFIGURED)
+def mig_capable_gpu_without_device(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """CUDA found no usable device on a GPU model that has MIG (A100, A30, H100, ...): MIG on
+    without an instance is the second reading after hidden devices."""
+    failing = _failing_without_device(log)
+    model = log.find(MIG_CAPABLE)
+    if not (failing and model) or facts.present or mig_context(log):
+        return []
+    return [
+        Candidate(
+            Code.MIG_MISCONFIGURED,
+            Level.POSSIBLE,
+            quote([failing[0], model[0]]),
+            "This GPU model has MIG: with MIG mode on, CUDA sees only MIG instances, and none "
+            "if none was created (`nvidia-smi`: 'MIG M.' column, `nvidia-smi mig -lgi`).",
         )
     ]
 

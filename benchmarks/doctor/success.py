@@ -39,6 +39,8 @@ _OTHER_PROGRAMS = (
     r"\bUsing device:? cuda\b",
     r"Metal device set to: ",  # tensorflow-metal on macOS registered its GPU device
     r"\bfound [1-9]\d* CUDA devices?\b",  # ggml (llama.cpp, whisper.cpp) after cuInit
+    r"Detected [1-9]\d* CUDA Capable device",  # the CUDA samples' deviceQuery
+    r"^Result = PASS$",
     r"inference compute\b.*\blibrary=cuda",  # ollama's chosen GPU
     r"\b[Rr]unning on (device )?(cuda(:\d+)?|GPU)\b(?! ?\d* ?(failed|error))",
 )

@@ -242,3 +242,41 @@ def test_kubernetes_without_a_gpu_resource() -> None:
     line = "Warning  FailedScheduling  0/3 nodes are available: 3 Insufficient nvidia.com/gpu.\n"
     assert _codes(line)[0] == "container_gpu_not_exposed"
     assert _codes("0/3 nodes are available: 3 Insufficient memory.\n")[0] == "unexplained"
+
+
+def test_gpus_are_busy_is_a_wording_of_error_46() -> None:
+    assert _codes("all_reduce_perf: the GPUs are busy, although nothing runs on them\n")[0] == (
+        "exclusive_compute_mode"
+    )
+    assert _codes("the GPUs are idle, although the job runs\n")[0] == "unexplained"
+
+
+def test_no_device_on_a_mig_capable_model_lists_mig_second() -> None:
+    a100 = "| N/A   33C    P0    43W / 250W | NVIDIA A100-PCIE-40GB |\n"
+    assert _codes(NO_DEVICE + a100)[:2] == ["cuda_visible_devices_hidden", "mig_misconfigured"]
+    t4 = a100.replace("A100-PCIE-40GB", "Tesla T4")
+    assert "mig_misconfigured" not in _codes(NO_DEVICE + t4)[:2]
+
+
+def test_a_device_listing_without_the_uvm_node_next_to_a_failure() -> None:
+    listing = (
+        "crw-rw-rw- 1 root root 195,   0 Dec  1 10:00 /dev/nvidia0\n"
+        "crw-rw-rw- 1 root root 195, 255 Dec  1 10:00 /dev/nvidiactl\n"
+    )
+    assert _codes(listing + NO_DEVICE)[0] == "uvm_device_node_or_suspend"
+    with_uvm = listing + "crw-rw-rw- 1 root root 508,   0 Dec  1 10:00 /dev/nvidia-uvm\n"
+    assert "uvm_device_node_or_suspend" not in _codes(with_uvm + NO_DEVICE)[:1]
+    assert "uvm_device_node_or_suspend" not in _codes(listing)
+
+
+def test_more_printed_answers() -> None:
+    assert _codes("Detected 1 CUDA Capable device(s)\nResult = PASS\n")[0] == "healthy"
+    assert _codes("Result = FAIL\n")[0] != "healthy"
+    assert _codes("1 Physical GPUs, 1 Logical GPUs\n")[0] == "healthy"
+    assert _codes("0 Physical GPUs, 0 Logical GPUs\n")[0] != "healthy"
+    assert _codes("CUDA available: True\n")[0] == "healthy"
+    assert _codes("CUDA available: False\n")[0] != "healthy"
+    assert _codes(">>> torch.cuda.current_device()\n0\n")[0] == "healthy"
+    assert _codes(">>> tf.test.gpu_device_name()\n''\n")[0] != "unexplained"
+    assert _codes(">>> print(name())\n''\n")[0] == "unexplained"
+    assert _codes("$ pip install -U 'jax[cpu]'\n")[0] == "cpu_only_build_or_platform"
