@@ -100,6 +100,8 @@ def driver_missing(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     strong = log.find(
         r"libcuda\.so\.1: cannot open shared object file",
         r"Could not load dynamic library 'libcuda\.so\.1'",
+        r"libcuda\.so: cannot open shared object file",  # the unversioned name, same library
+        r"Could not load (dynamic )?library '?libcuda\.so\b",
         r"kernel driver does not appear to be running on this host",
         r"no NVIDIA GPU device is present: /dev/nvidia0 does not exist",
         r"couldn't communicate with the NVIDIA driver",

@@ -280,3 +280,14 @@ def test_more_printed_answers() -> None:
     assert _codes(">>> tf.test.gpu_device_name()\n''\n")[0] != "unexplained"
     assert _codes(">>> print(name())\n''\n")[0] == "unexplained"
     assert _codes("$ pip install -U 'jax[cpu]'\n")[0] == "cpu_only_build_or_platform"
+
+
+def test_the_unversioned_libcuda_name_and_torchs_cuda_not_available() -> None:
+    line = "Could not load library libcuda.so. Error: libcuda.so: cannot open shared object file\n"
+    assert _codes(line)[0] == "driver_missing_or_not_loaded"
+    assert _codes("libcudart.so.12: cannot open shared object file\n")[0] == (
+        "cuda_libs_missing_or_wrong_major"
+    )
+    warn = "UserWarning: User provided device_type of 'cuda', but CUDA is not available.\n"
+    assert _codes(warn)[0] != "healthy"
+    assert [a.kind for a in device_answers(ScannedLog(warn))] == ["no_gpu"]
