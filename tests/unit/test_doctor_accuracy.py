@@ -32,19 +32,18 @@ def _scorer() -> ModuleType:
 
 
 # set -> (n, min top-1, min top-3, most healthy starts called a failure, most failures called
-# healthy). The one healthy start in "test" that is missed (nvdocker1548) shows only an image
-# banner under `docker run --gpus`: no success line at all, so it reads as unexplained.
+# healthy). Round 3 (the first hold-out set became development data) reached these.
 FLOORS = {
     "hand": (55, 55, 55, 0, 0),
     "hand-log": (55, 52, 54, 0, 0),
-    "tune": (79, 75, 77, 0, 0),
-    "test": (33, 29, 30, 1, 0),
-    "holdout": (56, 41, 46, 1, 1),
+    "tune": (79, 75, 78, 0, 0),
+    "test": (33, 30, 31, 0, 0),
+    "holdout": (56, 53, 56, 0, 0),
 }
 # 5-fold stratified CV over tune + test + holdout (scripts/doctor_cv.py, seed 14), every log
 # counted as it scores: mean and min fold, top-1 and top-3, and the most failures called healthy.
-CV_FLOORS = {"top1_mean": 0.86, "top1_min": 0.79, "top3_mean": 0.91, "top3_min": 0.85}
-CV_FAILURE_CALLED_HEALTHY = 1
+CV_FLOORS = {"top1_mean": 0.93, "top1_min": 0.90, "top3_mean": 0.97, "top3_min": 0.96}
+CV_FAILURE_CALLED_HEALTHY = 0
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
