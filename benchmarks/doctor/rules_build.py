@@ -82,7 +82,11 @@ def build_or_platform_in_log(log: ScannedLog, facts: FingerprintView) -> list[Ca
     return [Candidate(Code.CPU_ONLY_BUILD_OR_PLATFORM, score, (*ev, *quote(no_gpu, 1)), note)]
 
 
-@rule(Code.CPU_ONLY_BUILD_OR_PLATFORM, Code.CUDA_LIBS_MISSING_OR_WRONG_MAJOR)
+@rule(
+    Code.CPU_ONLY_BUILD_OR_PLATFORM,
+    Code.CUDA_LIBS_MISSING_OR_WRONG_MAJOR,
+    Code.COMPUTE_CAPABILITY_BELOW_MINIMUM,
+)
 def empty_gpu_list(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """A printed GPU list is empty and TensorFlow never said why."""
     no_gpu = _no_gpu_lines(log)
@@ -133,6 +137,14 @@ def empty_gpu_list(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         )
         libs = Candidate(libs.code, Level.LIKELY, ev + quote(xla_gpu, 1) + extra, libs_note)
         build = Candidate(build.code, Level.WEAK, build.evidence, build.note)
+        too_old = (
+            "Check second: TensorFlow also skips a GPU below its minimum compute capability "
+            "while XLA_GPU stays listed ('Ignoring visible gpu device' at TF_CPP_MIN_LOG_LEVEL=0)."
+        )
+        cc = Candidate(
+            Code.COMPUTE_CAPABILITY_BELOW_MINIMUM, Level.POSSIBLE, libs.evidence, too_old
+        )
+        return [build, libs, cc]
     elif linux_pip:
         libs = Candidate(libs.code, Level.LIKELY, libs.evidence, libs.note)
         build = Candidate(build.code, Level.POSSIBLE, build.evidence, build.note)

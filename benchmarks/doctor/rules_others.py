@@ -136,7 +136,7 @@ def mig_capable_gpu_without_device(log: ScannedLog, facts: FingerprintView) -> l
     """CUDA found no usable device on a GPU model that has MIG (A100, A30, H100, ...): MIG on
     without an instance is the second reading after hidden devices."""
     failing = _failing_without_device(log)
-    model = log.find(MIG_CAPABLE)
+    model = log.find(MIG_CAPABLE, flags=0)  # model names are upper case: not "a30" in a hash
     if not (failing and model) or facts.present or mig_context(log):
         return []
     return [

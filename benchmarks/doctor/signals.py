@@ -20,11 +20,7 @@ _RUNTIME_ALIASES: dict[int, tuple[str, ...]] = {
     2: ("cudaErrorMemoryAllocation",),
     3: ("cudaErrorInitializationError",),
     35: ("cudaErrorInsufficientDriver", "CUDA driver version is insufficient"),
-    46: (
-        "cudaErrorDevicesUnavailable",
-        "busy or unavailable",
-        r"\b(GPUs?|devices?) (are|is) busy\b",
-    ),
+    46: ("cudaErrorDevicesUnavailable", "busy or unavailable"),
     100: (
         "cudaErrorNoDevice",
         r"\bno CUDA-capable device is detected",

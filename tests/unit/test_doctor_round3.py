@@ -142,6 +142,7 @@ def test_an_xla_gpu_device_without_a_gpu_device_reads_as_libraries() -> None:
         " PhysicalDevice(name='/physical_device:XLA_GPU:0', device_type='XLA_GPU')]\n"
     )
     assert _codes(listed)[0] == "cuda_libs_missing_or_wrong_major"
+    assert "compute_capability_below_minimum" in _codes(listed)[:3]  # also skips the GPU
     cpu_only = "[PhysicalDevice(name='/physical_device:CPU:0', device_type='CPU')]\n"
     assert _codes(cpu_only)[0] == "cpu_only_build_or_platform"
 
@@ -249,6 +250,8 @@ def test_gpus_are_busy_is_a_wording_of_error_46() -> None:
         "exclusive_compute_mode"
     )
     assert _codes("the GPUs are idle, although the job runs\n")[0] == "unexplained"
+    after_success = ">>> torch.cuda.is_available()\nTrue\nthe GPU is busy training now\n"
+    assert _codes(after_success)[0] == "healthy"  # prose next to a success is no error 46
 
 
 def test_no_device_on_a_mig_capable_model_lists_mig_second() -> None:
@@ -256,6 +259,8 @@ def test_no_device_on_a_mig_capable_model_lists_mig_second() -> None:
     assert _codes(NO_DEVICE + a100)[:2] == ["cuda_visible_devices_hidden", "mig_misconfigured"]
     t4 = a100.replace("A100-PCIE-40GB", "Tesla T4")
     assert "mig_misconfigured" not in _codes(NO_DEVICE + t4)[:2]
+    in_a_hash = "image sha256:5e-a30-77 pulled\n"  # a lower-case "a30" is no GPU model
+    assert "mig_misconfigured" not in _codes(NO_DEVICE + in_a_hash)[:2]
 
 
 def test_a_device_listing_without_the_uvm_node_next_to_a_failure() -> None:
