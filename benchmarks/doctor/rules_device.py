@@ -78,11 +78,30 @@ def capability_below_minimum(log: ScannedLog, facts: FingerprintView) -> list[Ca
         r"requires (CUDA )?compute capability \d\.\d or (higher|newer)",
     )
     lines += [ln for ln in _pytorch_arch(log) if not _pytorch_too_new(log, ln)]
+    lines += [ln for ln in _unsupported_capability(log) if _capability(ln) < _NEWEST_OLD]
     return (
         [Candidate(Code.COMPUTE_CAPABILITY_BELOW_MINIMUM, Level.CERTAIN, quote(lines))]
         if lines
         else []
     )
+
+
+# "compute capability X.Y (is) not supported" serves both ways: below a framework's minimum
+# (3.x-6.x: the GPU is too old) or above its newest build target (8.x and up: no kernels).
+_UNSUPPORTED_CC = (
+    r"(unsupported|not supported)\W.{0,30}compute capability:? (\d+)\.(\d)",
+    r"compute capability:? (\d+)\.(\d)\W.{0,30}(unsupported|not supported)",
+)
+_NEWEST_OLD = (7, 0)  # below this a capability is too old for today's builds, not too new
+
+
+def _unsupported_capability(log: ScannedLog) -> list[LogLine]:
+    return log.find(*_UNSUPPORTED_CC)
+
+
+def _capability(line: LogLine) -> tuple[int, int]:
+    m = re.search(r"compute capability:? (\d+)\.(\d)", line.text, re.IGNORECASE)
+    return (int(m.group(1)), int(m.group(2))) if m else _NEWEST_OLD
 
 
 _PYTORCH_ARCH = r"with CUDA capability sm_(\d+) is not compatible with the current PyTorch"
@@ -118,6 +137,7 @@ def kernel_image(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"invalid device function",  # cudaErrorInvalidDeviceFunction: no kernel for this sm_
     )
     errors += [ln for ln in _pytorch_arch(log) if _pytorch_too_new(log, ln)]
+    errors += [ln for ln in _unsupported_capability(log) if _capability(ln) >= (8, 0)]
     jit = log.find(r"CUDA kernels will be jit-compiled from PTX")
     score = Level.STRONG if errors else (Level.LIKELY if jit else 0)
     ev = list(quote(errors + jit))
@@ -195,6 +215,8 @@ def xla_toolchain(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"Failed to launch ptxas",
         r"libdevice(\.10\.bc)? (not found|is missing)",
         r"JIT compilation failed",
+        r"ptxas exited with non-zero error code",
+        r"Couldn't find a suitable version of ptxas",
     )
     return [Candidate(Code.XLA_TOOLCHAIN_MISSING, Level.STRONG, quote(lines))] if lines else []
 

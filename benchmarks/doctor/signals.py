@@ -18,7 +18,7 @@ PROBE_PREFIX = "graphbench-probe:"
 # Runtime (cudaError) values differ from CUresult values for a few codes seen at init.
 _RUNTIME_ALIASES: dict[int, tuple[str, ...]] = {
     2: ("cudaErrorMemoryAllocation",),
-    3: ("cudaErrorInitializationError",),
+    3: ("cudaErrorInitializationError", r"CUDA error: initialization error"),
     35: ("cudaErrorInsufficientDriver", "CUDA driver version is insufficient"),
     46: ("cudaErrorDevicesUnavailable", "busy or unavailable"),
     100: (

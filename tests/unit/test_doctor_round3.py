@@ -296,3 +296,19 @@ def test_the_unversioned_libcuda_name_and_torchs_cuda_not_available() -> None:
     warn = "UserWarning: User provided device_type of 'cuda', but CUDA is not available.\n"
     assert _codes(warn)[0] != "healthy"
     assert [a.kind for a in device_answers(ScannedLog(warn))] == ["no_gpu"]
+
+
+def test_an_unsupported_compute_capability_reads_by_its_number() -> None:
+    old = "GPU with compute capability 3.0 is not supported by this build\n"
+    assert _codes(old)[0] == "compute_capability_below_minimum"
+    new = "XlaRuntimeError: INTERNAL: compute capability 12.0 is not supported yet\n"
+    assert _codes(new)[0] == "no_kernel_image_for_arch"
+    assert _codes("compute capability 8.6 detected\n")[0] == "unexplained"
+
+
+def test_initialization_error_in_cuda_wordings_and_ptxas_failures() -> None:
+    assert _codes("RuntimeError: CUDA error: initialization error\n")[0] == "fork_after_cuda_init"
+    engine = "nvidia-container-cli: initialization error: nvml error: driver not loaded\n"
+    assert "fork_after_cuda_init" not in _codes(engine)
+    ptxas = "XlaRuntimeError: INTERNAL: ptxas exited with non-zero error code 65280, output:\n"
+    assert _codes(ptxas)[0] == "xla_toolchain_missing"
