@@ -134,8 +134,10 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
             out.append(Answer("gpu" if int(m.group(1)) else "no_gpu", line))
         elif m := re.search(r"(?:GPU|CUDA) (?:is )?available:?\s*(True|False)", text, re.I):
             out.append(Answer("gpu" if m.group(1).lower() == "true" else "no_gpu", line))
-        elif m := re.search(r"\b(\d+) Physical GPUs?, \d+ Logical GPUs?", text):
-            out.append(Answer("gpu" if int(m.group(1)) else "no_gpu", line))
+        elif m := re.search(
+            r"\b(\d+) Physical GPUs?, \d+ Logical GPUs?|\bn_gpu\W{1,3}(\d+)\b", text
+        ):
+            out.append(Answer("gpu" if int(m.group(1) or m.group(2)) else "no_gpu", line))
         elif re.search(r"Default GPU Device:\s*/device:GPU:\d|_CudaDeviceProperties\(name=", text):
             out.append(Answer("gpu", line))  # TF's sample script; torch get_device_properties
         elif re.search(

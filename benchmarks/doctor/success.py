@@ -40,6 +40,7 @@ _OTHER_PROGRAMS = (
     r"Metal device set to: ",  # tensorflow-metal on macOS registered its GPU device
     r"\bfound [1-9]\d* CUDA devices?\b",  # ggml (llama.cpp, whisper.cpp) after cuInit
     r"Detected [1-9]\d* CUDA Capable device",  # the CUDA samples' deviceQuery
+    r"offloaded [1-9]\d*/\d+ layers to GPU",  # llama.cpp
     r"^Result = PASS$",
     r"inference compute\b.*\blibrary=cuda",  # ollama's chosen GPU
     r"\b[Rr]unning on (device )?(cuda(:\d+)?|GPU)\b(?! ?\d* ?(failed|error))",
@@ -102,7 +103,10 @@ def quiet_gpu_stack(log: ScannedLog) -> list[LogLine]:
     known benign noise (or the image banner under a `docker run` that asks for the GPU).
 
     The weakest success (``Level.POSSIBLE``): no line says a device came up, but a failure
-    would have said so. Returns the lines that show the GPU stack at work, or []."""
+    would have said so. The program must have gone on once its GPU stack printed (a line
+    that is neither stack nor noise follows the first stack line): a paste of the
+    import-time lines alone says nothing yet. Returns the lines that show the GPU stack at
+    work, or []."""
     if any(a.kind in ("no_gpu", "no_cuda_build") for a in device_answers(log)):
         return []  # a printed "no GPU" answer is a complaint too
     runs, with_gpu = docker_runs(log)
@@ -116,7 +120,8 @@ def quiet_gpu_stack(log: ScannedLog) -> list[LogLine]:
             continue
         if line.severity in ("W", "E", "F") or _COMPLAINT.search(line.message):
             return []
-    return stack
+    went_on = [ln for ln in log.lines if ln.text and not ln.harmless and ln not in stack]
+    return stack if stack and went_on and went_on[-1].number > stack[0].number else []
 
 
 def _enumerated(log: ScannedLog) -> list[LogLine]:

@@ -40,9 +40,13 @@ def _codes(log: str) -> list[str]:
 
 
 def test_a_log_of_benign_gpu_stack_noise_only_is_healthy_at_medium_confidence() -> None:
-    findings = diagnose("Starting the web UI\n" + FACTORY_NOISE)
+    findings = diagnose("Starting the web UI\n" + FACTORY_NOISE + "Model loaded in 4.1s\n")
     assert findings[0].code == "healthy"
     assert findings[0].confidence == "medium"
+
+
+def test_import_time_noise_with_nothing_after_it_is_not_yet_healthy() -> None:
+    assert _codes("Starting the web UI\n" + FACTORY_NOISE)[0] == "unexplained"
 
 
 def test_benign_noise_next_to_a_complaint_is_not_healthy() -> None:
@@ -279,6 +283,10 @@ def test_more_printed_answers() -> None:
     assert _codes("Result = FAIL\n")[0] != "healthy"
     assert _codes("1 Physical GPUs, 1 Logical GPUs\n")[0] == "healthy"
     assert _codes("0 Physical GPUs, 0 Logical GPUs\n")[0] != "healthy"
+    assert _codes("device: cuda:0, n_gpu: 1, distributed training: False\n")[0] == "healthy"
+    assert _codes("device: cpu, n_gpu: 0, distributed training: False\n")[0] != "healthy"
+    assert _codes("llm_load_tensors: offloaded 33/33 layers to GPU\n")[0] == "healthy"
+    assert _codes("llm_load_tensors: offloaded 0/33 layers to GPU\n")[0] != "healthy"
     assert _codes("CUDA available: True\n")[0] == "healthy"
     assert _codes("CUDA available: False\n")[0] != "healthy"
     assert _codes(">>> torch.cuda.current_device()\n0\n")[0] == "healthy"
