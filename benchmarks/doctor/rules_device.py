@@ -12,17 +12,13 @@ from benchmarks.doctor.logfacts import answers_of, device_nodes_listed, slow_sta
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.signals import (
+    DRIVER_NOT_RUNNING,
     code_lines,
     created_device_lines,
     cuinit_lines,
+    uvm_module_lines,
 )
 from benchmarks.environment.view import FingerprintView, Gpu
-
-
-def quote_lines(lines: list[LogLine], limit: int) -> list[LogLine]:
-    """The first ``limit`` lines, de-duplicated, in log order."""
-    return sorted(set(lines), key=lambda ln: ln.number)[:limit]
-
 
 SLOW_START_S = 120.0  # a first op this much later than the device is not a normal start
 
@@ -221,25 +217,6 @@ def xla_toolchain(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     return [Candidate(Code.XLA_TOOLCHAIN_MISSING, Level.STRONG, quote(lines))] if lines else []
 
 
-# The nvidia_uvm kernel module (named nvidia-uvm, nvidia_uvm or nvidia_<branch>_uvm) could not
-# be found or inserted: /dev/nvidia-uvm never appears.
-_UVM_MODULE = (
-    r"(could not insert|could not find module by name=|Module not found|FATAL: Module)"
-    r"\s*'?nvidia[-_](\d+[-_](updates[-_])?)?uvm",
-    r"Module nvidia[-_](\d+[-_](updates[-_])?)?uvm not found",
-)
-# The driver's own kernel module is not running (TF's cuda_diagnostics, nvidia-smi).
-DRIVER_NOT_RUNNING = (
-    r"kernel driver does not appear to be running",
-    r"/proc/driver/nvidia/version does not exist",
-)
-
-
-def uvm_module_lines(log: ScannedLog) -> list[LogLine]:
-    """modprobe (or a loader script) says the nvidia_uvm module is missing or would not load."""
-    return log.find(*_UVM_MODULE)
-
-
 @rule(Code.UVM_DEVICE_NODE_OR_SUSPEND)
 def uvm_or_suspend(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """cuInit unknown error: /dev/nvidia-uvm missing, not accessible, or after suspend."""
@@ -253,7 +230,7 @@ def uvm_or_suspend(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     no_uvm_node = {"nvidia0", "nvidiactl"} <= listed and "nvidia-uvm" not in listed
     failed = code_lines(log, 100) + code_lines(log, 999) + answers_of(log, "no_gpu")
     if no_uvm_node and failed:
-        other += quote_lines(failed, 1)
+        other += sorted(failed, key=lambda ln: ln.number)[:1]
     if not (init_unknown or other or module):
         return []
     score, ev = Level.PROBABLE, list(quote(module + init_unknown + other))

@@ -18,8 +18,12 @@ from benchmarks.doctor.logfacts import MIG_CAPABLE, answers_of, mig_context
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.rules_container import docker_messages
-from benchmarks.doctor.rules_device import uvm_module_lines
-from benchmarks.doctor.signals import code_lines, container_hostname_hint, created_device_lines
+from benchmarks.doctor.signals import (
+    code_lines,
+    container_hostname_hint,
+    created_device_lines,
+    uvm_module_lines,
+)
 from benchmarks.environment.view import FingerprintView
 
 NO_SUPPORTED_DEVICES = r"no supported devices found for platform CUDA"

@@ -14,8 +14,8 @@ from benchmarks.doctor.findings import Candidate, checklist, fact
 from benchmarks.doctor.logscan import ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.rules_container import docker_messages
-from benchmarks.doctor.rules_device import DRIVER_NOT_RUNNING
 from benchmarks.doctor.signals import (
+    DRIVER_NOT_RUNNING,
     PROBE_PREFIX,
     code_lines,
     container_hostname_hint,

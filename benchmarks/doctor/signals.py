@@ -62,6 +62,25 @@ def code_lines(log: ScannedLog, code: int) -> list[LogLine]:
     return log.find(*code_patterns(code))
 
 
+# The nvidia_uvm kernel module (named nvidia-uvm, nvidia_uvm or nvidia_<branch>_uvm) could not
+# be found or inserted: /dev/nvidia-uvm never appears.
+_UVM_MODULE = (
+    r"(could not insert|could not find module by name=|Module not found|FATAL: Module)"
+    r"\s*'?nvidia[-_](\d+[-_](updates[-_])?)?uvm",
+    r"Module nvidia[-_](\d+[-_](updates[-_])?)?uvm not found",
+)
+# The driver's own kernel module is not running (TF's cuda_diagnostics, nvidia-smi).
+DRIVER_NOT_RUNNING = (
+    r"kernel driver does not appear to be running",
+    r"/proc/driver/nvidia/version does not exist",
+)
+
+
+def uvm_module_lines(log: ScannedLog) -> list[LogLine]:
+    """modprobe (or a loader script) says the nvidia_uvm module is missing or would not load."""
+    return log.find(*_UVM_MODULE)
+
+
 def cuinit_lines(log: ScannedLog) -> list[LogLine]:
     return log.find(r"failed call to cuInit", rf"{PROBE_PREFIX} driver: cuInit")
 
