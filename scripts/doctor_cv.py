@@ -1,19 +1,24 @@
-"""Cross-validated accuracy of the GPU doctor over the real development logs (tune + old test).
+"""Cross-validated accuracy of the GPU doctor over the real development logs.
 
-Usage: python scripts/doctor_cv.py [--folds K] [--seed S] [--baseline REF] [--json] [--verbose]
+Usage: python scripts/doctor_cv.py [--folds K] [--seed S] [--json] [--verbose] [--perturb]
+
+The development logs are ``tune``, the old ``test`` split (read since round 2) and the first
+hold-out set ``holdout`` (scored once on the round-2 rules, read since round 3). A newer hold-out
+set is never read here.
 
 The rules are hand-written, so "training" a fold means writing rules while reading logs. A fold's
-score is made honest by counting, for every log that prompted a round-2 rule change (``MOTIVATED``
-below), a hit only when the rules at ``--baseline`` (the commit before round 2) already got it
-right too: a log earns nothing from the change it motivated, while every other log in the fold
-does show whether that change carried over (or broke something). Three figures per fold:
+score is made honest by counting, for every log that prompted a rule change (``MOTIVATED`` below,
+with the round of the change), a hit only when the rules *before that round* (``BASELINES``)
+already got it right too: a log earns nothing from the change it motivated, while every other log
+in the fold does show whether that change carried over (or broke something). Figures per fold:
 
-- ``baseline``: the rules at ``--baseline`` (run from ``git archive`` of that commit);
+- ``round1`` / ``round2``: the frozen rules of those rounds, every log counted as it scores;
+- ``round2-blind``: the round-2 rules with the round-2 motivated logs blinded (the figure to
+  beat: what round 3 started from);
 - ``current``: the rules in this worktree, every log counted as it scores;
-- ``blind``: the current rules, with motivated logs counted as described above.
+- ``blind``: the current rules, with every motivated log (rounds 2 and 3) blinded.
 
-Folds are stratified by label (seeded, round-robin within each label). The hold-out set is not
-read: only the ``tune`` and ``test`` entries of tests/data/logs_real/manifest.json are.
+Folds are stratified by label (seeded, round-robin within each label).
 """
 
 from __future__ import annotations
@@ -34,18 +39,40 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "logs_real"
-SPLITS = ("tune", "test")  # the development logs; never "holdout"
-BASELINE_REF = "85ceb7c"  # "rules frozen" (round 1) plus its docs commit
+SPLITS = ("tune", "test", "holdout")  # the development logs; never a newer hold-out set
+# The frozen rules before each round's changes: a log motivated in round N is judged against
+# the rules of BASELINES[N] as well as the current ones.
+BASELINES = {
+    2: "85ceb7c",  # "rules frozen" (round 1) plus its docs commit
+    3: "a91bdde",  # "doctor: rules frozen (round 2)", scored once on the hold-out set
+}
 HEALTHY = "healthy"
 
-# Logs that prompted a round-2 change, with the change. Their own hits do not count (see above).
-MOTIVATED: dict[str, str] = {
-    "tf60156-win11-tf211-not-cuda": "answers written as comments; is_build_with_cuda typo",
-    "pycuda137-fork-cuinit": "CUDA_ERROR_NOT_INITIALIZED in every spelling, PyCUDA's too",
-    "nvdocker1548-wsl2-ngc-banner-false": "image banner under a --gpus run line; zsh prompts",
-    "nvdocker464-caffe-1703-after-driver-upgrade": "nvidia-smi GPU row with nothing after",
-    "tf1563-numa-benign": "a NUMA read of a device with nothing after it",
-    "mumax167-suspend-unknown": "CUDA_ERROR_UNKNOWN in any spelling at an init call",
+# Logs that prompted a rule change: id -> (round, the change). Their own hits do not count.
+MOTIVATED: dict[str, tuple[int, str]] = {
+    "tf60156-win11-tf211-not-cuda": (2, "answers written as comments; is_build_with_cuda typo"),
+    "pycuda137-fork-cuinit": (2, "CUDA_ERROR_NOT_INITIALIZED in every spelling, PyCUDA's too"),
+    "nvdocker1548-wsl2-ngc-banner-false": (2, "image banner under a --gpus run; zsh prompts"),
+    "nvdocker464-caffe-1703-after-driver-upgrade": (2, "nvidia-smi GPU row with nothing after"),
+    "tf1563-numa-benign": (2, "a NUMA read of a device with nothing after it"),
+    "mumax167-suspend-unknown": (2, "CUDA_ERROR_UNKNOWN in any spelling at an init call"),
+    # Round 3: every log whose miss was read while writing a change (none earns from it).
+    "h51-sagiodev9": (3, "a quiet log: the GPU stack ran and only benign noise complains"),
+    "h09-dallemini220": (3, "another program's GPU answer is no success for the failing one"),
+    "h35-moscot56": (3, "read with h09: JAX's 'No GPU/TPU found' next to PyTorch"),
+    "h40-tf62322": (3, "a printed label with an empty list: 'Is GPU Available: []'"),
+    "h17-tf38990": (3, "an XLA_GPU device listed without a GPU device: libraries"),
+    "h31-dfl264": (3, "'minimum required compute capability' wording"),
+    "h02-nvbio7": (3, "modprobe cannot insert / find the nvidia_uvm module"),
+    "h43-bumblebee623": (3, "'Module nvidia-uvm not found'; PyCUDA's 'cuInit failed: unknown'"),
+    "h38-tf5473": (3, "read with h02: a uvm module failure while the driver is down"),
+    "h19-llamacpp7218": (3, "'failed to initialize CUDA: unknown error' (llama.cpp's wording)"),
+    "h29-gorgonia2": (3, "a bare 'Unknown' raised on an init stack (Go bindings)"),
+    "h20-magiccastle276": (3, "'no MIG devices were found' / 'MIG mode is enabled' wording"),
+    "h46-tf44869": (3, "no /proc/driver/nvidia inside a container: not exposed, not hidden"),
+    "h32-monai7497": (3, "'invalid device ordinal': MIG as the second reading"),
+    "mlcommons442-mig-invalid-ordinal": (3, "read with h32: invalid device ordinal, MIG second"),
+    "h18-nccltests369": (3, "'GPUs are busy' as a wording of error 46"),
 }
 
 
@@ -100,13 +127,14 @@ def score_fold(
     ranked: Mapping[str, Sequence[str]],
     baseline: Mapping[str, Sequence[str]] | None = None,
 ) -> FoldScore:
-    """Pure: one fold's figures; with ``baseline``, motivated logs must hit in both."""
+    """Pure: one fold's figures. ``baseline`` maps a motivated log to its ranking by the rules
+    before its round; such a log must hit in both and is confused if either confused it."""
     s = FoldScore()
     for e in fold:
         r = ranked[e.id]
         h1, h3 = _hits(e, r)
         firsts = {r[0] if r else None}
-        if baseline is not None and e.id in MOTIVATED:  # must be right before and after
+        if baseline is not None and e.id in baseline:  # must be right before and after
             b1, b3 = _hits(e, baseline[e.id])
             h1, h3 = h1 and b1, h3 and b3
             firsts.add(baseline[e.id][0] if baseline[e.id] else None)
@@ -204,18 +232,25 @@ def stability(
 
 def _fmt(name: str, s: Mapping[str, float | int]) -> str:
     return (
-        f"{name:9} top-1 mean {s['top1_mean']:.0%} min {s['top1_min']:.0%} | "
+        f"{name:12} top-1 mean {s['top1_mean']:.0%} min {s['top1_min']:.0%} | "
         f"top-3 mean {s['top3_mean']:.0%} min {s['top3_min']:.0%} | "
         f"healthy->failure {s['healthy_called_failure']} failure->healthy "
         f"{s['failure_called_healthy']}"
     )
 
 
+def blinded(
+    rankings: Mapping[str, Mapping[str, Sequence[str]]], rounds: Sequence[int]
+) -> dict[str, Sequence[str]]:
+    """Pure: each log motivated in one of ``rounds`` -> its ranking by the rules before that
+    round (``rankings`` maps a git ref to its rankings)."""
+    return {log: rankings[BASELINES[r]][log] for log, (r, _) in MOTIVATED.items() if r in rounds}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=14)
-    parser.add_argument("--baseline", default=BASELINE_REF, help="git ref of the rules before")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="list the current misses")
     parser.add_argument("--perturb", action="store_true", help="top-1 stability under rewrites")
@@ -223,23 +258,26 @@ def main() -> int:
     items = entries()
     texts = {e.id: _read(e) for e in items}
     current = rank_at(None, texts)
-    before = rank_at(args.baseline, texts)
+    at = {ref: rank_at(ref, texts) for ref in BASELINES.values()}
+    round1, round2 = at[BASELINES[2]], at[BASELINES[3]]
     parts = folds(items, args.folds, args.seed)
     report = {
-        "baseline": summary([score_fold(f, before) for f in parts]),
+        "round1": summary([score_fold(f, round1) for f in parts]),
+        "round2": summary([score_fold(f, round2) for f in parts]),
+        "round2-blind": summary([score_fold(f, round2, blinded(at, [2])) for f in parts]),
         "current": summary([score_fold(f, current) for f in parts]),
-        "blind": summary([score_fold(f, current, before) for f in parts]),
+        "blind": summary([score_fold(f, current, blinded(at, [2, 3])) for f in parts]),
     }
     stable = stability(texts, current) if args.perturb else None
-    stable_before = stability(texts, before, args.baseline) if args.perturb else None
+    stable_before = stability(texts, round2, BASELINES[3]) if args.perturb else None
     if args.json:
-        extra = {"stable": stable, "stable_baseline": stable_before}
+        extra = {"stable": stable, "stable_round2": stable_before}
         print(json.dumps({"folds": args.folds, "seed": args.seed, **report, **extra}))
     else:
         print(f"{args.folds}-fold CV over {len(items)} real logs ({' + '.join(SPLITS)})")
         for name, s in report.items():
             print(_fmt(name, s))
-        for which, table in (("baseline", stable_before), ("current", stable)):
+        for which, table in (("round2", stable_before), ("current", stable)):
             for name, st in (table or {}).items():
                 changed = " ".join(st["changed"])
                 print(f"{which:9} rewrite {name:12} top-1 kept {st['kept']}/{st['n']} {changed}")

@@ -48,6 +48,8 @@ CUDA_ATTEMPT = (
     r"\bCUDA_ERROR_\w+",
     r"\bcudaError\w+",
     r"CUDA (driver|runtime) (version|error)",
+    r"CUDA initialization",  # PyTorch's warning when its cudaGetDeviceCount failed
+    r"cudaGetDeviceCount",
 )
 
 _QUESTION = (
@@ -59,11 +61,32 @@ _PROMPT = re.compile(r"^(?:>\s?)*(?:>>>\s*|Out\[\d+\]:\s*|\$\s*|[`'\"]+)?")
 
 @dataclass(frozen=True)
 class Answer:
-    """A printed answer about GPUs: ``gpu`` (one is usable), ``no_gpu`` (none listed) or
-    ``no_cuda_build`` (the build says it has no CUDA)."""
+    """A printed answer about GPUs: ``gpu`` (one is usable), ``no_gpu`` (none listed),
+    ``no_cuda_build`` / ``cuda_build`` (the build says it has no CUDA / has it). ``program``
+    is who answered (``torch``, ``jax`` or ``tf``), read from the answer and the question
+    printed just before it."""
 
     kind: str
     line: LogLine
+    program: str = "tf"
+
+
+# Who printed an answer: PyTorch's and JAX's own calls and wordings; anything else is TF's.
+_PROGRAMS = (
+    ("torch", r"\btorch\b|cuda\.is_available|cuda\.device_count"),
+    ("jax", r"\bjax(lib)?\b|GPU/TPU|\b(Cuda|Gpu|Cpu)Device\(id=|\b(cuda|gpu)\(id=\d"),
+    ("tf", r"\btf\.|\btensorflow\b|physical_device:|device_lib|/device:"),
+)
+
+
+def _program(log: ScannedLog, line: LogLine, reach: int = 3) -> str:
+    """The program whose answer ``line`` is: its own text first, then the nearest line before
+    it that names one (the question it answers)."""
+    for ln in (line, *reversed(log.lines[max(0, line.number - 1 - reach) : line.number - 1])):
+        for name, pattern in _PROGRAMS:
+            if re.search(pattern, ln.text):
+                return name
+    return "tf"
 
 
 def _bare(text: str) -> str:
@@ -80,7 +103,7 @@ def device_answers(log: ScannedLog) -> list[Answer]:
     cached = log.memo.get("device_answers")
     if isinstance(cached, list):
         return cached
-    answers = _device_answers(log)
+    answers = [Answer(a.kind, a.line, _program(log, a.line)) for a in _device_answers(log)]
     log.memo["device_answers"] = answers
     return answers
 
@@ -102,16 +125,26 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
             out.append(Answer("gpu", line))
         elif re.search(r"physical_device:CPU:\d|device_type: \"CPU\"|\bCpuDevice\(id=", text):
             cpu_only_lists.append(line)
-        elif bare == "[]" and _asked_before(log, i + 1, _QUESTION, reach=4):
+        elif (bare == "[]" and _asked_before(log, i + 1, _QUESTION, reach=4)) or re.search(
+            r"\bGPUs?\b[^:\[\]]*:\s*\[\]$",
+            bare,  # a printed label: "Is GPU Available: []"
+        ):
             out.append(Answer("no_gpu", line))
         elif m := re.search(r"(?:Num(?:ber of)? GPUs?(?: Available)?|GPUs? count)\W*(\d+)", text):
             out.append(Answer("gpu" if int(m.group(1)) else "no_gpu", line))
-        elif m := re.search(r"GPU available:\s*(True|False)", text):
-            out.append(Answer("gpu" if m.group(1) == "True" else "no_gpu", line))
-        elif re.search(r"Default GPU Device:\s*/device:GPU:\d", text):
-            out.append(Answer("gpu", line))
+        elif m := re.search(r"(?:GPU|CUDA) (?:is )?available:?\s*(True|False)", text, re.I):
+            out.append(Answer("gpu" if m.group(1).lower() == "true" else "no_gpu", line))
+        elif m := re.search(
+            r"\b(\d+) Physical GPUs?, \d+ Logical GPUs?|\bn_gpu\W{1,3}(\d+)\b", text
+        ):
+            out.append(Answer("gpu" if int(m.group(1) or m.group(2)) else "no_gpu", line))
+        elif re.search(r"Default GPU Device:\s*/device:GPU:\d|_CudaDeviceProperties\(name=", text):
+            out.append(Answer("gpu", line))  # TF's sample script; torch get_device_properties
         elif re.search(
-            r"GPU is NOT AVAILABLE|No GPU/TPU found|no GPU found|Device mapping: no known devices",
+            r"GPU is NOT AVAILABLE|No GPU/TPU found|Device mapping: no known devices"
+            r"|but CUDA is not available"  # torch.autocast / amp falling back
+            r"|\bno (compatible |supported |usable )?(NVIDIA |CUDA )?GPUs? (were |was )?"
+            r"(found|discovered|detected)",
             text,
             re.IGNORECASE,
         ):
@@ -120,12 +153,25 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
             log, i + 1, "gpu_device_name"
         ):
             out.append(Answer("gpu", line))
+        elif re.fullmatch(r"''|\"\"", text.strip().removeprefix("Out[1]: ")) and _asked_before(
+            log, i + 1, "gpu_device_name", 2
+        ):
+            out.append(Answer("no_gpu", line))  # tf.test.gpu_device_name() found none
         elif re.fullmatch(r"\d+", bare) and _asked_before(log, i + 1, r"cuda\.device_count\(", 2):
             out.append(Answer("gpu" if int(bare) else "no_gpu", line))
+        elif re.fullmatch(r"\d+", bare) and _asked_before(log, i + 1, r"current_device\(", 2):
+            out.append(Answer("gpu", line))  # an index: a current device exists
+        elif bare == "None" and _asked_before(log, i + 1, r"\bversion\.cuda\b", 2):
+            out.append(Answer("no_cuda_build", line))  # torch.version.cuda of a CPU build
+        elif bare.lower() in ("cpu", "gpu", "cuda") and _asked_before(
+            log, i + 1, "default_backend"
+        ):
+            out.append(Answer("no_gpu" if bare.lower() == "cpu" else "gpu", line))
+        elif re.search(_GPU_NAME, bare) and _asked_before(log, i + 1, r"get_device_name\(", 2):
+            out.append(Answer("gpu", line))
         elif bare in ("True", "False"):
             if _asked_before(log, i + 1, _BUILT_WITH_CUDA, reach=3):
-                if bare == "False":
-                    out.append(Answer("no_cuda_build", line))
+                out.append(Answer("no_cuda_build" if bare == "False" else "cuda_build", line))
             elif _asked_before(log, i + 1, r"is_gpu_available|cuda\.is_available", reach=3):
                 out.append(Answer("gpu" if bare == "True" else "no_gpu", line))
     if cpu_only_lists and not has_gpu_entry:
@@ -133,6 +179,8 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
     return sorted(out, key=lambda a: a.line.number)
 
 
+# A GPU's marketing name, as get_device_name() prints it.
+_GPU_NAME = r"\b(NVIDIA|GeForce|Tesla|Quadro|TITAN|RTX|GTX)\b|^'?[AHLTV]\d{1,3}\b"
 _BUILT_WITH_CUDA = r"is_buil[td]_with_cuda|Built with CUDA"  # "is_build_" is a common typo
 # A call with its answer written as a comment: ``tf.test.is_built_with_cuda()  # False``,
 # ``tf.config.list_physical_devices('GPU') # [] is returned``.
@@ -147,7 +195,7 @@ def _comment_answer(bare: str) -> str | None:
     call, said = m.group("call"), m.group("said")
     truth = re.search(r"\b(true|false)\b", said, re.IGNORECASE)
     if truth and re.search(_BUILT_WITH_CUDA, call):
-        return "no_cuda_build" if truth.group(1).lower() == "false" else None
+        return "no_cuda_build" if truth.group(1).lower() == "false" else "cuda_build"
     if truth and re.search(r"is_gpu_available|cuda\.is_available", call):
         return "gpu" if truth.group(1).lower() == "true" else "no_gpu"
     listed = re.search(r"list_physical_devices|list_local_devices|get_visible_devices", call)
@@ -158,6 +206,23 @@ def _comment_answer(bare: str) -> str | None:
 
 def answers_of(log: ScannedLog, kind: str) -> list[LogLine]:
     return [a.line for a in device_answers(log) if a.kind == kind]
+
+
+def gpu_answers_of_others(log: ScannedLog) -> list[LogLine]:
+    """GPU answers printed by another program than one that found no GPU (PyTorch sees the
+    GPU, TensorFlow or JAX does not): they show the driver works, not that the failing program
+    got the GPU."""
+    answers = device_answers(log)
+    failing = {a.program for a in answers if a.kind in ("no_gpu", "no_cuda_build")}
+    return [a.line for a in answers if a.kind == "gpu" and failing - {a.program}]
+
+
+def xla_gpu_listed(log: ScannedLog) -> list[LogLine]:
+    """TF 2.0-2.3 list an ``XLA_GPU`` device once the CUDA build reached the driver; listed
+    without a ``GPU`` device, TensorFlow's own GPU device failed to register (its libraries)."""
+    return log.find(
+        r"physical_device:XLA_GPU:\d", r"device_type: \"XLA_GPU\"", r"/device:XLA_GPU:\d"
+    )
 
 
 def platform(log: ScannedLog) -> tuple[str, LogLine] | None:
@@ -192,6 +257,19 @@ def tf_version(log: ScannedLog) -> tuple[tuple[int, int], LogLine] | None:
 
 def cuda_attempted(log: ScannedLog) -> bool:
     return bool(log.find(*CUDA_ATTEMPT))
+
+
+# A shell prompt may end in $, #, %, > or the arrows of zsh themes (➜, ❯).
+DOCKER_RUN = (
+    r"^(?:\S*[$#%>\u279c\u276f]\s+)?(?:sudo\s+)?(docker|podman|nerdctl)\s+(container\s+)?run\b"
+)
+GPU_FLAGS = r"--gpus\b|--runtime[= ]nvidia|--device[= ]\S*(nvidia\.com/gpu|/dev/nvidia)"
+
+
+def docker_runs(log: ScannedLog) -> tuple[list[LogLine], list[LogLine]]:
+    """The ``docker run`` lines of a transcript, and those that ask for the GPU."""
+    runs = [ln for ln in log.lines if re.search(DOCKER_RUN, ln.message)]
+    return runs, [ln for ln in runs if re.search(GPU_FLAGS, ln.text)]
 
 
 # nvidia-smi: the table's first row per GPU, and `nvidia-smi -q` key/value lines.
@@ -245,9 +323,25 @@ def mig_context(log: ScannedLog) -> list[LogLine]:
         r"\b\d+g\.\d+gb\b",
         r"MIG M\.: Enabled",
         r"MIG Mode\s*:?\s*(Current\s*:?\s*)?Enabled",
-        r"No MIG devices found",
+        r"No MIG devices (were )?found",
+        r"MIG mode is enabled",
         r"(CUDA|NVIDIA)_VISIBLE_DEVICES=\d+:\d+",
     )
+
+
+# GPU models that have MIG: with MIG mode on and no instance created, CUDA sees no device.
+MIG_CAPABLE = r"\b(A100|A30|A800|H100|H200|H800|H20|GH200|B200|GB200)\b"
+
+
+def device_nodes_listed(log: ScannedLog) -> set[str] | None:
+    """The /dev/nvidia* nodes an ``ls -l`` in the log shows (character devices), or None when
+    the log has no such listing."""
+    nodes = {
+        m.group(1)
+        for line in log.lines
+        if (m := re.search(r"^c[rwx-]{9}.*\s/dev/(nvidia[\w-]*)\s*$", line.message))
+    }
+    return nodes or None
 
 
 # Timestamps: TSL ``2026-11-25 15:02:11.123456:`` and absl ``I1125 15:02:11.123456``

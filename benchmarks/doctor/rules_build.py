@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from benchmarks.doctor.codes import Code, Level
 from benchmarks.doctor.findings import Candidate
-from benchmarks.doctor.logfacts import answers_of, cuda_attempted, platform, tf_version
+from benchmarks.doctor.logfacts import (
+    answers_of,
+    cuda_attempted,
+    gpu_answers_of_others,
+    platform,
+    tf_version,
+    xla_gpu_listed,
+)
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.success import success_lines
@@ -23,6 +30,7 @@ _CPU_BUILD = (
     r"\btensorflow(-base)?\s+\d+\.\d+\.\d+\s+(cpu|mkl|eigen)_",  # conda list build string
     r"\btensorflow(-base)?-\d+\.\d+\.\d+-(cpu|mkl|eigen)_",
     r"CUDA-enabled jaxlib is not installed",
+    r"\bjax\[cpu\]",
     r"Torch not compiled with CUDA enabled",
     r"\btorch[=\s-]+\d+\.\d+(\.\d+)?\+cpu\b",
     r"\b_tflow_select\s+\S+\s+(mkl|eigen)",
@@ -74,7 +82,11 @@ def build_or_platform_in_log(log: ScannedLog, facts: FingerprintView) -> list[Ca
     return [Candidate(Code.CPU_ONLY_BUILD_OR_PLATFORM, score, (*ev, *quote(no_gpu, 1)), note)]
 
 
-@rule(Code.CPU_ONLY_BUILD_OR_PLATFORM, Code.CUDA_LIBS_MISSING_OR_WRONG_MAJOR)
+@rule(
+    Code.CPU_ONLY_BUILD_OR_PLATFORM,
+    Code.CUDA_LIBS_MISSING_OR_WRONG_MAJOR,
+    Code.COMPUTE_CAPABILITY_BELOW_MINIMUM,
+)
 def empty_gpu_list(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """A printed GPU list is empty and TensorFlow never said why."""
     no_gpu = _no_gpu_lines(log)
@@ -95,9 +107,45 @@ def empty_gpu_list(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         "settles it."
     )
     extra = tuple(ln.text for ln in pip_cuda[:1]) + ((version[1].text,) if version else ())
+    others = gpu_answers_of_others(log)
+    if others:
+        build_note += (
+            " Another program in the same environment sees the GPU, so the driver works: "
+            "the build of the one that lists none is what lacks CUDA."
+        )
+        ev += quote(others, 1)
     libs = Candidate(Code.CUDA_LIBS_MISSING_OR_WRONG_MAJOR, Level.POSSIBLE, ev + extra, libs_note)
     build = Candidate(Code.CPU_ONLY_BUILD_OR_PLATFORM, Level.PROBABLE, ev, build_note)
-    if linux_pip:
+    xla_gpu = xla_gpu_listed(log)
+    cuda_build = answers_of(log, "cuda_build")
+    if cuda_build and not xla_gpu:
+        libs_note = (
+            "The build says it has CUDA, so it is not a CPU-only build: the CUDA/cuDNN "
+            "libraries it was built for are missing or of another major version, or the driver "
+            "is not reachable. `TF_CPP_MIN_LOG_LEVEL=0` (TF) names what failed."
+        )
+        libs = Candidate(libs.code, Level.LIKELY, ev + quote(cuda_build, 1) + extra, libs_note)
+        build = Candidate(build.code, Level.WEAK, build.evidence, build.note)
+    elif xla_gpu:
+        # An XLA_GPU device means a CUDA build reached the driver: the GPU device itself was
+        # not registered, which TF does when its CUDA libraries are missing or the wrong major.
+        libs_note = (
+            "TensorFlow listed an XLA_GPU device but no GPU device: the build has CUDA and the "
+            "driver answered, but the CUDA/cuDNN libraries of the version this TensorFlow was "
+            "built for were not found (`TF_CPP_MIN_LOG_LEVEL=0` shows 'Cannot dlopen some GPU "
+            "libraries')."
+        )
+        libs = Candidate(libs.code, Level.LIKELY, ev + quote(xla_gpu, 1) + extra, libs_note)
+        build = Candidate(build.code, Level.WEAK, build.evidence, build.note)
+        too_old = (
+            "Check second: TensorFlow also skips a GPU below its minimum compute capability "
+            "while XLA_GPU stays listed ('Ignoring visible gpu device' at TF_CPP_MIN_LOG_LEVEL=0)."
+        )
+        cc = Candidate(
+            Code.COMPUTE_CAPABILITY_BELOW_MINIMUM, Level.POSSIBLE, libs.evidence, too_old
+        )
+        return [build, libs, cc]
+    elif linux_pip:
         libs = Candidate(libs.code, Level.LIKELY, libs.evidence, libs.note)
         build = Candidate(build.code, Level.POSSIBLE, build.evidence, build.note)
     return [build, libs]

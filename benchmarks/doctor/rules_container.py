@@ -11,7 +11,7 @@ import re
 from benchmarks.containers import engine_errors
 from benchmarks.doctor.codes import Code, Level
 from benchmarks.doctor.findings import Candidate, fact
-from benchmarks.doctor.logfacts import answers_of
+from benchmarks.doctor.logfacts import answers_of, docker_runs
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.signals import code_lines, container_hostname_hint
@@ -103,9 +103,9 @@ def container_not_exposed(log: ScannedLog, facts: FingerprintView) -> list[Candi
 
 def _banner_only(log: ScannedLog, said: list[LogLine]) -> bool:
     """The only engine-side evidence is the image banner, under a `docker run` with a GPU flag."""
-    runs = [ln for ln in log.lines if re.search(_DOCKER_RUN, ln.message)]
+    runs, with_gpu = docker_runs(log)
     banner = all(re.search(engine_errors.NO_DRIVER_DETECTED, ln.text) for ln in said)
-    return bool(said and runs and banner and all(re.search(_GPU_FLAGS, ln.text) for ln in runs))
+    return bool(said and runs and banner and len(with_gpu) == len(runs))
 
 
 def failing_beyond(log: ScannedLog) -> bool:
@@ -116,6 +116,21 @@ def failing_beyond(log: ScannedLog) -> bool:
         or answers_of(log, "no_gpu")
         or [ln for ln in log.problems() if not re.search(engine_errors.NO_DRIVER_DETECTED, ln.text)]
     )
+
+
+@rule(Code.CONTAINER_GPU_NOT_EXPOSED)
+def no_gpu_resource_on_nodes(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """Kubernetes cannot place a pod that asks for nvidia.com/gpu: no node advertises a free
+    one (the NVIDIA device plugin is not running, or every GPU is taken)."""
+    lines = log.find(r"Insufficient nvidia\.com/gpu", r"nvidia\.com/gpu[\"']?:? ?0\b")
+    if not lines:
+        return []
+    note = (
+        "No node offers an nvidia.com/gpu resource: check that the NVIDIA device plugin (or "
+        "GPU operator) runs on the GPU nodes (`kubectl describe node`: Allocatable "
+        "nvidia.com/gpu), or whether other pods hold every GPU."
+    )
+    return [Candidate(Code.CONTAINER_GPU_NOT_EXPOSED, Level.POSSIBLE, quote(lines, 2), note)]
 
 
 @rule(Code.CONTAINER_LOST_GPU_ACCESS)
@@ -137,20 +152,13 @@ def container_lost_access(log: ScannedLog, facts: FingerprintView) -> list[Candi
     return [Candidate(Code.CONTAINER_LOST_GPU_ACCESS, score, tuple(ev))] if score else []
 
 
-# A shell prompt may end in $, #, %, > or the arrows of zsh themes (➜, ❯).
-_DOCKER_RUN = (
-    r"^(?:\S*[$#%>\u279c\u276f]\s+)?(?:sudo\s+)?(docker|podman|nerdctl)\s+(container\s+)?run\b"
-)
-_GPU_FLAGS = r"--gpus\b|--runtime[= ]nvidia|--device[= ]\S*(nvidia\.com/gpu|/dev/nvidia)"
-
-
 @rule(Code.CONTAINER_GPU_NOT_EXPOSED)
 def run_without_gpu_flag(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """A `docker run` line without --gpus (or the NVIDIA runtime / a CDI device) whose
     container then found no GPU or driver."""
-    runs = [ln for ln in log.lines if re.search(_DOCKER_RUN, ln.message)]
-    bare = [ln for ln in runs if not re.search(_GPU_FLAGS, ln.text)]
-    if not bare or len(bare) < len(runs):
+    runs, with_gpu = docker_runs(log)
+    bare = [ln for ln in runs if ln not in with_gpu]
+    if not bare or with_gpu:
         return []
     failing = (
         code_lines(log, 303)

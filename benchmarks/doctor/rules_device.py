@@ -8,13 +8,15 @@ import re
 
 from benchmarks.doctor.codes import Code, Level, raised
 from benchmarks.doctor.findings import Candidate, fact
-from benchmarks.doctor.logfacts import slow_start
+from benchmarks.doctor.logfacts import answers_of, device_nodes_listed, slow_start
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.signals import (
+    DRIVER_NOT_RUNNING,
     code_lines,
     created_device_lines,
     cuinit_lines,
+    uvm_module_lines,
 )
 from benchmarks.environment.view import FingerprintView, Gpu
 
@@ -67,15 +69,35 @@ def capability_below_minimum(log: ScannedLog, facts: FingerprintView) -> list[Ca
         r"PyTorch no longer supports this GPU because it is too old",
         r"Ignoring gpu device .* minimum required",
         r"minimum (cuda|compute) capability (supported|required).* is \d",
+        r"minimum required (cuda |compute )+capability:? \d\.\d",  # "... found with minimum ..."
         r"(does not|no longer) supports? (devices|GPUs) with compute capability",
         r"requires (CUDA )?compute capability \d\.\d or (higher|newer)",
     )
     lines += [ln for ln in _pytorch_arch(log) if not _pytorch_too_new(log, ln)]
+    lines += [ln for ln in _unsupported_capability(log) if _capability(ln) < _NEWEST_OLD]
     return (
         [Candidate(Code.COMPUTE_CAPABILITY_BELOW_MINIMUM, Level.CERTAIN, quote(lines))]
         if lines
         else []
     )
+
+
+# "compute capability X.Y (is) not supported" serves both ways: below a framework's minimum
+# (3.x-6.x: the GPU is too old) or above its newest build target (8.x and up: no kernels).
+_UNSUPPORTED_CC = (
+    r"(unsupported|not supported)\W.{0,30}compute capability:? (\d+)\.(\d)",
+    r"compute capability:? (\d+)\.(\d)\W.{0,30}(unsupported|not supported)",
+)
+_NEWEST_OLD = (7, 0)  # below this a capability is too old for today's builds, not too new
+
+
+def _unsupported_capability(log: ScannedLog) -> list[LogLine]:
+    return log.find(*_UNSUPPORTED_CC)
+
+
+def _capability(line: LogLine) -> tuple[int, int]:
+    m = re.search(r"compute capability:? (\d+)\.(\d)", line.text, re.IGNORECASE)
+    return (int(m.group(1)), int(m.group(2))) if m else _NEWEST_OLD
 
 
 _PYTORCH_ARCH = r"with CUDA capability sm_(\d+) is not compatible with the current PyTorch"
@@ -111,6 +133,7 @@ def kernel_image(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"invalid device function",  # cudaErrorInvalidDeviceFunction: no kernel for this sm_
     )
     errors += [ln for ln in _pytorch_arch(log) if _pytorch_too_new(log, ln)]
+    errors += [ln for ln in _unsupported_capability(log) if _capability(ln) >= (8, 0)]
     jit = log.find(r"CUDA kernels will be jit-compiled from PTX")
     score = Level.STRONG if errors else (Level.LIKELY if jit else 0)
     ev = list(quote(errors + jit))
@@ -188,6 +211,8 @@ def xla_toolchain(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"Failed to launch ptxas",
         r"libdevice(\.10\.bc)? (not found|is missing)",
         r"JIT compilation failed",
+        r"ptxas exited with non-zero error code",
+        r"Couldn't find a suitable version of ptxas",
     )
     return [Candidate(Code.XLA_TOOLCHAIN_MISSING, Level.STRONG, quote(lines))] if lines else []
 
@@ -199,9 +224,21 @@ def uvm_or_suspend(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         ln for ln in cuinit_lines(log) if re.search(r"CUDA_ERROR_UNKNOWN|-> 999 ", ln.text)
     ]
     other = log.find(r"\(30 vs\. 0\)", r"error code: 30\b", r"/dev/nvidia-uvm")
-    if not (init_unknown or other):
+    other = [ln for ln in other if not re.match(r"c[rwx-]{9}\s", ln.message)]  # ls: node is there
+    module = uvm_module_lines(log)
+    listed = device_nodes_listed(log) or set()
+    no_uvm_node = {"nvidia0", "nvidiactl"} <= listed and "nvidia-uvm" not in listed
+    failed = code_lines(log, 100) + code_lines(log, 999) + answers_of(log, "no_gpu")
+    if no_uvm_node and failed:
+        other += sorted(failed, key=lambda ln: ln.number)[:1]
+    if not (init_unknown or other or module):
         return []
-    score, ev = Level.PROBABLE, list(quote(init_unknown + other))
+    score, ev = Level.PROBABLE, list(quote(module + init_unknown + other))
+    if no_uvm_node and failed:
+        score = Level.STRONG
+        ev.append("ls /dev/nvidia*: nvidia0 and nvidiactl listed, no nvidia-uvm")
+    if module and not log.find(*DRIVER_NOT_RUNNING):
+        score = Level.STRONG  # the uvm module would not load while the driver itself runs
     nodes = facts.device_nodes()
     if nodes is not None:
         uvm = facts.node("/dev/nvidia-uvm")
@@ -220,7 +257,7 @@ def uvm_or_suspend(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
 @rule(Code.MIG_MISCONFIGURED)
 def mig(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """MIG enabled without a usable MIG device."""
-    lines = log.find(r"No MIG devices found", r"MIG M\.: Enabled")
+    lines = log.find(r"No MIG devices (were )?found", r"MIG M\.: Enabled")
     score, ev = (Level.LIKELY if lines else 0), list(quote(lines))
     failing = bool(code_lines(log, 100)) or bool(
         log.find(r"no supported devices found for platform CUDA")

@@ -21,6 +21,7 @@ from benchmarks.doctor.logfacts import (
 from benchmarks.doctor.logscan import ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.signals import code_lines, created_memory_mb
+from benchmarks.doctor.success import success_lines
 from benchmarks.environment.view import FingerprintView, Gpu
 
 EXCLUSIVE_MODES = ("Exclusive_Process", "Exclusive_Thread", "Prohibited")
@@ -53,6 +54,8 @@ def _is_vgpu(gpu: Gpu) -> bool:
 def busy_or_unavailable(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """Error 46 / 216: the GPU is listed but refuses a context."""
     e46 = code_lines(log, 46)
+    if not e46 and not success_lines(log)[1]:  # a user's "the GPUs are busy", with no success
+        e46 = log.find(r"\b(GPUs?|devices?) (are|is) busy\b")
     e216 = log.find(
         r"CONTEXT_ALREADY_IN_USE", r"\(0 vs\. 216\)", r"creating context when one is currently"
     )

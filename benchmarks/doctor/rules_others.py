@@ -14,11 +14,16 @@ import re
 
 from benchmarks.doctor.codes import Code, Level
 from benchmarks.doctor.findings import Candidate, checklist
-from benchmarks.doctor.logfacts import answers_of, mig_context
+from benchmarks.doctor.logfacts import MIG_CAPABLE, answers_of, mig_context
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.rules_container import docker_messages
-from benchmarks.doctor.signals import code_lines, container_hostname_hint, created_device_lines
+from benchmarks.doctor.signals import (
+    code_lines,
+    container_hostname_hint,
+    created_device_lines,
+    uvm_module_lines,
+)
 from benchmarks.environment.view import FingerprintView
 
 NO_SUPPORTED_DEVICES = r"no supported devices found for platform CUDA"
@@ -38,18 +43,23 @@ def unknown_error_at_init(log: ScannedLog, facts: FingerprintView) -> list[Candi
         r"cudaErrorUnknown",
         r"cudaGetDeviceCount returned (30|999)\b",
         r"CUDA error: unknown error",
-        r"cuInit failed: unknown error",  # PyCUDA
+        r"cuInit failed: unknown\b",  # PyCUDA ("unknown" or "unknown error")
+        r"\binit\w* CUDA\b[^|]*: unknown error",  # "failed to initialize CUDA: unknown error"
     )
     if created_device_lines(log):
         return []
     if lines:
         return [Candidate(Code.UVM_DEVICE_NODE_OR_SUSPEND, Level.LIKELY, quote(lines))]
-    at_init = [ln for ln in code_lines(log, 999) if _near_init(log, ln)]
+    bare_name = [ln for ln in log.lines if not ln.harmless and re.match(_BARE_UNKNOWN, ln.message)]
+    at_init = [ln for ln in code_lines(log, 999) + bare_name if _near_init(log, ln)]
     if not at_init:
         return []
     return [Candidate(Code.UVM_DEVICE_NODE_OR_SUSPEND, Level.PROBABLE, quote(at_init))]
 
 
+# A binding that raises CUDA_ERROR_UNKNOWN by its short name alone (Go's cu: "panic: Unknown");
+# read only together with an initialisation call on the stack right after it.
+_BARE_UNKNOWN = r"^(panic|error|Error|CUDA error|CUDAError):\s*Unknown\s*$"
 # Initialisation calls in any program's spelling (driver API, runtime API, Go/Julia wrappers).
 _INIT_CALL = re.compile(
     r"cuInit|\bInit\b|CtxCreate|PrimaryCtxRetain|initiali[sz]|DeviceCount|cudaSetDevice",
@@ -76,6 +86,8 @@ def driver_absent_said_by_others(log: ScannedLog, facts: FingerprintView) -> lis
         r"modprobe: (FATAL|ERROR): could not insert 'nvidia",
         r"could not insert 'nvidia.*(Required key not available|Key was rejected)",
     )
+    uvm = uvm_module_lines(log)  # the uvm module alone: its own class (rules_device)
+    lines = [ln for ln in lines if ln not in uvm]
     if not lines:
         return []
     in_container = bool(container_hostname_hint(log) or docker_messages(log)[0])
@@ -88,6 +100,7 @@ def driver_too_old_said_by_others(log: ScannedLog, facts: FingerprintView) -> li
     """PyTorch's and JAX's wording of a driver older than their CUDA runtime."""
     lines = log.find(
         r"The NVIDIA driver on your system is too old",
+        r"\bdriver\b[^.;]{0,40}\bis too old\b",  # other programs' wording of the same
         r"driver version is insufficient",
     )
     if not lines:
@@ -118,6 +131,44 @@ def mig_in_log(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
             ev,
             "With MIG on, a process sees only MIG devices and can use one of them: name a "
             "single MIG-<uuid> in CUDA_VISIBLE_DEVICES.",
+        )
+    ]
+
+
+@rule(Code.MIG_MISCONFIGURED)
+def mig_capable_gpu_without_device(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """CUDA found no usable device on a GPU model that has MIG (A100, A30, H100, ...): MIG on
+    without an instance is the second reading after hidden devices."""
+    failing = _failing_without_device(log)
+    model = log.find(MIG_CAPABLE, flags=0)  # model names are upper case: not "a30" in a hash
+    if not (failing and model) or facts.present or mig_context(log):
+        return []
+    return [
+        Candidate(
+            Code.MIG_MISCONFIGURED,
+            Level.POSSIBLE,
+            quote([failing[0], model[0]]),
+            "This GPU model has MIG: with MIG mode on, CUDA sees only MIG instances, and none "
+            "if none was created (`nvidia-smi`: 'MIG M.' column, `nvidia-smi mig -lgi`).",
+        )
+    ]
+
+
+@rule(Code.MIG_MISCONFIGURED)
+def ordinal_beyond_visible(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """'invalid device ordinal': a process asked for a device index it does not see. Narrowed
+    visibility (CUDA_VISIBLE_DEVICES, rules_platform) comes first; MIG is the second reading,
+    since a process sees a single MIG device however many the launcher counts."""
+    lines = log.find(r"invalid device ordinal")
+    if not lines or facts.present or mig_context(log):
+        return []  # with MIG shown in the log, mig_in_log decides
+    return [
+        Candidate(
+            Code.MIG_MISCONFIGURED,
+            Level.PROBABLE.step_down(1),
+            quote(lines, 2),
+            "Check second: on a MIG-enabled GPU each process sees only the one MIG device "
+            "named in CUDA_VISIBLE_DEVICES, so device index 1 and up do not exist.",
         )
     ]
 

@@ -15,6 +15,7 @@ from benchmarks.doctor.logscan import ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.rules_container import docker_messages
 from benchmarks.doctor.signals import (
+    DRIVER_NOT_RUNNING,
     PROBE_PREFIX,
     code_lines,
     container_hostname_hint,
@@ -99,6 +100,8 @@ def driver_missing(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     strong = log.find(
         r"libcuda\.so\.1: cannot open shared object file",
         r"Could not load dynamic library 'libcuda\.so\.1'",
+        r"libcuda\.so: cannot open shared object file",  # the unversioned name, same library
+        r"Could not load (dynamic )?library '?libcuda\.so\b",
         r"kernel driver does not appear to be running on this host",
         r"no NVIDIA GPU device is present: /dev/nvidia0 does not exist",
         r"couldn't communicate with the NVIDIA driver",
@@ -267,7 +270,8 @@ def cuda_libs(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         rf"{_CUDA_LIBS}\S*\.so\S*: cannot open shared object file",
         rf"Could not load library {_CUDA_LIBS}\S*\.so",
         r"Could not locate (cudnn|cublas|cudart)\w*64_\d+\.dll",
-        r"Unable to load (cuSPARSE|cuDNN|cuBLAS|cuFFT|cuSOLVER|NCCL)\. Is it installed\?",
+        r"Unable to load (CUDA|cuSPARSE|cuDNN|cuBLAS|cuFFT|cuSOLVER|cuPTI|cuRAND|NCCL|NVRTC)\. "
+        r"Is it installed\?",  # JAX's CUDA plugin: "CUDA" is the runtime (libcudart)
         rf"Could not find '{_CUDA_LIBS.removeprefix('lib')}64_\d+\.dll'",
         rf"Could not load dynamic library '{_CUDA_LIBS.removeprefix('lib')}64_\d+\.dll'",
     )
@@ -297,6 +301,7 @@ def cudnn_mismatch(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"Loaded runtime CuDNN library: .* but source was compiled with",
         r"cuDNN version incompatibility: .* compiled against .* but found runtime version",
         r"cuDNN version (mismatch|incompatib)",
+        r"Found cuDNN version \d+, but .* built against version \d+",  # JAX
     )
     if not lines:
         return []
@@ -321,6 +326,8 @@ def no_device_candidates(log: ScannedLog, facts: FingerprintView) -> list[Candid
         return []
     ev = quote(lines, 2)
     driver_fine = bool(log.find(r"kernel version seems to match DSO"))
+    driver_down = log.find(*DRIVER_NOT_RUNNING)
+    in_container = bool(container_hostname_hint(log) or docker_messages(log)[0])
     steps = [
         (
             Code.CUDA_VISIBLE_DEVICES_HIDDEN,
@@ -349,4 +356,13 @@ def no_device_candidates(log: ScannedLog, facts: FingerprintView) -> list[Candid
     ]
     if driver_fine:
         steps = [s for s in steps if s[0] != Code.DRIVER_MISSING_OR_NOT_LOADED]
+    if driver_down:
+        # No /proc/driver/nvidia: the kernel module is not running here, or this container was
+        # not given the driver. Hidden devices, MIG and the uvm node leave that file in place.
+        keep = (Code.CONTAINER_GPU_NOT_EXPOSED, Code.DRIVER_MISSING_OR_NOT_LOADED)
+        steps = sorted(
+            (s for s in steps if s[0] in keep),
+            key=lambda s: keep.index(s[0]) if in_container else -keep.index(s[0]),
+        )
+        ev = quote(lines + driver_down, 3)
     return checklist(Level.POSSIBLE, ev, steps)

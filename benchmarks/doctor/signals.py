@@ -18,7 +18,7 @@ PROBE_PREFIX = "graphbench-probe:"
 # Runtime (cudaError) values differ from CUresult values for a few codes seen at init.
 _RUNTIME_ALIASES: dict[int, tuple[str, ...]] = {
     2: ("cudaErrorMemoryAllocation",),
-    3: ("cudaErrorInitializationError",),
+    3: ("cudaErrorInitializationError", r"CUDA error: initialization error"),
     35: ("cudaErrorInsufficientDriver", "CUDA driver version is insufficient"),
     46: ("cudaErrorDevicesUnavailable", "busy or unavailable"),
     100: (
@@ -27,7 +27,12 @@ _RUNTIME_ALIASES: dict[int, tuple[str, ...]] = {
         r"\(38 vs\. 0\)",  # CUDA <= 10 runtime numbered it 38
         r"No CUDA GPUs are available",  # PyTorch
     ),
-    999: ("cudaErrorUnknown", r"\(30 vs\. 0\)", r"error code: 30\b"),
+    999: (
+        "cudaErrorUnknown",
+        r"\(30 vs\. 0\)",
+        r"error code: 30\b",
+        r"\b(error|failure|code|status)[ :=(]+999\b",  # "init failure: 999", "error 999"
+    ),
 }
 
 
@@ -55,6 +60,25 @@ def code_patterns(code: int) -> list[str]:
 
 def code_lines(log: ScannedLog, code: int) -> list[LogLine]:
     return log.find(*code_patterns(code))
+
+
+# The nvidia_uvm kernel module (named nvidia-uvm, nvidia_uvm or nvidia_<branch>_uvm) could not
+# be found or inserted: /dev/nvidia-uvm never appears.
+_UVM_MODULE = (
+    r"(could not insert|could not find module by name=|Module not found|FATAL: Module)"
+    r"\s*'?nvidia[-_](\d+[-_](updates[-_])?)?uvm",
+    r"Module nvidia[-_](\d+[-_](updates[-_])?)?uvm not found",
+)
+# The driver's own kernel module is not running (TF's cuda_diagnostics, nvidia-smi).
+DRIVER_NOT_RUNNING = (
+    r"kernel driver does not appear to be running",
+    r"/proc/driver/nvidia/version does not exist",
+)
+
+
+def uvm_module_lines(log: ScannedLog) -> list[LogLine]:
+    """modprobe (or a loader script) says the nvidia_uvm module is missing or would not load."""
+    return log.find(*_UVM_MODULE)
 
 
 def cuinit_lines(log: ScannedLog) -> list[LogLine]:

@@ -12,8 +12,15 @@ from __future__ import annotations
 
 import re
 
+from benchmarks.containers import engine_errors
 from benchmarks.doctor.codes import Level
-from benchmarks.doctor.logfacts import answers_of, smi_gpu_names
+from benchmarks.doctor.logfacts import (
+    answers_of,
+    device_answers,
+    docker_runs,
+    gpu_answers_of_others,
+    smi_gpu_names,
+)
 from benchmarks.doctor.logscan import LogLine, ScannedLog
 from benchmarks.doctor.signals import created_device_lines, probe_gpu_ok_lines
 
@@ -31,6 +38,12 @@ _OTHER_PROGRAMS = (
     r"Using (CUDA|GPU) device",
     r"\bUsing device:? cuda\b",
     r"Metal device set to: ",  # tensorflow-metal on macOS registered its GPU device
+    r"\bfound [1-9]\d* CUDA devices?\b",  # ggml (llama.cpp, whisper.cpp) after cuInit
+    r"Detected [1-9]\d* CUDA Capable device",  # the CUDA samples' deviceQuery
+    r"offloaded [1-9]\d*/\d+ layers to GPU",  # llama.cpp
+    r"^Result = PASS$",
+    r"inference compute\b.*\blibrary=cuda",  # ollama's chosen GPU
+    r"\b[Rr]unning on (device )?(cuda(:\d+)?|GPU)\b(?! ?\d* ?(failed|error))",
 )
 _FOUND = (r"Found device \d+ with properties", r"Adding visible gpu devices: \d")
 # Printed only once the driver enumerated a device: the executor reads that device's PCI NUMA
@@ -41,6 +54,7 @@ _FOUND = (r"Found device \d+ with properties", r"Adding visible gpu devices: \d"
 _ENUMERATED = (
     r"successful NUMA node read from SysFS",
     r"could not open file to read NUMA node: /sys/bus/pci/devices/",
+    r"^GPU \d+: .+\(UUID: GPU-[0-9a-fA-F-]+\)",  # nvidia-smi -L
 )
 
 
@@ -49,7 +63,9 @@ def success_lines(log: ScannedLog) -> tuple[int, list[LogLine]]:
     created = created_device_lines(log) + probe_gpu_ok_lines(log) + log.find(_TF1_CREATING)
     if created:
         return Level.STRONG, sorted(created, key=lambda ln: ln.number)
-    said = answers_of(log, "gpu") + log.find(*_USED, *_OTHER_PROGRAMS)
+    others = gpu_answers_of_others(log)  # the driver works; the failing program has no GPU
+    said = [ln for ln in answers_of(log, "gpu") if ln not in others]
+    said += log.find(*_USED, *_OTHER_PROGRAMS)
     if said:
         return Level.CLEAR, sorted(said, key=lambda ln: ln.number)
     found = log.find(*_FOUND)
@@ -58,7 +74,54 @@ def success_lines(log: ScannedLog) -> tuple[int, list[LogLine]]:
     enumerated = _enumerated(log)
     if enumerated and not found and not _complaints(log.lines, log):
         return Level.PROBABLE, enumerated  # only in a log with no complaint anywhere
+    quiet = [] if (found or others) else quiet_gpu_stack(log)
+    if quiet:
+        return Level.POSSIBLE, quiet
     return 0, []
+
+
+# The GPU stack at work, in lines that are benign noise themselves (TF's CUDA plugins register
+# their factories, TensorRT is looked for), or a `docker run` that asks for the GPU.
+_GPU_STACK = re.compile(
+    r"(cuda|gpu)_\w+\.cc|dso_loader|stream_executor|Unable to register cu(DNN|FFT|BLAS) factory"
+    r"|TF-TRT",
+    re.IGNORECASE,
+)
+# Words of a complaint in a line without a severity prefix (a program's own print, a shell).
+_COMPLAINT = re.compile(
+    r"error|fail|fatal|cannot|can't|could not|couldn't|unable|not found|segmentation|abort"
+    r"|denied|\bno\b[\w\s/-]{0,30}\b(found|detected|available|present)\b|unavailable|busy"
+    r"|warning|mismatch|insufficient|panic|exception|traceback|killed|core dumped"
+    r"|not (be )?(available|supported|compatible)|does not|doesn't|didn't|won't|not work"
+    r"|not (using|use|detect)|fall(ing)? back|\bon (the )?CPU\b|\bCPU[- ]only\b",
+    re.IGNORECASE,
+)
+
+
+def quiet_gpu_stack(log: ScannedLog) -> list[LogLine]:
+    """The GPU stack ran and nothing in the whole log complains: every warning or error is
+    known benign noise (or the image banner under a `docker run` that asks for the GPU).
+
+    The weakest success (``Level.POSSIBLE``): no line says a device came up, but a failure
+    would have said so. The program must have gone on once its GPU stack printed (a line
+    that is neither stack nor noise follows the first stack line): a paste of the
+    import-time lines alone says nothing yet. Returns the lines that show the GPU stack at
+    work, or []."""
+    if any(a.kind in ("no_gpu", "no_cuda_build") for a in device_answers(log)):
+        return []  # a printed "no GPU" answer is a complaint too
+    runs, with_gpu = docker_runs(log)
+    banner_ok = bool(runs) and len(with_gpu) == len(runs)
+    stack: list[LogLine] = []
+    for line in log.lines:
+        banner = banner_ok and re.search(engine_errors.NO_DRIVER_DETECTED, line.text)
+        if _GPU_STACK.search(line.text) or line in with_gpu:
+            stack.append(line)
+        if line.harmless or banner or line in runs:
+            continue
+        if line.severity in ("W", "E", "F") or _COMPLAINT.search(line.message):
+            return []
+    went_on = [ln for ln in log.lines if ln.text and not ln.harmless and ln not in stack]
+    return stack if stack and went_on and went_on[-1].number > stack[0].number else []
 
 
 def _enumerated(log: ScannedLog) -> list[LogLine]:

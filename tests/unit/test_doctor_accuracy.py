@@ -1,11 +1,11 @@
 """Accuracy as a regression test on the development data: the hand-written logs (with and
-without their fingerprints) and both earlier splits of the real logs (``tune`` and the old
-``test`` split, which became development data in round 2), plus the cross-validated figures.
+without their fingerprints) and the three sets of real logs read so far (``tune``, the old
+``test`` split, development data since round 2, and the first hold-out set ``holdout``,
+development data since round 3), plus the cross-validated figures.
 
-The hold-out set (``tests/data/logs_real/holdout``, collected on another branch) is never read
-here. Thresholds are what the rules reached when they were frozen (round 2), so a change that
-breaks a rule fails here; raise them when rules get better, never lower them to make a change
-pass.
+A newer hold-out set is never read here. Thresholds are what the rules reached when they were
+frozen, so a change that breaks a rule fails here; raise them when rules get better, never lower
+them to make a change pass.
 """
 
 from __future__ import annotations
@@ -31,30 +31,31 @@ def _scorer() -> ModuleType:
     return sys.modules[name]
 
 
-# set -> (n, min top-1, min top-3, most healthy starts called a failure); no set may call a
-# failure healthy. The one healthy start in "test" that is missed (nvdocker1548) shows only an
-# image banner under `docker run --gpus`: no success line at all, so it reads as unexplained.
+# set -> (n, min top-1, min top-3, most healthy starts called a failure, most failures called
+# healthy). Round 3 (the first hold-out set became development data) reached these.
 FLOORS = {
-    "hand": (55, 55, 55, 0),
-    "hand-log": (55, 52, 54, 0),
-    "tune": (79, 75, 77, 0),
-    "test": (33, 29, 30, 1),
+    "hand": (55, 55, 55, 0, 0),
+    "hand-log": (55, 52, 54, 0, 0),
+    "tune": (79, 75, 78, 0, 0),
+    "test": (33, 30, 31, 0, 0),
+    "holdout": (56, 53, 56, 0, 0),
 }
-# 5-fold stratified CV over tune + test (scripts/doctor_cv.py, seed 14): mean and min top-1.
-CV_FLOORS = {"top1_mean": 0.92, "top1_min": 0.81, "top3_mean": 0.94, "top3_min": 0.90}
+# 5-fold stratified CV over tune + test + holdout (scripts/doctor_cv.py, seed 14), every log
+# counted as it scores: mean and min fold, top-1 and top-3, and the most failures called healthy.
+CV_FLOORS = {"top1_mean": 0.93, "top1_min": 0.90, "top3_mean": 0.97, "top3_min": 0.96}
+CV_FAILURE_CALLED_HEALTHY = 0
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
 def test_accuracy_does_not_drop(name: str) -> None:
     scorer = _scorer()
-    assert "holdout" not in name
     result = scorer.score(name, scorer.LOADERS[name]())
-    n, top1, top3, healthy_missed = FLOORS[name]
+    n, top1, top3, healthy_missed, failure_missed = FLOORS[name]
     assert result.n == n
     assert result.top1 >= top1, "\n".join(result.misses)
     assert result.top3 >= top3, "\n".join(result.misses)
     assert result.healthy_called_failure <= healthy_missed, "\n".join(result.misses)
-    assert result.failure_called_healthy == 0, "\n".join(result.misses)
+    assert result.failure_called_healthy <= failure_missed, "\n".join(result.misses)
 
 
 def _cv() -> ModuleType:
@@ -73,14 +74,14 @@ def test_cross_validated_accuracy_does_not_drop() -> None:
 
     cv = _cv()
     items = cv.entries()
-    assert len(items) == FLOORS["tune"][0] + FLOORS["test"][0]
+    assert len(items) == sum(FLOORS[s][0] for s in cv.SPLITS)
     ranked = {e.id: [f.code for f in diagnose(cv._read(e))] for e in items}
     parts = cv.folds(items, 5, 14)
     assert sorted(e.id for f in parts for e in f) == sorted(e.id for e in items)
     summary = cv.summary([cv.score_fold(f, ranked) for f in parts])
     for key, floor in CV_FLOORS.items():
         assert summary[key] >= floor, (key, summary)
-    assert summary["failure_called_healthy"] == 0
+    assert summary["failure_called_healthy"] <= CV_FAILURE_CALLED_HEALTHY
 
 
 def test_folds_are_stratified_by_label() -> None:
@@ -102,7 +103,21 @@ def test_a_motivated_log_earns_nothing_from_its_own_change() -> None:
     assert blind.top1 == 0 and blind.healthy_called_failure == 1
 
 
-@pytest.mark.parametrize("split", ["tune", "test"])
+def test_a_motivated_log_is_judged_against_the_rules_before_its_own_round() -> None:
+    cv = _cv()
+    assert all(r in cv.BASELINES for r, _ in cv.MOTIVATED.values())
+    by_round: dict[int, str] = {}
+    for log, (r, _) in cv.MOTIVATED.items():
+        by_round.setdefault(r, log)
+    rankings = {
+        ref: {log: [f"{ref}-{log}"] for log in cv.MOTIVATED} for ref in cv.BASELINES.values()
+    }
+    for r, log in by_round.items():
+        assert cv.blinded(rankings, [r])[log] == [f"{cv.BASELINES[r]}-{log}"]
+        assert log not in cv.blinded(rankings, [x for x in cv.BASELINES if x != r])
+
+
+@pytest.mark.parametrize("split", ["tune", "test", "holdout"])
 def test_the_real_loaders_read_their_own_split_only(
     split: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -119,12 +134,12 @@ def test_the_real_loaders_read_their_own_split_only(
     assert len(cases) == FLOORS[split][0]
     logs = [p for p in opened if p.endswith(".log")]
     assert logs and all(f"/logs_real/{split}/" in p for p in logs)
-    assert not any("holdout" in p for p in opened)
+    assert not any("holdout2" in p or "corpus3" in p for p in opened)
 
 
-def test_cross_validation_never_reads_the_holdout() -> None:
+def test_cross_validation_reads_the_development_sets_only() -> None:
     cv = _cv()
-    assert "holdout" not in cv.SPLITS
+    assert cv.SPLITS == ("tune", "test", "holdout")
     assert {e.id for e in cv.entries()} == {
-        c.name for s in ("tune", "test") for c in _scorer().LOADERS[s]()
+        c.name for s in cv.SPLITS for c in _scorer().LOADERS[s]()
     }
