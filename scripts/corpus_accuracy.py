@@ -1,4 +1,4 @@
-"""Accuracy of the GPU doctor on its labelled sets: hand-written, real tune, test and holdout.
+"""Accuracy of the GPU doctor on its labelled sets: hand-written, real tune, test and hold-outs.
 
 Usage: python scripts/corpus_accuracy.py [--sets SET,...] [--verbose [--misses SET ...]] [--json]
 
@@ -10,7 +10,7 @@ Sets:
 - ``hand``: tests/data/logs (written from the message formats), read with its fingerprint and
   probe context where the manifest gives them, as the doctor sees them in a run;
 - ``hand-log``: the same logs alone;
-- ``tune`` / ``test`` / ``holdout``: the real logs of tests/data/logs_real, log text alone (their
+- ``tune`` / ``test`` / ``holdout`` / ``holdout2``: the real logs of tests/data/logs_real, log text alone (their
   ``context`` is prose for people, not probe facts).
 
 ``--sets`` (comma-separated, default all) picks the sets to load and score; a set that is not
@@ -19,7 +19,9 @@ the held-out logs or printing their figures.
 
 ``--verbose`` lists the misses of the sets named by ``--misses`` (default: every set scored).
 Since round 2 the old ``test`` split is development data like ``tune``; ``holdout`` was collected
-after round 2 and is scored once, by the lead, on the frozen rules (tests/data/logs_real/README.md).
+after round 2 and scored once, by the lead, on the frozen round-2 rules, and is development data
+since; ``holdout2`` was collected after round 2 by helpers who never read the rules, and is
+scored once on the frozen round-3 rules (tests/data/logs_real/README.md).
 ``scripts/doctor_cv.py`` gives the cross-validated figures.
 """
 
@@ -40,7 +42,7 @@ from benchmarks.doctor import diagnose  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 HEALTHY = "healthy"
-SETS = ("hand", "hand-log", "tune", "test", "holdout")
+SETS = ("hand", "hand-log", "tune", "test", "holdout", "holdout2")
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ LOADERS: dict[str, Callable[[], list[Case]]] = {
     "tune": lambda: real_cases("tune"),
     "test": lambda: real_cases("test"),
     "holdout": lambda: real_cases("holdout"),
+    "holdout2": lambda: real_cases("holdout2"),
 }
 
 

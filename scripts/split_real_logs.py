@@ -5,11 +5,11 @@ Usage:
     python scripts/split_real_logs.py --check    # exit 1 if the manifest differs from the draw
     python scripts/split_real_logs.py --table    # print the per-class counts as a Markdown table
 
-Entries whose ``split`` is ``holdout`` (the hold-out set collected after round 1) are not part
-of the draw: the script never moves them, leaves them out of the per-label shuffle (so the
-tune/test assignment is exactly what it was before they were added), and ``--check`` only
-verifies that their ``file`` is ``holdout/<id>.log`` and that no source URL is shared between
-the hold-out set and the drawn splits.
+Entries whose ``split`` is a hold-out set (``holdout``, collected after round 1; ``holdout2``,
+collected after round 2 by helpers who never read the rules) are not part of the draw: the script
+never moves them, leaves them out of the per-label shuffle (so the tune/test assignment is
+exactly what it was before they were added), and ``--check`` only verifies that their ``file`` is
+``<set>/<id>.log`` and that no source URL is shared between the sets.
 
 The draw, per label (the manifest's ``label``): sort the ids, shuffle them with
 ``random.Random(f"{SEED}:{label}")`` and send the first ``ceil(TEST_FRACTION * n)`` to ``test``
@@ -37,8 +37,8 @@ CORPUS = ROOT / "tests" / "data" / "logs_real"
 MANIFEST = CORPUS / "manifest.json"
 SEED = 20261201
 TEST_FRACTION = 0.25
-HOLDOUT = "holdout"
-SPLITS = ("tune", "test", HOLDOUT)
+HOLDOUTS = ("holdout", "holdout2")  # collected, never drawn: one per round of measurement
+SPLITS = ("tune", "test", *HOLDOUTS)
 
 
 def test_count(n: int) -> int:
@@ -47,7 +47,7 @@ def test_count(n: int) -> int:
 
 
 def is_holdout(entry: dict[str, Any]) -> bool:
-    return entry.get("split") == HOLDOUT
+    return entry.get("split") in HOLDOUTS
 
 
 def draw(entries: list[dict[str, Any]]) -> dict[str, str]:
@@ -104,8 +104,10 @@ def mismatches(entries: list[dict[str, Any]]) -> list[str]:
     bad = []
     for entry in entries:
         if is_holdout(entry):
-            if entry.get("file") != f"{HOLDOUT}/{entry['id']}.log":
-                bad.append(f"{entry['id']}: a hold-out log must be {HOLDOUT}/{entry['id']}.log")
+            if entry.get("file") != f"{entry['split']}/{entry['id']}.log":
+                bad.append(
+                    f"{entry['id']}: a hold-out log must be {entry['split']}/{entry['id']}.log"
+                )
             continue
         want = split[entry["id"]]
         if entry.get("split") != want or entry.get("file") != f"{want}/{entry['id']}.log":
@@ -115,19 +117,24 @@ def mismatches(entries: list[dict[str, Any]]) -> list[str]:
 
 
 def shared_sources(entries: list[dict[str, Any]]) -> list[str]:
-    """Source threads that the hold-out set shares with the drawn splits (must be none)."""
+    """Source threads that a hold-out set shares with the drawn splits or another hold-out set
+    (must be none)."""
     drawn = {e["source_url"] for e in entries if not is_holdout(e)}
+    sets: dict[str, set[str]] = {}
+    for e in entries:
+        if is_holdout(e):
+            sets.setdefault(e["source_url"], set()).add(e["split"])
     return [
-        f"{e['id']}: hold-out log from a thread already in tune/test: {e['source_url']}"
+        f"{e['id']}: hold-out log from a thread already in another split: {e['source_url']}"
         for e in entries
-        if is_holdout(e) and e["source_url"] in drawn
+        if is_holdout(e) and (e["source_url"] in drawn or len(sets[e["source_url"]]) > 1)
     ]
 
 
 def table(entries: list[dict[str, Any]]) -> str:
     counts = Counter((e["label"], e["split"]) for e in entries)
     labels = sorted({e["label"] for e in entries})
-    lines = ["| class | tune | test | holdout | total |", "|---|---:|---:|---:|---:|"]
+    lines = [f"| class | {' | '.join(SPLITS)} | total |", "|---|" + "---:|" * (len(SPLITS) + 1)]
     for label in labels:
         row = [counts[(label, split)] for split in SPLITS]
         cells = " | ".join(str(n) for n in row)

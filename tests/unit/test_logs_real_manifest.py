@@ -1,8 +1,9 @@
 """The real-log corpus (tests/data/logs_real) is well-formed and its split is the seeded draw.
 
 Shape only: no accuracy thresholds here (scripts/corpus_accuracy.py measures those). The
-``holdout`` entries (collected after round 1) are checked for shape too, and for independence
-from the drawn splits: no shared source thread, ids that do not carry the label. Nothing here
+hold-out sets (``holdout`` collected after round 1, ``holdout2`` after round 2, each by people
+who did not write rules) are checked for shape too, and for independence from the drawn splits
+and from each other: no shared source thread, ids that do not carry the label. Nothing here
 runs the doctor on any log.
 """
 
@@ -36,9 +37,10 @@ KEYS = {
     "confirmation",
 }
 LABELS = {*FAILURE_CODES, "healthy"}
-SPLITS = ("tune", "test", "holdout")
+SPLITS = ("tune", "test", "holdout", "holdout2")
 DRAWN = [e for e in MANIFEST if e.get("split") in ("tune", "test")]
 HOLDOUT = [e for e in MANIFEST if e.get("split") == "holdout"]
+HOLDOUT2 = [e for e in MANIFEST if e.get("split") == "holdout2"]
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 
 
@@ -104,6 +106,19 @@ def test_holdout_size_classes_and_neutral_ids() -> None:
     assert sorted(numbers) == list(range(1, len(HOLDOUT) + 1))
 
 
+def test_second_holdout_is_a_quarter_of_the_corpus_with_neutral_ids() -> None:
+    """The round-3 measurement set: >= 25 % of all real logs, every class but one or two."""
+    labels = Counter(e["label"] for e in HOLDOUT2)
+    assert 4 * len(HOLDOUT2) >= len(MANIFEST)
+    assert labels["healthy"] >= 6 and len(labels) >= 22
+    assert len({e["source_url"] for e in HOLDOUT2}) == len(HOLDOUT2)
+    for entry in HOLDOUT2:
+        match = re.fullmatch(r"h2[ab](\d{2})-([a-z0-9]+)", entry["id"])
+        assert match, entry["id"]
+        words = {w for w in re.split(r"[_-]", entry["label"]) if len(w) > 3}
+        assert not any(w in match.group(2) for w in words), entry["id"]
+
+
 def test_split_script_check_passes() -> None:
     assert _split_script().mismatches(MANIFEST) == []
 
@@ -132,7 +147,8 @@ def test_split_is_the_seeded_draw() -> None:
 def test_holdout_entries_do_not_move_the_draw() -> None:
     draw = _split_script().draw
     assert draw(MANIFEST) == draw(DRAWN)
-    extra = [{"id": "h99-x", "label": "healthy", "split": "holdout"}]
+    extra = [{"id": "h99-x", "label": "healthy", "split": "holdout"},
+             {"id": "h2a99-x", "label": "healthy", "split": "holdout2"}]  # fmt: skip
     assert draw(DRAWN + extra) == draw(DRAWN)
 
 
