@@ -18,7 +18,7 @@ import os
 import shutil
 import sys
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import lru_cache
@@ -111,20 +111,64 @@ def _render_one(run_dir: str) -> LoadedRun | str:
     return run
 
 
+class PageRenderer:
+    """Renders run pages as the caller finds them stale: in one process for a few, in worker
+    processes once there are ``PARALLEL_FROM`` (the pool starts then, so its start-up overlaps
+    the copying of the remaining runs instead of following it)."""
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = jobs or os.cpu_count() or 1
+        self.pool: ProcessPoolExecutor | None = None
+        self.waiting: list[Path] = []  # not handed to a worker (yet, or ever)
+        self.futures: dict[Path, Future[LoadedRun | str]] = {}
+
+    def add(self, run_dir: Path) -> None:
+        self.waiting.append(run_dir)
+        if self.pool is None and self.jobs > 1 and len(self.waiting) >= PARALLEL_FROM:
+            try:
+                self.pool = ProcessPoolExecutor(self.jobs, mp_context=get_context("spawn"))
+            except OSError as exc:
+                self._serial(exc)
+        if self.pool is None:
+            return
+        try:
+            while self.waiting:
+                d = self.waiting[0]
+                self.futures[d] = self.pool.submit(_render_one, str(d))
+                self.waiting.pop(0)
+        except (BrokenProcessPool, RuntimeError, OSError) as exc:
+            self._serial(exc)
+
+    def _serial(self, exc: BaseException) -> None:
+        if self.jobs > 1:  # said once
+            print(f"warning: rendering pages in one process ({exc})", file=sys.stderr)
+        self.jobs = 1
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = None
+
+    def results(self) -> dict[Path, LoadedRun | str]:
+        """Every added run as read, or why it could not be read or rendered."""
+        out: dict[Path, LoadedRun | str] = {}
+        for d, future in self.futures.items():
+            try:
+                out[d] = future.result()
+            except (BrokenProcessPool, CancelledError, OSError) as exc:  # the same, here
+                self._serial(exc)
+                out[d] = _render_one(str(d))
+        for d in self.waiting:
+            out[d] = _render_one(str(d))
+        if self.pool is not None:
+            self.pool.shutdown()
+        return out
+
+
 def render_pages(run_dirs: Sequence[Path], jobs: int | None = None) -> dict[Path, LoadedRun | str]:
     """Read each run and render its page: the run as read, or why it failed."""
-    jobs = jobs or min(len(run_dirs), os.cpu_count() or 1)
-    if len(run_dirs) < PARALLEL_FROM or jobs <= 1:
-        results = [_render_one(str(d)) for d in run_dirs]
-    else:
-        try:
-            with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
-                chunk = max(1, min(8, len(run_dirs) // (4 * jobs)))
-                results = list(pool.map(_render_one, [str(d) for d in run_dirs], chunksize=chunk))
-        except (BrokenProcessPool, OSError) as exc:  # no processes here: the same, serially
-            print(f"warning: rendering pages in one process ({exc})", file=sys.stderr)
-            results = [_render_one(str(d)) for d in run_dirs]
-    return dict(zip(run_dirs, results, strict=True))
+    pages = PageRenderer(jobs)
+    for d in run_dirs:
+        pages.add(d)
+    return pages.results()
 
 
 def _marks(found: Sequence[Regression], breaks: Sequence[Break], method: str) -> HistoryMarks:
@@ -180,6 +224,7 @@ def render_history(
     order: list[Path] = []  # the run copies, in the history's order
     read: dict[Path, LoadedRun | str] = {}  # each copy as read, or why it could not be
     stale: dict[Path, str] = {}  # copies whose page must be rendered -> their digest
+    pages = PageRenderer(jobs)
     for src in history_run_dirs(root):
         dest = site / RUNS_DIR / src.relative_to(root)
         order.append(dest)
@@ -190,9 +235,10 @@ def render_history(
             continue
         if not (dest / PAGE).is_file() or _read(dest / STAMP) != digest:
             stale[dest] = digest  # read by the worker that renders it
+            pages.add(dest)
         else:
             read[dest] = _load(dest)
-    read |= render_pages(list(stale), jobs)
+    read |= pages.results()
     loaded: list[HistoryRun] = []
     skipped: list[str] = []
     for dest in order:
@@ -203,18 +249,19 @@ def render_history(
             shutil.rmtree(dest, ignore_errors=True)
             continue
         if dest in stale:  # stamped only once its page is there
-            write_text_atomic(dest / STAMP, stale[dest])
+            write_text_atomic(dest / STAMP, stale[dest], durable=False)
         loaded.append(HistoryRun(rel, got))
     _prune(site, {site / h.path for h in loaded})
     for line in skipped:
         print(f"warning: history run skipped: {line}", file=sys.stderr)
     series, breaks = build_series(loaded)
     found = find_regressions(live(series), settings)
-    write_text_atomic(site / feed.REGRESSIONS_FILE, feed.regressions_json(found))
+    write_text_atomic(site / feed.REGRESSIONS_FILE, feed.regressions_json(found), durable=False)
     started = {h.run_id: h.started_at for h in loaded}
     write_text_atomic(
         site / feed.FEED_FILE,
         feed.atom_feed(found, updated=stamp, started=started, base_url=base_url),
+        durable=False,
     )
     index = write_site(
         site,

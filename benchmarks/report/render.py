@@ -165,7 +165,7 @@ def render_run(
                     shutil.copyfile(run_dir / name, out / name)
                 except OSError as exc:
                     raise storage_error(out / name, exc) from None
-    write_text_atomic(out / CSV_FILE, cases_csv(run.cases))
+    write_text_atomic(out / CSV_FILE, cases_csv(run.cases), durable=False)
     page = out / PAGE
-    write_text_atomic(page, page_html(view, downloads))
+    write_text_atomic(page, page_html(view, downloads), durable=False)
     return page

@@ -321,5 +321,5 @@ def write_site(
     )
     html = environment().get_template("site.html.j2").render(s=view, version=__version__)
     page = root / SITE_PAGE
-    write_text_atomic(page, html)
+    write_text_atomic(page, html, durable=False)
     return page

@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from benchmarks.history.detect import Settings
 from benchmarks.history.site import render_history
 from tests.unit.history_fixtures import make_run
@@ -80,3 +82,72 @@ def test_a_directory_without_run_json_in_the_history_is_reported(tmp_path: Path)
     assert len(done.runs) == 1
     assert len(done.skipped) == 1 and "half-copied" in done.skipped[0]
     assert "run.json" in done.skipped[0] and "not found" in done.skipped[0]
+
+
+def _pages(tmp_path: Path, n: int) -> list[Path]:
+    made = [make_run(tmp_path / "runs", k) for k in range(n)]
+    return made
+
+
+def test_many_pages_are_rendered_by_worker_processes_and_each_run_read_once(
+    tmp_path: Path,
+) -> None:
+    from benchmarks.history import site as hsite
+    from benchmarks.rundir.load import LoadedRun
+
+    made = _pages(tmp_path, hsite.PARALLEL_FROM + 1)
+    pages = hsite.PageRenderer(jobs=2)
+    for d in made:
+        pages.add(d)
+    assert pages.pool is not None and not pages.waiting  # real spawned workers took them all
+    got = pages.results()
+    assert set(got) == set(made)
+    for d, run in got.items():
+        assert isinstance(run, LoadedRun) and run.record.run_id == d.name
+        assert (d / "index.html").is_file()
+
+
+def test_when_no_worker_process_can_start_the_pages_are_rendered_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks.history import site as hsite
+
+    class NoProcesses:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(hsite, "ProcessPoolExecutor", NoProcesses)
+    made = _pages(tmp_path, hsite.PARALLEL_FROM + 2)
+    got = hsite.render_pages(made, jobs=2)
+    assert all(not isinstance(v, str) for v in got.values()) and len(got) == len(made)
+    assert capsys.readouterr().err.count("rendering pages in one process") == 1
+
+
+def test_a_pool_that_breaks_midway_leaves_no_page_unrendered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from benchmarks.history import site as hsite
+
+    class BreaksAfterThree:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            self.n = 0
+
+        def submit(self, fn: object, arg: str) -> Future[object]:
+            self.n += 1
+            future: Future[object] = Future()
+            if self.n > 3:
+                raise BrokenProcessPool("a worker died")
+            future.set_exception(BrokenProcessPool("a worker died"))  # accepted, then lost
+            return future
+
+        def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+            pass
+
+    monkeypatch.setattr(hsite, "ProcessPoolExecutor", BreaksAfterThree)
+    made = _pages(tmp_path, hsite.PARALLEL_FROM + 2)
+    got = hsite.render_pages(made, jobs=2)
+    assert set(got) == set(made) and all(not isinstance(v, str) for v in got.values())
+    assert all((d / "index.html").is_file() for d in made)
