@@ -10,8 +10,8 @@ Sets:
 - ``hand``: tests/data/logs (written from the message formats), read with its fingerprint and
   probe context where the manifest gives them, as the doctor sees them in a run;
 - ``hand-log``: the same logs alone;
-- ``tune`` / ``test`` / ``holdout`` / ``holdout2``: the real logs of tests/data/logs_real, log text alone (their
-  ``context`` is prose for people, not probe facts).
+- ``tune`` / ``test`` / ``holdout`` / ``holdout2``: the real logs of tests/data/logs_real, log
+  text alone (their ``context`` is prose for people, not probe facts).
 
 ``--sets`` (comma-separated, default all) picks the sets to load and score; a set that is not
 named is never read, so ``--sets hand,hand-log,tune`` tunes rules without running the doctor on
