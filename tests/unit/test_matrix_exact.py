@@ -281,7 +281,7 @@ def test_exclude_rules_that_remove_every_cell_are_refused_at_expand() -> None:
         "m.toml: profile 'x': its exclude rules remove every cell",
         "remove or narrow an [[exclude]] rule",
     )
-    kept = _parse(_profile('[[profiles.x.exclude]]\nbatch_size = 7\n', axes=_axes()))
+    kept = _parse(_profile("[[profiles.x.exclude]]\nbatch_size = 7\n", axes=_axes()))
     assert [c.case_id for c in matrix.expand(kept, "x").cases] == ["mlp-eager-b1-cpu"]
 
 
