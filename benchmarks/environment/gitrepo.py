@@ -1,8 +1,10 @@
-"""The checkout the code came from, as git reports it: HEAD, the dirty flag, the origin URL.
+"""The one adapter over ``git``, and the checkout the code came from as git reports it.
 
-The one adapter over ``git`` for facts about this repository (the fingerprint records them, the
-image build labels images with them). Every call degrades to ``None`` where git or the checkout
-is missing: an image has no ``.git``.
+``git`` runs any git command the same way everywhere (never prompting, C locale, no system-wide
+config, a timeout): the history store (``history/store.py``) drives clones, commits and pushes
+through it. ``head``, ``dirty`` and ``origin_url`` are facts about this repository (the
+fingerprint records them, the image build labels images with them); they degrade to ``None``
+where git or the checkout is missing: an image has no ``.git``.
 """
 
 from __future__ import annotations
@@ -16,8 +18,16 @@ from benchmarks.errors import BenchError
 REPO_ROOT = _proc.PACKAGE_PARENT  # the checkout, when running from one
 
 
+GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def git(args: Sequence[str], cwd: Path | None, *, timeout_s: float = 120.0) -> _proc.Completed:
+    """``git ARGS`` in ``cwd``; raises HostError when git cannot be started."""
+    return _proc.run(["git", *args], cwd=cwd, env=_proc.child_env(GIT_ENV), timeout_s=timeout_s)
+
+
 def _git(args: Sequence[str], root: Path) -> _proc.Completed:
-    return _proc.run(["git", *args], cwd=root, timeout_s=10)
+    return git(args, root, timeout_s=10)
 
 
 def head(root: Path = REPO_ROOT) -> tuple[str | None, str | None]:

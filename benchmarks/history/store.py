@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import _proc
-from benchmarks.environment import redact
+from benchmarks.environment import gitrepo, redact
 from benchmarks.errors import ConfigError, HostError
 from benchmarks.history.series import machine_slug
 from benchmarks.rundir import derived
@@ -72,8 +72,7 @@ class Checkout:
 
 
 def _git(args: Sequence[str], cwd: Path | None, timeout_s: float = 120.0) -> _proc.Completed:
-    env = _proc.child_env({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1"})
-    return _proc.run(["git", *args], cwd=cwd, env=env, timeout_s=timeout_s)
+    return gitrepo.git(args, cwd, timeout_s=timeout_s)
 
 
 def _why(done: _proc.Completed) -> str:
