@@ -46,6 +46,7 @@ class SiteRun:
     status_css: str
     gpu_status: str
     cells: str  # "ok / total"
+    merged_into: str = ""  # a shard whose cells a merged run of this site holds (its run id)
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,9 @@ def _gpu_status(run: LoadedRun) -> str:
     return "ok" if ok and run.record.status != "gpu_unavailable" else "failed"
 
 
-def _site_run(root: Path, run: LoadedRun, rendered: Collection[Path]) -> SiteRun:
+def _site_run(
+    root: Path, run: LoadedRun, rendered: Collection[Path], merged_into: str = ""
+) -> SiteRun:
     latest = latest_by_case(run.cases)
     total = len(set(run.record.cases) | set(latest))
     ok = sum(1 for r in latest.values() if r.status == "ok")
@@ -159,7 +162,22 @@ def _site_run(root: Path, run: LoadedRun, rendered: Collection[Path]) -> SiteRun
         status_css=_status_css(run.record.status),
         gpu_status=_gpu_status(run),
         cells=f"{ok} / {total}",
+        merged_into=display.public(merged_into),
     )
+
+
+def merged_shards(runs: Sequence[LoadedRun]) -> dict[str, str]:
+    """Run id of each shard that a merged run among ``runs`` holds -> that merged run's id.
+
+    The shards stay listed (their pages show what each machine did) but their cells are the
+    merged run's: counted once, in the trends and the regressions, through the merged run."""
+    out: dict[str, str] = {}
+    for run in runs:
+        for entry in run.record.merged_from:
+            shard = entry.get("run_id")
+            if isinstance(shard, str) and shard != run.record.run_id:
+                out[shard] = run.record.run_id
+    return out
 
 
 def _headline_batch(runs: Sequence[LoadedRun], workload: str, device: str) -> int | None:
@@ -264,10 +282,12 @@ def build_site_view(
     """``rendered``: the run directories that have a page (None: all of them)."""
     have = {r.run_dir for r in runs} if rendered is None else rendered
     ordered = sorted(runs, key=lambda r: (r.record.started_at, r.record.run_id), reverse=True)
+    shards = merged_shards(runs)
+    counted = [r for r in runs if r.record.run_id not in shards]
     return SiteView(
-        runs=tuple(_site_run(root, r, have) for r in ordered),
-        trends=tuple(_trend_charts(runs)),
-        regressions=tuple(_regressions(runs, threshold)),
+        runs=tuple(_site_run(root, r, have, shards.get(r.record.run_id, "")) for r in ordered),
+        trends=tuple(_trend_charts(counted)),
+        regressions=tuple(_regressions(counted, threshold)),
         skipped=tuple(skipped),
         generated_at=generated_at,
         history=history,

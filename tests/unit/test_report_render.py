@@ -198,3 +198,23 @@ def test_gpu_failure_without_a_diagnosis_still_explains(tmp_path: Path) -> None:
     assert "GPU unavailable: no GPU device initialised (see diagnosis)</code> — 9 cell(s)" in page
     assert "failed call to cuInit" in page  # the probe log, shown open
     assert "runner-7" not in page and "this host (&lt;host&gt;)" in page  # host name scrubbed
+
+
+def test_shards_of_a_merged_run_are_listed_as_such_and_counted_once(tmp_path: Path) -> None:
+    import json
+
+    root = tmp_path / "site"
+    mark_reports_root(root)
+    for name in ("compare-base", "compare-new", "gpu-failed"):
+        copy_run(name, root)
+    shard_ids = [load_run(root / n).record.run_id for n in ("compare-base", "compare-new")]
+    merged = json.loads((root / "gpu-failed" / "run.json").read_text())
+    merged["merged_from"] = [{"run_id": i, "shard_label": f"{k + 1}-of-2"}
+                             for k, i in enumerate(shard_ids)]  # fmt: skip
+    (root / "gpu-failed" / "run.json").write_text(json.dumps(merged))
+    page = render_site(root, generated_at="").read_text()
+    merged_id = merged["run_id"]
+    assert page.count('<tr class="run">') == 3  # still listed: each shard's page stays useful
+    assert page.count(f"(a shard of {merged_id})") == 2
+    # the two shards are no longer compared with each other as two runs of one machine
+    assert "+25.1 %" not in page
