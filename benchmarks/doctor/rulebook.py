@@ -29,6 +29,7 @@ RULE_MODULES = (
     "benchmarks.doctor.rules_memory",
     "benchmarks.doctor.rules_device",
     "benchmarks.doctor.rules_others",
+    "benchmarks.doctor.rules_context",
 )
 MAX_FINDINGS = 6
 

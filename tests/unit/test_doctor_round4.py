@@ -215,3 +215,30 @@ def test_running_out_of_memory_is_a_complaint_in_a_quiet_log() -> None:
     assert _codes(stack + "epoch 1 done\n")[0] == "healthy"  # quiet: the program went on
     oom = "tensorflow/core/common_runtime/bfc_allocator.cc:275] Ran out of memory trying to allocate 1.0GiB.\n"
     assert _codes(stack + oom + "Command exited with non-zero status 1\n")[0] != "healthy"
+
+
+# --- weak cues: the context of a failure that no message explains -----------------------------
+
+SEGV = "Segmentation fault (core dumped)\n"
+
+
+def test_a_forked_worker_next_to_a_crash_lists_fork_as_a_weak_cue() -> None:
+    worker = "Process ForkPoolWorker-1:\n"
+    got = diagnose(worker + SEGV)
+    assert [f.code for f in got][:2] == ["unexplained", "fork_after_cuda_init"]
+    assert got[1].confidence == "low" and got[1].evidence == (worker.strip(), SEGV.strip())
+    assert "fork_after_cuda_init" not in _codes(worker + "done\n")  # no failure: no cue
+
+
+def test_wsl_container_vgpu_and_mig_context_are_cues_next_to_a_failure() -> None:
+    cases = {
+        "Linux host 5.15.90.1-microsoft-standard-WSL2 x86_64\n": "driver_missing_or_not_loaded",
+        "$ docker run -it tensorflow/tensorflow:latest-gpu python x.py\n": (
+            "container_gpu_not_exposed"
+        ),
+        "|   0  GRID T4-4Q                     On |   00000000:02:00.0 Off |": "vgpu_unlicensed",
+        "GPU 0: NVIDIA H100 80GB HBM3\n": "mig_misconfigured",
+    }
+    for context, code in cases.items():
+        assert code in _codes(context + "\n" + SEGV)[1:], context
+        assert code not in _codes(context + "\nall good\n"), context
