@@ -425,3 +425,20 @@ def crash_lines(log: ScannedLog, after: int = 0) -> list[LogLine]:
         if not ln.harmless and (ln.severity == "F" or any(re.search(p, ln.message) for p in _CRASH))
     ]
     return [ln for ln in found if ln.number > after]
+
+
+# What a crash of the GPU start talks about (its own line or its traceback's frames).
+_GPU_WORDS = re.compile(r"cuda|\bgpus?\b|device|nvml|cudnn|cublas|nccl|\bxla\b", re.IGNORECASE)
+
+
+def gpu_crash_lines(log: ScannedLog, after: int = 0) -> list[LogLine]:
+    """``crash_lines`` whose line or traceback (the lines up to the next crash line, at most
+    ``reach``) names CUDA, a GPU or a device: a user's own ValueError after a healthy start
+    says nothing about the GPU."""
+    reach = 15
+    out = []
+    for line in crash_lines(log, after):
+        window = log.lines[line.number - 1 : line.number + reach]
+        if line.severity == "F" or any(_GPU_WORDS.search(ln.text) for ln in window):
+            out.append(line)
+    return out

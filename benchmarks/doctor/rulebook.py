@@ -15,7 +15,7 @@ from benchmarks.doctor.catalog import CATALOG, ORDER
 from benchmarks.doctor.codes import Code, Level
 from benchmarks.doctor.families import siblings
 from benchmarks.doctor.findings import Candidate, Finding, confidence_for
-from benchmarks.doctor.logfacts import crash_lines
+from benchmarks.doctor.logfacts import gpu_crash_lines
 from benchmarks.doctor.logscan import ScannedLog, quote
 from benchmarks.doctor.registry import REGISTRY, Rule
 from benchmarks.doctor.signals import probe_gpu_failed_lines
@@ -62,9 +62,9 @@ def _health(log: ScannedLog, failures: list[Candidate]) -> Candidate | None:
     level, ok = success_lines(log)
     if not ok or probe_gpu_failed_lines(log):
         return None
-    if level < Level.STRONG and crash_lines(log, ok[-1].number):
-        # A device list or count printed before a crash says the driver enumerated the GPU,
-        # not that the start succeeded: listed, below whatever explains the crash.
+    if level < Level.STRONG and gpu_crash_lines(log, ok[-1].number):
+        # A device list or count printed before a crash of the GPU stack says the driver
+        # enumerated the GPU, not that the start succeeded: listed, below what explains it.
         return Candidate(Code.HEALTHY, Level.HINT, quote(ok))
     last_ok = ok[-1].number if level >= Level.CLEAR else 0
     standing = [c for c in failures if c.score >= Level.POSSIBLE and _after(log, c, last_ok)]

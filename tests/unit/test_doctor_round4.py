@@ -242,3 +242,9 @@ def test_wsl_container_vgpu_and_mig_context_are_cues_next_to_a_failure() -> None
     for context, code in cases.items():
         assert code in _codes(context + "\n" + SEGV)[1:], context
         assert code not in _codes(context + "\nall good\n"), context
+
+
+def test_a_users_own_error_after_a_printed_count_stays_healthy() -> None:
+    own = 'Traceback (most recent call last):\n  File "train.py", line 9\nValueError: bad shape\n'
+    assert _codes(COUNT + own)[0] == "healthy"
+    assert _codes(COUNT + own.replace("bad shape", "CUDA error: unspecified"))[0] != "healthy"
