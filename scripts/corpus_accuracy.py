@@ -20,8 +20,9 @@ the held-out logs or printing their figures.
 ``--verbose`` lists the misses of the sets named by ``--misses`` (default: every set scored).
 Since round 2 the old ``test`` split is development data like ``tune``; ``holdout`` was collected
 after round 2 and scored once, by the lead, on the frozen round-2 rules, and is development data
-since; ``holdout2`` was collected after round 2 by helpers who never read the rules, and is
-scored once on the frozen round-3 rules (tests/data/logs_real/README.md).
+since; ``holdout2`` was collected after round 2 by helpers who never read the rules, scored once
+on the frozen round-3 rules, and is development data since round 4
+(tests/data/logs_real/README.md). A newer hold-out set is not a set here.
 ``scripts/doctor_cv.py`` gives the cross-validated figures.
 """
 

@@ -2,9 +2,10 @@
 
 Usage: python scripts/doctor_cv.py [--folds K] [--seed S] [--json] [--verbose] [--perturb]
 
-The development logs are ``tune``, the old ``test`` split (read since round 2) and the first
-hold-out set ``holdout`` (scored once on the round-2 rules, read since round 3). A newer hold-out
-set is never read here.
+The development logs are ``tune``, the old ``test`` split (read since round 2), the first
+hold-out set ``holdout`` (scored once on the round-2 rules, read since round 3) and the second
+``holdout2`` (scored once on the round-3 rules, read since round 4). A newer hold-out set is
+never read here.
 
 The rules are hand-written, so "training" a fold means writing rules while reading logs. A fold's
 score is made honest by counting, for every log that prompted a rule change (``MOTIVATED`` below,
@@ -13,10 +14,11 @@ already got it right too: a log earns nothing from the change it motivated, whil
 in the fold does show whether that change carried over (or broke something). Figures per fold:
 
 - ``round1`` / ``round2``: the frozen rules of those rounds, every log counted as it scores;
-- ``round2-blind``: the round-2 rules with the round-2 motivated logs blinded (the figure to
-  beat: what round 3 started from);
+- ``round2-blind``: the round-2 rules with the round-2 motivated logs blinded;
+- ``round3`` / ``round3-blind``: the frozen round-3 rules, every log counted / with the round-2
+  and round-3 motivated logs blinded (the figure to beat: what round 4 started from);
 - ``current``: the rules in this worktree, every log counted as it scores;
-- ``blind``: the current rules, with every motivated log (rounds 2 and 3) blinded.
+- ``blind``: the current rules, with every motivated log (rounds 2, 3 and 4) blinded.
 
 Folds are stratified by label (seeded, round-robin within each label).
 """
@@ -39,12 +41,13 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "logs_real"
-SPLITS = ("tune", "test", "holdout")  # the development logs; never a newer hold-out set
+SPLITS = ("tune", "test", "holdout", "holdout2")  # the development logs; never a newer hold-out set
 # The frozen rules before each round's changes: a log motivated in round N is judged against
 # the rules of BASELINES[N] as well as the current ones.
 BASELINES = {
     2: "85ceb7c",  # "rules frozen" (round 1) plus its docs commit
     3: "a91bdde",  # "doctor: rules frozen (round 2)", scored once on the hold-out set
+    4: "22d1995",  # the round-3 freeze (2f55fa3) as merged, scored once on holdout2
 }
 HEALTHY = "healthy"
 
@@ -73,6 +76,20 @@ MOTIVATED: dict[str, tuple[int, str]] = {
     "h32-monai7497": (3, "'invalid device ordinal': MIG as the second reading"),
     "mlcommons442-mig-invalid-ordinal": (3, "read with h32: invalid device ordinal, MIG second"),
     "h18-nccltests369": (3, "'GPUs are busy' as a wording of error 46"),
+    # Round 4: every holdout2 miss read while writing a change (scored once on round 3 first).
+    "h2b08-pytorch107300": (4, "a device count printed before a crash is no healthy start"),
+    "h2b21-pytorch131650": (4, "read with h2b08: MIG Enabled in nvidia-smi's table + a crash"),
+    "h2a13-nvidiadocker365": (4, "the driver itself down puts driver_missing above uvm"),
+    "h2a18-pymoresane22": (4, "read with h2a13: nvidia-smi cannot reach the driver"),
+    "h2a09-tensorflow1158": (4, "libcuda and kernel reported versions differ: a mismatch"),
+    "h2a06-tensorflow41785": (4, "a failure belongs to the nearest docker run above it"),
+    "h2a15-llamacpp17542": (4, "error 803 lists forward compatibility third; siblings"),
+    "h2b23-mxnet19291": (4, "'CUDA: <result string>' (MXNet/Caffe) as the result code"),
+    "h2b27-parallelizeml3": (4, "read with h2b23: 'CUDA: initialization error'"),
+    "h2b15-tensorflow99592": (4, "CUDA_ERROR_INVALID_PTX (218): kernels, then driver"),
+    "h2b25-tensorflow68236": (4, "a printed label 'built with CUDA?: False'"),
+    "h2a07-llamacpppython904": (4, "'doesn't have valid Grid license' (CUDA error 102)"),
+    "h2a30-tffasterrcnn7": (4, "TF's 'Ran out of memory': the memory family as HINTs"),
 }
 
 
@@ -259,14 +276,16 @@ def main() -> int:
     texts = {e.id: _read(e) for e in items}
     current = rank_at(None, texts)
     at = {ref: rank_at(ref, texts) for ref in BASELINES.values()}
-    round1, round2 = at[BASELINES[2]], at[BASELINES[3]]
+    round1, round2, round3 = at[BASELINES[2]], at[BASELINES[3]], at[BASELINES[4]]
     parts = folds(items, args.folds, args.seed)
     report = {
         "round1": summary([score_fold(f, round1) for f in parts]),
         "round2": summary([score_fold(f, round2) for f in parts]),
         "round2-blind": summary([score_fold(f, round2, blinded(at, [2])) for f in parts]),
+        "round3": summary([score_fold(f, round3) for f in parts]),
+        "round3-blind": summary([score_fold(f, round3, blinded(at, [2, 3])) for f in parts]),
         "current": summary([score_fold(f, current) for f in parts]),
-        "blind": summary([score_fold(f, current, blinded(at, [2, 3])) for f in parts]),
+        "blind": summary([score_fold(f, current, blinded(at, [2, 3, 4])) for f in parts]),
     }
     stable = stability(texts, current) if args.perturb else None
     stable_before = stability(texts, round2, BASELINES[3]) if args.perturb else None

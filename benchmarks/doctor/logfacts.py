@@ -134,6 +134,10 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
             out.append(Answer("gpu" if int(m.group(1)) else "no_gpu", line))
         elif m := re.search(r"(?:GPU|CUDA) (?:is )?available:?\s*(True|False)", text, re.I):
             out.append(Answer("gpu" if m.group(1).lower() == "true" else "no_gpu", line))
+        elif m := re.search(rf"(?:{_BUILT_WITH_CUDA})\W*(True|False)$", bare, re.I):
+            # a printed label: "Is TensorFlow built with CUDA?: False"
+            said = m.group(1).lower()
+            out.append(Answer("no_cuda_build" if said == "false" else "cuda_build", line))
         elif m := re.search(
             r"\b(\d+) Physical GPUs?, \d+ Logical GPUs?|\bn_gpu\W{1,3}(\d+)\b", text
         ):
@@ -322,6 +326,7 @@ def mig_context(log: ScannedLog) -> list[LogLine]:
         r"\bMIG \d+g\.\d+gb\b",
         r"\b\d+g\.\d+gb\b",
         r"MIG M\.: Enabled",
+        r"^[>\s]*\|\s*\|\s*\|\s*Enabled\s*\|$",  # nvidia-smi's table: a GPU's 'MIG M.' cell
         r"MIG Mode\s*:?\s*(Current\s*:?\s*)?Enabled",
         r"No MIG devices (were )?found",
         r"MIG mode is enabled",
@@ -400,3 +405,40 @@ def slow_start(log: ScannedLog, after: LogLine, min_gap_s: float) -> tuple[LogLi
                 return (line, gap) if work and not line.harmless else None
         previous = (clock, t)
     return None
+
+
+# A program that crashed: a traceback, an exception's last line, a fatal or a signal.
+_CRASH = (
+    r"^Traceback \(most recent call last\)",
+    r"^(\w+\.)*\w*(Error|Exception)\b: ",
+    r"\bINTERNAL ASSERT FAILED\b",
+    r"Segmentation fault|core dumped|\bAborted\b",
+)
+
+
+def crash_lines(log: ScannedLog, after: int = 0) -> list[LogLine]:
+    """Lines after line ``after`` that say the program crashed (traceback, exception, fatal
+    line, signal); a device list or count printed before them was no successful start."""
+    found = [
+        ln
+        for ln in log.lines
+        if not ln.harmless and (ln.severity == "F" or any(re.search(p, ln.message) for p in _CRASH))
+    ]
+    return [ln for ln in found if ln.number > after]
+
+
+# What a crash of the GPU start talks about (its own line or its traceback's frames).
+_GPU_WORDS = re.compile(r"cuda|\bgpus?\b|device|nvml|cudnn|cublas|nccl|\bxla\b", re.IGNORECASE)
+
+
+def gpu_crash_lines(log: ScannedLog, after: int = 0) -> list[LogLine]:
+    """``crash_lines`` whose line or traceback (the lines up to the next crash line, at most
+    ``reach``) names CUDA, a GPU or a device: a user's own ValueError after a healthy start
+    says nothing about the GPU."""
+    reach = 15
+    out = []
+    for line in crash_lines(log, after):
+        window = log.lines[line.number - 1 : line.number + reach]
+        if line.severity == "F" or any(_GPU_WORDS.search(ln.text) for ln in window):
+            out.append(line)
+    return out

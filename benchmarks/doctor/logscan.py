@@ -58,7 +58,8 @@ def parse_line(number: int, raw: str) -> LogLine:
     text = raw.rstrip("\r\n")
     stripped = text.strip()
     severity = source = ""
-    message = _QUOTE_MARK.sub("", stripped)  # a "> " markdown quote is not part of the line
+    # a "> " markdown quote is not part of the line, nor the indentation after it
+    message = _QUOTE_MARK.sub("", stripped).lstrip()
     for pattern in (_TSL, _ABSL, _LEGACY):
         m = pattern.match(message)
         if m:

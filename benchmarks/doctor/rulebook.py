@@ -13,7 +13,9 @@ from typing import Any
 
 from benchmarks.doctor.catalog import CATALOG, ORDER
 from benchmarks.doctor.codes import Code, Level
+from benchmarks.doctor.families import siblings
 from benchmarks.doctor.findings import Candidate, Finding, confidence_for
+from benchmarks.doctor.logfacts import gpu_crash_lines
 from benchmarks.doctor.logscan import ScannedLog, quote
 from benchmarks.doctor.registry import REGISTRY, Rule
 from benchmarks.doctor.signals import probe_gpu_failed_lines
@@ -27,6 +29,7 @@ RULE_MODULES = (
     "benchmarks.doctor.rules_memory",
     "benchmarks.doctor.rules_device",
     "benchmarks.doctor.rules_others",
+    "benchmarks.doctor.rules_context",
 )
 MAX_FINDINGS = 6
 
@@ -59,6 +62,10 @@ def _health(log: ScannedLog, failures: list[Candidate]) -> Candidate | None:
     level, ok = success_lines(log)
     if not ok or probe_gpu_failed_lines(log):
         return None
+    if level < Level.STRONG and gpu_crash_lines(log, ok[-1].number):
+        # A device list or count printed before a crash of the GPU stack says the driver
+        # enumerated the GPU, not that the start succeeded: listed, below what explains it.
+        return Candidate(Code.HEALTHY, Level.HINT, quote(ok))
     last_ok = ok[-1].number if level >= Level.CLEAR else 0
     standing = [c for c in failures if c.score >= Level.POSSIBLE and _after(log, c, last_ok)]
     if standing and level < Level.LIKELY:
@@ -100,11 +107,30 @@ def diagnose(
     health = _health(log, failures)
     if health is not None:
         failures.append(health)
-    elif not any(c.score >= Level.POSSIBLE for c in failures):
+    if (health is None or health.score < Level.POSSIBLE) and not any(
+        c.score >= Level.POSSIBLE for c in failures
+    ):
         failures.append(_unexplained(log))
     failures = _merge(failures)
     failures.sort(key=lambda c: (-c.score, ORDER.index(c.code)))
+    failures += _siblings(failures)
     return [_finding(c) for c in failures[:MAX_FINDINGS]]
+
+
+def _siblings(ranked: list[Candidate]) -> list[Candidate]:
+    """The top failure's siblings (families.py) that no rule proposed, just below every rule's
+    candidate: the same lines fit them when the telling fact is not in the log."""
+    top = ranked[0] if ranked else None
+    if top is None or not top.code.is_failure:
+        return []
+    listed = {c.code for c in ranked}
+    score = Level.DOUBTFUL.step_down(1)
+    found = [
+        Candidate(code, score, top.evidence, f"Listed as a sibling of {top.code}: {telling}.")
+        for code, telling in siblings(top.code)
+        if code not in listed
+    ]
+    return sorted(found, key=lambda c: ORDER.index(c.code))
 
 
 def _finding(cand: Candidate) -> Finding:

@@ -158,7 +158,7 @@ def run_without_gpu_flag(log: ScannedLog, facts: FingerprintView) -> list[Candid
     container then found no GPU or driver."""
     runs, with_gpu = docker_runs(log)
     bare = [ln for ln in runs if ln not in with_gpu]
-    if not bare or with_gpu:
+    if not bare:
         return []
     failing = (
         code_lines(log, 303)
@@ -168,10 +168,15 @@ def run_without_gpu_flag(log: ScannedLog, facts: FingerprintView) -> list[Candid
             r"libcuda\.so\.1: cannot open",
             r"kernel driver does not appear to be running",
             r"Could not find cuda drivers on your machine",
+            r"/dev/nvidia0 does not exist",
             engine_errors.NO_DRIVER_DETECTED,
         )
         + answers_of(log, "no_gpu")
     )
+    # A failure is the output of the nearest `docker run` above it: one under a run that asks
+    # for the GPU says nothing about the run without the flag (a transcript often has both).
+    if with_gpu:
+        failing = [ln for ln in failing if _run_above(runs, ln) in bare]
     if not failing:
         return []
     return [
@@ -182,3 +187,9 @@ def run_without_gpu_flag(log: ScannedLog, facts: FingerprintView) -> list[Candid
             "The `docker run` line has no --gpus flag, so the engine passed no GPU in.",
         )
     ]
+
+
+def _run_above(runs: list[LogLine], line: LogLine) -> LogLine | None:
+    """The last `docker run` line before ``line``: the container whose output it is."""
+    above = [run for run in runs if run.number < line.number]
+    return above[-1] if above else None

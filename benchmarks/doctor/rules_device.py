@@ -7,15 +7,15 @@ from __future__ import annotations
 import re
 
 from benchmarks.doctor.codes import Code, Level, raised
-from benchmarks.doctor.findings import Candidate, fact
+from benchmarks.doctor.findings import Candidate, checklist, fact
 from benchmarks.doctor.logfacts import answers_of, device_nodes_listed, slow_start
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.signals import (
-    DRIVER_NOT_RUNNING,
     code_lines,
     created_device_lines,
     cuinit_lines,
+    driver_down_lines,
     uvm_module_lines,
 )
 from benchmarks.environment.view import FingerprintView, Gpu
@@ -178,6 +178,32 @@ def kernel_image(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     return [Candidate(Code.NO_KERNEL_IMAGE_FOR_ARCH, score, tuple(ev), note)]
 
 
+@rule(Code.NO_KERNEL_IMAGE_FOR_ARCH, Code.DRIVER_TOO_OLD_FOR_CUDA)
+def invalid_ptx(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """Error 218 (CUDA_ERROR_INVALID_PTX): the driver could not JIT the build's PTX for this
+    GPU. The build has no SASS for the GPU's architecture (and its PTX does not fit it) first;
+    a driver too old for the PTX's toolkit second (its own code, 222, says so more often)."""
+    lines = code_lines(log, 218)
+    if not lines:
+        return []
+    return checklist(
+        Level.PROBABLE,
+        quote(lines),
+        [
+            (
+                Code.NO_KERNEL_IMAGE_FOR_ARCH,
+                "The GPU is newer than the kernels the build ships: use a build with this "
+                "architecture (a newer release or a nightly).",
+            ),
+            (
+                Code.DRIVER_TOO_OLD_FOR_CUDA,
+                "Or the PTX came from a newer CUDA than the driver supports: compare "
+                "nvidia-smi's 'CUDA Version' with the build's CUDA.",
+            ),
+        ],
+    )
+
+
 @rule(Code.FORK_AFTER_CUDA_INIT)
 def fork_after_init(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """CUDA used in a child forked after CUDA was initialised."""
@@ -237,8 +263,12 @@ def uvm_or_suspend(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     if no_uvm_node and failed:
         score = Level.STRONG
         ev.append("ls /dev/nvidia*: nvidia0 and nvidiactl listed, no nvidia-uvm")
-    if module and not log.find(*DRIVER_NOT_RUNNING):
+    down = driver_down_lines(log)
+    if module and not down:
         score = Level.STRONG  # the uvm module would not load while the driver itself runs
+    if down:
+        score = Level.HINT  # the driver itself is down: uvm is a symptom, not the cause
+        ev.append(f"the driver itself is not running: {down[0].text}")
     nodes = facts.device_nodes()
     if nodes is not None:
         uvm = facts.node("/dev/nvidia-uvm")

@@ -243,3 +243,28 @@ def allocator_handles(log: ScannedLog, facts: FingerprintView) -> list[Candidate
         score = min(score, Level.POSSIBLE)
         ev.append(fact("env.TF_FORCE_GPU_ALLOW_GROWTH", "true"))
     return [Candidate(Code.TF_ALLOCATOR_OOM_HANDLE_FAILURE, score, tuple(ev))]
+
+
+@rule(Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS, Code.TF_ALLOCATOR_OOM_HANDLE_FAILURE)
+def allocator_ran_out(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """TensorFlow's allocator ran out of GPU memory and nothing stronger says why: the memory
+    family's two classes as weak candidates (HINT), in the research note's order of checks
+    (another process's memory first, TF's own pre-allocation second)."""
+    lines = log.find(r"Ran out of memory trying to allocate", r"\bOOM when allocating tensor")
+    if not lines:
+        return []
+    return checklist(
+        Level.HINT,
+        quote(lines, 2),
+        [
+            (
+                Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS,
+                "Check `nvidia-smi` for other processes holding this GPU's memory.",
+            ),
+            (
+                Code.TF_ALLOCATOR_OOM_HANDLE_FAILURE,
+                "Or TensorFlow's own pre-allocation left too little: set "
+                "TF_FORCE_GPU_ALLOW_GROWTH=true.",
+            ),
+        ],
+    )

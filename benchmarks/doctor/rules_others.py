@@ -14,7 +14,7 @@ import re
 
 from benchmarks.doctor.codes import Code, Level
 from benchmarks.doctor.findings import Candidate, checklist
-from benchmarks.doctor.logfacts import MIG_CAPABLE, answers_of, mig_context
+from benchmarks.doctor.logfacts import MIG_CAPABLE, answers_of, crash_lines, mig_context
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.rules_container import docker_messages
@@ -22,6 +22,7 @@ from benchmarks.doctor.signals import (
     code_lines,
     container_hostname_hint,
     created_device_lines,
+    driver_down_lines,
     uvm_module_lines,
 )
 from benchmarks.environment.view import FingerprintView
@@ -48,13 +49,18 @@ def unknown_error_at_init(log: ScannedLog, facts: FingerprintView) -> list[Candi
     )
     if created_device_lines(log):
         return []
+    # uvm needs a running driver (nvidia-smi works without it): with the driver down, the
+    # unknown error is a symptom of that, and driver_missing ranks first.
+    down = bool(driver_down_lines(log))
     if lines:
-        return [Candidate(Code.UVM_DEVICE_NODE_OR_SUSPEND, Level.LIKELY, quote(lines))]
+        level = Level.HINT if down else Level.LIKELY
+        return [Candidate(Code.UVM_DEVICE_NODE_OR_SUSPEND, level, quote(lines))]
     bare_name = [ln for ln in log.lines if not ln.harmless and re.match(_BARE_UNKNOWN, ln.message)]
     at_init = [ln for ln in code_lines(log, 999) + bare_name if _near_init(log, ln)]
     if not at_init:
         return []
-    return [Candidate(Code.UVM_DEVICE_NODE_OR_SUSPEND, Level.PROBABLE, quote(at_init))]
+    level = Level.HINT if down else Level.PROBABLE
+    return [Candidate(Code.UVM_DEVICE_NODE_OR_SUSPEND, level, quote(at_init))]
 
 
 # A binding that raises CUDA_ERROR_UNKNOWN by its short name alone (Go's cu: "panic: Unknown");
@@ -121,13 +127,16 @@ def _failing_without_device(log: ScannedLog) -> list[LogLine]:
 def mig_in_log(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """The log shows MIG devices or MIG mode, and CUDA found no usable device."""
     context, failing = mig_context(log), _failing_without_device(log)
+    level = Level.STRONG
+    if context and not failing:  # with MIG on, any CUDA crash reads as MIG first (its order)
+        failing, level = crash_lines(log), Level.PROBABLE
     if not (context and failing):
         return []
     ev = quote(sorted(set(failing[:2] + context[:2]), key=lambda ln: ln.number))
     return [
         Candidate(
             Code.MIG_MISCONFIGURED,
-            Level.STRONG,
+            level,
             ev,
             "With MIG on, a process sees only MIG devices and can use one of them: name a "
             "single MIG-<uuid> in CUDA_VISIBLE_DEVICES.",
@@ -247,6 +256,7 @@ def vgpu_license(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"License Status\s*:\s*Unlicensed",
         r"(Failed to acquire|Unable to acquire|License acquisition failed).*licen[cs]e",
         r"vGPU.*(unlicensed|license expired)",
+        r"((n't|\bnot?|\bwithout)\b.{0,20}\b|\bin)valid (GRID|vGPU) licen[cs]e",  # CUDA error 102
     )
     if not lines:
         return []

@@ -11,7 +11,7 @@ import re
 
 from benchmarks.doctor.codes import Code, Level, raised
 from benchmarks.doctor.findings import Candidate, checklist, fact
-from benchmarks.doctor.logscan import ScannedLog, quote
+from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.rules_container import docker_messages
 from benchmarks.doctor.signals import (
@@ -107,6 +107,7 @@ def driver_missing(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"couldn't communicate with the NVIDIA driver",
         r"nvidia-container-cli: initialization error: nvml error: driver not loaded",
         r"NVIDIA kernel module missing",
+        r"Module nvidia not found",  # modprobe: the driver's own module, not nvidia-uvm
     )
     weak = code_lines(log, 303)
     score = Level.PROBABLE if strong else (Level.POSSIBLE if weak else 0)
@@ -156,6 +157,36 @@ def _module_version(proc_text: str) -> str | None:
     return m.group(1) if m else None
 
 
+_REPORTED = {
+    "dso": r"libcuda reported version is:\s*(\d+(?:\.\d+)*)",
+    "kernel": r"kernel reported version is:\s*(\d+(?:\.\d+)*)",
+}
+Version = tuple[int, ...]
+
+
+def _version(text: str) -> Version:
+    parts = [int(p) for p in text.split(".")]
+    while len(parts) > 2 and parts[-1] == 0:
+        parts.pop()  # "384.90.0" is 384.90
+    return tuple(parts)
+
+
+def _reported_versions(
+    log: ScannedLog,
+) -> tuple[tuple[Version, LogLine], tuple[Version, LogLine]] | None:
+    """The user-space (libcuda) and kernel-module versions TF's cuda_diagnostics printed, when
+    it printed both as numbers (the research note's "kernel != DSO version")."""
+    found: dict[str, tuple[Version, LogLine]] = {}
+    for key, pattern in _REPORTED.items():
+        for line in log.find(pattern):
+            m = re.search(pattern, line.text, re.IGNORECASE)
+            if m and key not in found:
+                found[key] = (_version(m.group(1)), line)
+    if "dso" in found and "kernel" in found:
+        return found["dso"], found["kernel"]
+    return None
+
+
 @rule(Code.DRIVER_LIBRARY_VERSION_MISMATCH)
 def driver_library_mismatch(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """The kernel module and the user-space driver differ."""
@@ -169,6 +200,15 @@ def driver_library_mismatch(log: ScannedLog, facts: FingerprintView) -> list[Can
     s804 = code_lines(log, 804)
     score = Level.DECISIVE if strong else (Level.PROBABLE if s803 else (Level.WEAK if s804 else 0))
     ev = list(quote(strong + s803 + s804))
+    reported = _reported_versions(log)
+    if reported is not None:  # TF's cuda_diagnostics: libcuda's and the kernel's versions
+        (dso, dso_line), (kernel, kernel_line) = reported
+        if dso != kernel:  # with error 804 the compat libcuda differs too: compat first
+            score = max(score, Level.POSSIBLE if s804 else Level.DECISIVE)
+            ev += [dso_line.text, kernel_line.text]
+        elif score and score < Level.DECISIVE:
+            score = Level.DOUBTFUL
+            ev.append(f"libcuda and the kernel module both report {'.'.join(map(str, dso))}")
     kind = facts.nvidia_error_kind()
     if kind == "driver_library_mismatch":
         score = Level.CERTAIN
@@ -191,7 +231,14 @@ def forward_compat(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """Error 804: cuda-compat libraries on a GPU that does not support them."""
     lines = code_lines(log, 804) + log.find(r"forward compatibility was attempted")
     if not lines:
-        return []
+        s803 = code_lines(log, 803)  # the same version family: mismatch, too old, compat
+        if not s803:
+            return []
+        note = (
+            "Error 803 can also come from cuda-compat libraries loaded on a GPU that does not "
+            "support them: check LD_LIBRARY_PATH for /usr/local/cuda/compat."
+        )
+        return [Candidate(Code.CUDA_FORWARD_COMPAT_UNSUPPORTED, Level.HINT, quote(s803), note)]
     score, ev = Level.LIKELY, list(quote(lines))
     if facts.nvidia_error_kind() == "driver_library_mismatch":
         score = Level.WEAK

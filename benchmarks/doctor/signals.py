@@ -18,8 +18,9 @@ PROBE_PREFIX = "graphbench-probe:"
 # Runtime (cudaError) values differ from CUresult values for a few codes seen at init.
 _RUNTIME_ALIASES: dict[int, tuple[str, ...]] = {
     2: ("cudaErrorMemoryAllocation",),
-    3: ("cudaErrorInitializationError", r"CUDA error: initialization error"),
+    3: ("cudaErrorInitializationError",),
     35: ("cudaErrorInsufficientDriver", "CUDA driver version is insufficient"),
+    218: ("CUDA_ERROR_INVALID_PTX", "cudaErrorInvalidPtx", r"a PTX JIT compilation failed"),
     46: ("cudaErrorDevicesUnavailable", "busy or unavailable"),
     100: (
         "cudaErrorNoDevice",
@@ -53,6 +54,9 @@ def code_patterns(code: int) -> list[str]:
     text = CURESULT_STRINGS.get(code)
     if text and code not in (0, 999):
         pats.append(rf"Status: {re.escape(text)}")
+    # MXNet/Caffe print "CUDA: <string>", PyTorch "CUDA error: <string>"
+    if text and code not in (0, 999):
+        pats.append(rf"\bCUDA(?: error)?: {re.escape(text)}\b")
     if text and code in _DISTINCT_STRINGS:  # CuPy, PyCUDA, Caffe print the string alone
         pats.append(re.escape(text))
     return pats
@@ -74,6 +78,21 @@ DRIVER_NOT_RUNNING = (
     r"kernel driver does not appear to be running",
     r"/proc/driver/nvidia/version does not exist",
 )
+
+
+# The driver is not running at all: TF's cuda_diagnostics, nvidia-smi, or modprobe that cannot
+# find the driver's own module (not the uvm module). The uvm class needs a running driver
+# (nvidia-smi works without UVM), so these lines put driver_missing above it.
+_DRIVER_DOWN = (
+    *DRIVER_NOT_RUNNING,
+    r"couldn't communicate with the NVIDIA driver",
+    r"Module nvidia not found",
+)
+
+
+def driver_down_lines(log: ScannedLog) -> list[LogLine]:
+    """Lines saying the NVIDIA kernel driver itself is not loaded or not reachable."""
+    return log.find(*_DRIVER_DOWN)
 
 
 def uvm_module_lines(log: ScannedLog) -> list[LogLine]:

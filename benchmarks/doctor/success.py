@@ -93,7 +93,8 @@ _COMPLAINT = re.compile(
     r"|denied|\bno\b[\w\s/-]{0,30}\b(found|detected|available|present)\b|unavailable|busy"
     r"|warning|mismatch|insufficient|panic|exception|traceback|killed|core dumped"
     r"|not (be )?(available|supported|compatible)|does not|doesn't|didn't|won't|not work"
-    r"|not (using|use|detect)|fall(ing)? back|\bon (the )?CPU\b|\bCPU[- ]only\b",
+    r"|not (using|use|detect)|fall(ing)? back|\bon (the )?CPU\b|\bCPU[- ]only\b"
+    r"|out of memory|\bOOM\b|non-zero (exit )?status|exited with",
     re.IGNORECASE,
 )
 

@@ -42,6 +42,8 @@ def rules(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
 
         fixed = Rule("test.fixed", "test", tuple(Code), "Returns the named candidates.", check)
         monkeypatch.setattr(rulebook, "rules", lambda: (fixed,))
+        # the sibling listing (families.py) is pinned by its own tests below
+        monkeypatch.setattr(rulebook, "siblings", lambda code: [])
 
     return use
 
@@ -190,3 +192,36 @@ def test_only_a_clear_success_outlives_an_earlier_failure() -> None:
     assert _healthy_score(f"{used}\n{ERROR_LINE}\n", failure) == Level.POSSIBLE
     assert _healthy_score(f"{ERROR_LINE}\n{found}\n") == Level.LIKELY  # no complaint after it
     assert _healthy_score(f"{ERROR_LINE}\n{found}\n", failure) == Level.POSSIBLE
+
+
+def test_the_top_failures_siblings_are_listed_below_every_rules_candidate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def check(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+        return [
+            Candidate(Code.DRIVER_MISSING_OR_NOT_LOADED, Level.PROBABLE, ("line",)),
+            Candidate(Code.UVM_DEVICE_NODE_OR_SUSPEND, Level.DOUBTFUL),
+        ]
+
+    fixed = Rule("test.fixed", "test", tuple(Code), "Returns the named candidates.", check)
+    monkeypatch.setattr(rulebook, "rules", lambda: (fixed,))
+    found = rulebook.diagnose("")
+    assert [f.code for f in found] == [
+        "driver_missing_or_not_loaded",
+        "uvm_device_node_or_suspend",  # a rule's own candidate keeps its place and its score
+        "container_gpu_not_exposed",  # siblings follow, in the catalog's order
+        "driver_library_version_mismatch",
+    ]
+    sibling = found[2]
+    assert sibling.confidence == "low" and sibling.evidence == ("line",)
+    assert "sibling of driver_missing_or_not_loaded" in sibling.explanation
+
+
+def test_no_siblings_below_healthy_or_unexplained(monkeypatch: pytest.MonkeyPatch) -> None:
+    def check(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+        return [Candidate(Code.ECC_UNCORRECTABLE, Level.HINT)]  # below POSSIBLE: unexplained
+
+    fixed = Rule("test.fixed", "test", tuple(Code), "Returns the named candidates.", check)
+    monkeypatch.setattr(rulebook, "rules", lambda: (fixed,))
+    assert [f.code for f in rulebook.diagnose("")] == ["unexplained", "ecc_uncorrectable"]
+    assert [f.code for f in rulebook.diagnose(OK_LINE)] == ["healthy", "ecc_uncorrectable"]
