@@ -10,8 +10,8 @@ Sets:
 - ``hand``: tests/data/logs (written from the message formats), read with its fingerprint and
   probe context where the manifest gives them, as the doctor sees them in a run;
 - ``hand-log``: the same logs alone;
-- ``tune`` / ``test`` / ``holdout`` / ``holdout2``: the real logs of tests/data/logs_real, log
-  text alone (their ``context`` is prose for people, not probe facts).
+- ``tune`` / ``test`` / ``holdout`` / ``holdout2`` / ``holdout3``: the real logs of
+  tests/data/logs_real, log text alone (their ``context`` is prose for people, not probe facts).
 
 ``--sets`` (comma-separated, default all) picks the sets to load and score; a set that is not
 named is never read, so ``--sets hand,hand-log,tune`` tunes rules without running the doctor on
@@ -21,8 +21,9 @@ the held-out logs or printing their figures.
 Since round 2 the old ``test`` split is development data like ``tune``; ``holdout`` was collected
 after round 2 and scored once, by the lead, on the frozen round-2 rules, and is development data
 since; ``holdout2`` was collected after round 2 by helpers who never read the rules, scored once
-on the frozen round-3 rules, and is development data since round 4
-(tests/data/logs_real/README.md). A newer hold-out set is not a set here.
+on the frozen round-3 rules, and is development data since round 4; ``holdout3``, collected
+after round 3 the same way, is scored once on the frozen round-4 rules
+(tests/data/logs_real/README.md).
 ``scripts/doctor_cv.py`` gives the cross-validated figures.
 """
 
@@ -43,7 +44,7 @@ from benchmarks.doctor import diagnose  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 HEALTHY = "healthy"
-SETS = ("hand", "hand-log", "tune", "test", "holdout", "holdout2")
+SETS = ("hand", "hand-log", "tune", "test", "holdout", "holdout2", "holdout3")
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ LOADERS: dict[str, Callable[[], list[Case]]] = {
     "test": lambda: real_cases("test"),
     "holdout": lambda: real_cases("holdout"),
     "holdout2": lambda: real_cases("holdout2"),
+    "holdout3": lambda: real_cases("holdout3"),
 }
 
 
