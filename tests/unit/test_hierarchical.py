@@ -144,6 +144,9 @@ def test_the_ratio_ci_has_the_same_default_seed_and_says_when_there_is_nothing()
 def test_median_cis_are_bootstrap_ci_of_each_group_to_the_bit() -> None:
     from benchmarks.stats import median_cis
 
-    groups = [PROCESSES[0], PROCESSES[1], [2.0], PROCESSES[2], PROCESSES[0][::-1]]
+    groups = [PROCESSES[0], PROCESSES[1], [2.0], [1.0, 3.0], PROCESSES[2], PROCESSES[0][::-1]]
     expected = [bootstrap_ci(g, resamples=300, seed=4 + i) for i, g in enumerate(groups)]
     assert median_cis(groups, resamples=300, seed=4) == expected
+    assert expected[2] == (2.0, 2.0) and expected[3][0] < expected[3][1]  # two values: a range
+    default = [bootstrap_ci(g, seed=i) for i, g in enumerate(groups)]
+    assert median_cis(groups) == default  # seeds 0, 1, 2, ... and bootstrap_ci's resamples

@@ -279,3 +279,33 @@ def test_a_profile_name_that_is_no_safe_id_is_refused() -> None:
     with pytest.raises(ConfigError) as info:
         _parse(f'[profiles."a b"]\n{AXES}')
     assert info.value.message == "m.toml: profile name 'a b' is not a valid name"
+
+
+def test_a_profile_that_expands_past_the_cell_limit_is_refused() -> None:
+    gpus = ", ".join(f'"gpu:{i}"' for i in range(15))
+    text = _profile(
+        axes=_axes(workloads='["mlp", "cnn"]', modes='["eager", "graph", "xla"]',
+                   batch_sizes=str(list(range(1, 65))), devices=f'["cpu", {gpus}]'),
+        extra='calls = ["call", "predict_on_batch", "predict"]\n',
+    )  # fmt: skip
+    with pytest.raises(ConfigError) as info:
+        matrix.expand(_parse(text), "x")
+    assert (info.value.message, info.value.hint) == (
+        "m.toml: profile 'x' expands to 18,432 cells, more than 10,000",
+        "use fewer workloads, modes, batch sizes or devices",
+    )
+
+
+def test_a_missing_matrix_file_and_a_too_deeply_nested_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        matrix.load(tmp_path / "none.toml", KNOWN)
+    assert (info.value.message, info.value.hint) == (
+        f"{tmp_path / 'none.toml'}: matrix file not found",
+        "pass an existing matrix file",
+    )
+    with pytest.raises(ConfigError) as info:
+        _parse("a = " + "[" * 200_000 + "]" * 200_000 + "\n")
+    assert (info.value.message, info.value.hint) == (
+        "m.toml: nested too deeply",
+        "a matrix file is flat tables",
+    )
