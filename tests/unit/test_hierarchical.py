@@ -148,5 +148,8 @@ def test_median_cis_are_bootstrap_ci_of_each_group_to_the_bit() -> None:
     expected = [bootstrap_ci(g, resamples=300, seed=4 + i) for i, g in enumerate(groups)]
     assert median_cis(groups, resamples=300, seed=4) == expected
     assert expected[2] == (2.0, 2.0) and expected[3][0] < expected[3][1]  # two values: a range
-    default = [bootstrap_ci(g, seed=i) for i, g in enumerate(groups)]
-    assert median_cis(groups) == default  # seeds 0, 1, 2, ... and bootstrap_ci's resamples
+    # seeds 0, 1, 2, ... by default: on 40 distinct values the seed moves the interval
+    wide = [[float((7 * k + 3 * j) % 41) for k in range(40)] for j in range(3)]
+    default = [bootstrap_ci(g, seed=i) for i, g in enumerate(wide)]
+    assert median_cis(wide) == default
+    assert median_cis(wide, seed=1) != default
