@@ -248,3 +248,30 @@ def test_a_users_own_error_after_a_printed_count_stays_healthy() -> None:
     own = 'Traceback (most recent call last):\n  File "train.py", line 9\nValueError: bad shape\n'
     assert _codes(COUNT + own)[0] == "healthy"
     assert _codes(COUNT + own.replace("bad shape", "CUDA error: unspecified"))[0] != "healthy"
+
+
+# --- the edges of the health check (what the mutation run found untested) ---------------------
+
+CREATED = (
+    TSL + "I tensorflow/core/common_runtime/gpu/gpu_device.cc:1928] Created device "
+    "/job:localhost/replica:0/task:0/device:GPU:0 with 14780 MB memory:  -> device: 0, "
+    "name: Tesla T4, pci bus id: 0000:00:04.0, compute capability: 7.5\n"
+)
+
+
+def test_a_created_device_outlives_a_later_crash_but_a_printed_count_does_not() -> None:
+    strong = diagnose(CREATED + TRACEBACK)  # TF made the device: the crash is the program's
+    assert (strong[0].code, strong[0].confidence) == ("healthy", "high")
+    weak = {f.code: f for f in diagnose(COUNT + TRACEBACK)}
+    assert weak["healthy"].confidence == "low"
+    assert weak["healthy"].evidence == ("Is CUDA available: True",)  # what was printed, quoted
+
+
+def test_a_quiet_log_is_healthy_without_an_unexplained_beside_it() -> None:
+    quiet = (
+        TSL + "E external/local_xla/xla/stream_executor/cuda/cuda_dnn.cc:9261] Unable to "
+        "register cuDNN factory: Attempting to register factory for plugin cuDNN when one has "
+        "already been registered\nEpoch 1/10\n100/100 - 3s - loss: 0.5\n"
+    )
+    got = diagnose(quiet)
+    assert [(f.code, f.confidence) for f in got] == [("healthy", "medium")]
