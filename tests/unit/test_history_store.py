@@ -79,3 +79,20 @@ def test_two_runs_sharing_an_id_both_stay_and_a_run_published_again_lands_on_its
     rel = store.copy_run(second, tmp_path / "h")
     assert rel.startswith(store.target_of(first) + "-") and rel != store.target_of(first)
     assert len(list((tmp_path / "h" / "runs").glob("*/*/run.json"))) == 2
+
+
+def test_publishing_refreshes_stored_speedups_that_an_older_version_left(tmp_path: Path) -> None:
+    from benchmarks.rundir import derived
+    from benchmarks.rundir.layout import SPEEDUPS_FILE
+
+    history = tmp_path / "history"
+    old = [history / store.copy_run(load_run(make_run(tmp_path / "src", n)), history)
+           for n in range(2)]  # fmt: skip
+    (old[0] / SPEEDUPS_FILE).unlink()  # published before stored speedups existed
+    stale = json.loads((old[1] / SPEEDUPS_FILE).read_text()) | {"code": "0" * 64}
+    (old[1] / SPEEDUPS_FILE).write_text(json.dumps(stale))  # another statistics code
+    assert [derived.read(d) for d in old] == [None, None]
+    assert store.refresh_derived(history) == sorted(old)
+    for d in old:
+        assert derived.read(d) == analysis.speedups(load_run(d).cases)
+    assert store.refresh_derived(history) == []  # valid now: nothing to do
