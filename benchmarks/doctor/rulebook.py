@@ -107,9 +107,7 @@ def diagnose(
     health = _health(log, failures)
     if health is not None:
         failures.append(health)
-    if (health is None or health.score < Level.POSSIBLE) and not any(
-        c.score >= Level.POSSIBLE for c in failures
-    ):
+    if not any(c.score >= Level.POSSIBLE for c in failures):  # health included
         failures.append(_unexplained(log))
     failures = _merge(failures)
     failures.sort(key=lambda c: (-c.score, ORDER.index(c.code)))
