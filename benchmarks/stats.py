@@ -55,9 +55,14 @@ def _resampled_medians(
     return medians
 
 
-def _interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+def _tails(confidence: float) -> list[float]:
+    """The two percentiles of a central ``confidence`` interval, as fractions."""
     alpha = (1 - confidence) / 2
-    lo, hi = np.quantile(values, [alpha, 1 - alpha])  # linear interpolation, as ``quantile``
+    return [alpha, 1 - alpha]
+
+
+def _interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    lo, hi = np.quantile(values, _tails(confidence))  # linear interpolation, as ``quantile``
     return float(lo), float(hi)
 
 
@@ -95,10 +100,9 @@ def median_cis(
         x = np.asarray(g, dtype=float)
         idx = np.random.default_rng(seed + i).integers(0, len(x), size=(resamples, len(x)))
         by_size.setdefault(len(x), []).append((i, x[idx]))
-    alpha = (1 - confidence) / 2
     for items in by_size.values():
         medians = np.median(np.stack([v for _, v in items]), axis=2)  # (groups, resamples)
-        lows, highs = np.quantile(medians, [alpha, 1 - alpha], axis=1)
+        lows, highs = np.quantile(medians, _tails(confidence), axis=1)
         for (i, _), lo, hi in zip(items, lows, highs, strict=True):
             out[i] = (float(lo), float(hi))
     return out
