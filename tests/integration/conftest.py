@@ -51,3 +51,12 @@ def run_bench(
         cwd=REPO,
         check=False,
     )
+
+
+def ci_note(line: str) -> None:
+    """A measured figure: printed, and appended to $GRAPHBENCH_CI_NOTES (.ci/run shows it)."""
+    print(f"\n{line}")
+    notes = os.environ.get("GRAPHBENCH_CI_NOTES")
+    if notes:
+        with Path(notes).open("a") as fh:
+            fh.write(line + "\n")

@@ -32,6 +32,7 @@ from benchmarks import _proc
 from benchmarks.containers import argv as containers
 from benchmarks.containers import engine, engine_errors
 from tests.conftest import require_or_skip
+from tests.integration.conftest import ci_note
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -39,15 +40,6 @@ ROOT = Path(__file__).resolve().parents[2]
 CPU_TAG = "graphbench-test:cpu"
 GPU_TAG = "graphbench-test:gpu"
 REBUILD_BUDGET_S = 15.0
-
-
-def _note(line: str) -> None:
-    """A measured figure: printed, and appended to $GRAPHBENCH_CI_NOTES (.ci/run shows it)."""
-    print(f"\n{line}")
-    notes = os.environ.get("GRAPHBENCH_CI_NOTES")
-    if notes:
-        with Path(notes).open("a") as fh:
-            fh.write(line + "\n")
 
 
 def _ca_bundle() -> Path | None:
@@ -131,7 +123,7 @@ def _build(flavor: str, tag: str, ctx: Path, info: engine.EngineInfo, base: str 
 @pytest.fixture(scope="module")
 def cpu_image(info: engine.EngineInfo, base_image: str | None, context: Path) -> Iterator[str]:
     elapsed = _build("cpu", CPU_TAG, context, info, base_image)
-    _note(f"built {CPU_TAG} in {elapsed:.1f} s, {engine.image_size(CPU_TAG)} bytes")
+    ci_note(f"built {CPU_TAG} in {elapsed:.1f} s, {engine.image_size(CPU_TAG)} bytes")
     yield CPU_TAG
     _proc.run([engine.docker_cli(), "image", "rm", "--force", CPU_TAG], timeout_s=120)
 
@@ -139,7 +131,7 @@ def cpu_image(info: engine.EngineInfo, base_image: str | None, context: Path) ->
 @pytest.fixture(scope="module")
 def gpu_image(info: engine.EngineInfo, base_image: str | None, context: Path) -> Iterator[str]:
     elapsed = _build("gpu", GPU_TAG, context, info, base_image)
-    _note(f"built {GPU_TAG} in {elapsed:.1f} s, {engine.image_size(GPU_TAG)} bytes")
+    ci_note(f"built {GPU_TAG} in {elapsed:.1f} s, {engine.image_size(GPU_TAG)} bytes")
     yield GPU_TAG
     _proc.run([engine.docker_cli(), "image", "rm", "--force", GPU_TAG], timeout_s=120)
 
@@ -208,7 +200,7 @@ def test_source_only_change_rebuilds_fast(
     marker = f"# rebuild probe {time.time_ns()}"
     target.write_text(target.read_text() + f"\n{marker}\n")
     elapsed = _build("cpu", cpu_image, context, info, base_image)
-    _note(f"source-only rebuild of {cpu_image}: {elapsed:.1f} s (budget {REBUILD_BUDGET_S} s)")
+    ci_note(f"source-only rebuild of {cpu_image}: {elapsed:.1f} s (budget {REBUILD_BUDGET_S} s)")
     after = _layers(cpu_image)
     assert after[:-1] == before[:-1], "a source-only change rebuilt a dependency layer"
     assert after[-1] != before[-1]

@@ -27,21 +27,12 @@ import pytest
 from benchmarks.plan.matrix import Case
 from benchmarks.rundir.results import read_cases, read_run
 from tests.conftest import require_or_skip
-from tests.integration.conftest import REPO, bench_env, run_bench
+from tests.integration.conftest import REPO, bench_env, ci_note, run_bench
 
 pytestmark = [pytest.mark.slurm, pytest.mark.tf, pytest.mark.slow]
 
 JOB_SCRIPT = REPO / "docs" / "slurm" / "graphbench-array.sbatch"
 SMOKE_CELLS = 6
-
-
-def _note(line: str) -> None:
-    """A measured figure: printed, and appended to $GRAPHBENCH_CI_NOTES (.ci/run shows it)."""
-    print(f"\n{line}")
-    notes = os.environ.get("GRAPHBENCH_CI_NOTES")
-    if notes:
-        with Path(notes).open("a") as fh:
-            fh.write(line + "\n")
 
 
 def _unavailable(reason: str) -> NoReturn:
@@ -133,7 +124,7 @@ def test_job_array_of_smoke_shards_merges_into_one_run(
     medians = ", ".join(
         f"{c.case_id} {c.median_s * 1e6:.0f} us" for c in cases if c.median_s is not None
     )
-    _note(
+    ci_note(
         f"slurm: 3-task smoke array on {cluster[0]} in {array_s:.1f} s ({cluster[1]} CPU(s), "
         f"1 thread per shard), --resume of one cell {resume_s:.1f} s, merge + report "
         f"{merge_s:.1f} s; "
