@@ -163,14 +163,6 @@ class PageRenderer:
         return out
 
 
-def render_pages(run_dirs: Sequence[Path], jobs: int | None = None) -> dict[Path, LoadedRun | str]:
-    """Read each run and render its page: the run as read, or why it failed."""
-    pages = PageRenderer(jobs)
-    for d in run_dirs:
-        pages.add(d)
-    return pages.results()
-
-
 def _marks(found: Sequence[Regression], breaks: Sequence[Break], method: str) -> HistoryMarks:
     return HistoryMarks(
         method=method,

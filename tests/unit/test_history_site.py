@@ -84,6 +84,15 @@ def test_a_directory_without_run_json_in_the_history_is_reported(tmp_path: Path)
     assert "run.json" in done.skipped[0] and "not found" in done.skipped[0]
 
 
+def _render(made: list[Path]) -> dict[Path, object]:
+    from benchmarks.history.site import PageRenderer
+
+    pages = PageRenderer(jobs=2)
+    for d in made:
+        pages.add(d)
+    return dict(pages.results())
+
+
 def _pages(tmp_path: Path, n: int) -> list[Path]:
     made = [make_run(tmp_path / "runs", k) for k in range(n)]
     return made
@@ -118,7 +127,7 @@ def test_when_no_worker_process_can_start_the_pages_are_rendered_here(
 
     monkeypatch.setattr(hsite, "ProcessPoolExecutor", NoProcesses)
     made = _pages(tmp_path, hsite.PARALLEL_FROM + 2)
-    got = hsite.render_pages(made, jobs=2)
+    got = _render(made)
     assert all(not isinstance(v, str) for v in got.values()) and len(got) == len(made)
     assert capsys.readouterr().err.count("rendering pages in one process") == 1
 
@@ -148,6 +157,6 @@ def test_a_pool_that_breaks_midway_leaves_no_page_unrendered(
 
     monkeypatch.setattr(hsite, "ProcessPoolExecutor", BreaksAfterThree)
     made = _pages(tmp_path, hsite.PARALLEL_FROM + 2)
-    got = hsite.render_pages(made, jobs=2)
+    got = _render(made)
     assert set(got) == set(made) and all(not isinstance(v, str) for v in got.values())
     assert all((d / "index.html").is_file() for d in made)
