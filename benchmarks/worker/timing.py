@@ -3,8 +3,8 @@
 Method (research/timing-method.md): the first call is timed alone (it traces, and for XLA
 compiles); warm-up runs at least ``warmup_s`` seconds and, unless that takes more than twice as
 long, ``warmup_calls`` calls, each synced; the block size ``n`` is calibrated so a block lasts at
-least ``min_block_s``. Then either ``blocks`` blocks of one callable back to back (``measure``),
-or, for the modes of one cell group, *rounds* (``interleave``): every mode times one block per
+least ``min_block_s`` (``prepare``). Then, for the modes of one cell group, *rounds*
+(``interleave``; a group of one mode times its blocks back to back): every mode times one block per
 round, in an order that rotates from round to round, so slow drift of the machine falls on every
 mode alike and the per-round ratios cancel it. Each block is closed by a device sync and gives
 one per-call time. Only the timed blocks count as "measure" time; everything else is reported
@@ -26,7 +26,7 @@ Sync = Callable[[Any], None]  # waits until the device has finished the work beh
 
 
 class Device(Protocol):
-    """The machine ``measure`` times on: its clock and its sync, as one object (the worker's
+    """The machine the blocks are timed on: its clock and its sync, as one object (the worker's
     adapter, or the asynchronous fake in tests/fakes/device.py)."""
 
     def clock(self) -> int: ...  # nanoseconds, monotonic
@@ -54,19 +54,6 @@ class Prepared:
     iters_per_block: int
     calibration_s: float
     calls: int  # every call made so far, first one included
-
-
-@dataclass(frozen=True)
-class Measurement:
-    first_call_s: float
-    first_output: Any
-    warmup_calls: int
-    warmup_s: float
-    iters_per_block: int
-    calibration_s: float
-    samples_s: tuple[float, ...]  # per-call seconds, one per block
-    measure_s: float  # wall time inside the timed blocks
-    calls: int  # every call made, first one included
 
 
 def _block(call: Callable[[], Any], sync: Sync, clock: Clock, n: int) -> int:
@@ -143,34 +130,6 @@ def prepare(
         iters_per_block=n,
         calibration_s=calib_ns / 1e9,
         calls=1 + warm_calls + calib_calls,
-    )
-
-
-def measure(
-    call: Callable[[], Any],
-    sync: Sync,
-    timing: Timing,
-    clock: Clock = time.perf_counter_ns,
-    after_warmup: Callable[[], None] | None = None,
-) -> Measurement:
-    """Time ``call`` alone: ``prepare``, then ``timing.blocks`` blocks back to back."""
-    p = prepare(call, sync, timing, clock, after_warmup)
-    samples = []
-    measure_ns = 0
-    for _ in range(timing.blocks):
-        elapsed = _block(call, sync, clock, p.iters_per_block)
-        measure_ns += elapsed
-        samples.append(elapsed / p.iters_per_block / 1e9)
-    return Measurement(
-        first_call_s=p.first_call_s,
-        first_output=p.first_output,
-        warmup_calls=p.warmup_calls,
-        warmup_s=p.warmup_s,
-        iters_per_block=p.iters_per_block,
-        calibration_s=p.calibration_s,
-        samples_s=tuple(samples),
-        measure_s=measure_ns / 1e9,
-        calls=p.calls + timing.blocks * p.iters_per_block,
     )
 
 

@@ -17,9 +17,9 @@ from benchmarks.worker.timing import (
     STOP_TARGET,
     calibrate,
     interleave,
-    measure,
     round_order,
 )
+from tests.unit.timing_one_mode import measure
 
 
 class FakeMachine:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks.plan.matrix import Timing
-from benchmarks.worker.timing import measure
+from tests.unit.timing_one_mode import measure
 
 
 class FakeDevice:
@@ -38,7 +40,7 @@ def test_exact_call_counts_and_per_call_times() -> None:
     assert m.samples_s == (0.001,) * 9
     # first + warm-up + one calibration block + 9 timed blocks
     assert m.calls == dev.calls == 1 + 100 + 50 + 9 * 50
-    assert m.measure_s == 9 * 0.05
+    assert m.measure_s == pytest.approx(9 * 0.05, rel=1e-12)  # per-block seconds, summed
     assert m.first_output == 1
 
 

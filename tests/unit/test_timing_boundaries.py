@@ -1,4 +1,4 @@
-"""Every timed boundary of ``timing.measure`` on an asynchronous fake device.
+"""Every timed boundary of a cell's timing (``prepare`` + ``interleave``) on an asynchronous fake device.
 
 The fake's calls return after 1 us of dispatch and queue 1 ms of device work; only ``sync``
 waits for it (tests/fakes/device.py). So a clock read before the sync sees dispatch time, and
@@ -13,8 +13,9 @@ import math
 import pytest
 
 from benchmarks.plan.matrix import Timing
-from benchmarks.worker.timing import MAX_ITERS_PER_BLOCK, Measurement, measure
+from benchmarks.worker.timing import MAX_ITERS_PER_BLOCK
 from tests.fakes.device import AsyncDevice
+from tests.unit.timing_one_mode import Measurement, measure
 
 MS = 1_000_000
 US = 1_000
