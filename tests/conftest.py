@@ -15,6 +15,7 @@ import importlib.util
 import os
 import subprocess
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
@@ -39,6 +40,21 @@ def require_or_skip(part: str, reason: str) -> NoReturn:
     if required(part):
         pytest.fail(f"GRAPHBENCH_REQUIRE_{part.upper()}=1 but {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; the browser tests drive it with Playwright
+
+
+def chromium_or_skip() -> Any:
+    """Playwright's sync API when it and Chromium are here; else skip, saying why (or fail where
+    GRAPHBENCH_REQUIRE_CHROMIUM=1). The one gate of every browser test."""
+    try:
+        import playwright.sync_api as sync_api
+    except ImportError:
+        require_or_skip("chromium", "python playwright is not installed (pip install '.[test]')")
+    if not Path(CHROMIUM).exists():
+        require_or_skip("chromium", f"{CHROMIUM} not installed (apt-get install chromium)")
+    return sync_api
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

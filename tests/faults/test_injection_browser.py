@@ -14,13 +14,10 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import CHROMIUM, chromium_or_skip
 from tests.faults.helpers import REPO, bench
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-playwright = pytest.importorskip("playwright.sync_api", reason="python playwright not installed")
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
 
 RUNS = REPO / "tests" / "data" / "runs"
 PAYLOADS = [
@@ -85,7 +82,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with playwright.sync_playwright() as p:
+    with chromium_or_skip().sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield b
         b.close()

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import require_or_skip
+from tests.conftest import CHROMIUM, chromium_or_skip, require_or_skip
 from tests.integration.conftest import bench_argv, bench_env
 from tests.unit.history_fixtures import make_run
 
@@ -223,12 +223,7 @@ def test_a_push_that_lost_the_race_is_re_applied_on_the_new_tip(
 def test_the_history_site_in_chromium_links_a_regression_to_its_runs(tmp_path: Path) -> None:
     """Real headless Chromium: the marked regression's links open the two run pages, and the
     site loads nothing from the network."""
-    try:
-        import playwright.sync_api as sync_api
-    except ImportError:
-        require_or_skip("chromium", "python playwright is not installed (pip install '.[test]')")
-    if not Path("/usr/bin/chromium").exists():
-        require_or_skip("chromium", "/usr/bin/chromium not installed (apt-get install chromium)")
+    sync_api = chromium_or_skip()
     from benchmarks.history.detect import Settings
     from benchmarks.history.site import render_history
 
@@ -245,7 +240,7 @@ def test_the_history_site_in_chromium_links_a_regression_to_its_runs(tmp_path: P
             r.abort()
 
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page()
         page.route("**/*", route)
         page.goto((tmp_path / "site" / "index.html").as_uri())

@@ -16,26 +16,19 @@ import pytest
 from benchmarks.report.render import render_run
 from benchmarks.report.site import render_site
 from benchmarks.rundir.paths import mark_reports_root
-from tests.conftest import require_or_skip
+from tests.conftest import CHROMIUM, chromium_or_skip
 from tests.data.make_fixtures import SCRIPT
 from tests.unit.report_fixtures import RUNS, copy_run
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-playwright: Any
-try:
-    import playwright.sync_api as playwright
-except ImportError:  # the fixture below says so, or fails where Chromium is required
-    playwright = None
+playwright: Any = None
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _chromium_here() -> None:
     """Skip (saying why) where the browser is missing; fail where GRAPHBENCH_REQUIRE_CHROMIUM=1."""
-    if playwright is None:
-        require_or_skip("chromium", "python playwright is not installed (pip install '.[test]')")
-    if not Path(CHROMIUM).exists():
-        require_or_skip("chromium", f"{CHROMIUM} not installed (apt-get install chromium)")
+    global playwright
+    playwright = chromium_or_skip()
 
 
 @pytest.fixture(scope="module")
