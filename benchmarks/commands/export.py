@@ -25,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from benchmarks.history.export import export
+    from benchmarks.rundir.jsonio import write_text_atomic
     from benchmarks.rundir.load import load_run
 
     if not args.run_dir.is_dir():
@@ -40,8 +41,6 @@ def main(args: argparse.Namespace) -> int:
         raise ConfigError(f"{args.output}: is a directory", "-o names the file to write")
     if not args.output.parent.is_dir():
         raise ConfigError(f"{args.output.parent}: no such directory", "create it first")
-    tmp = args.output.with_name(args.output.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(args.output)
+    write_text_atomic(args.output, text)  # a full disk is an error: line, not a traceback
     print(f"export: {args.output}", file=sys.stderr)
     return 0

@@ -13,7 +13,6 @@ from typing import Any
 from benchmarks.plan.model_spec import ModelSpec
 from benchmarks.plan.names import DEFAULT_CALL
 from benchmarks.worker import callpaths, identity, workloads
-from benchmarks.worker.callpaths import Prepared
 from benchmarks.worker.workloads import from_spec
 from benchmarks.worker.workloads.base import Workload
 
@@ -25,14 +24,6 @@ def build(case: Mapping[str, Any], model: Mapping[str, Any] | None, seed: int) -
     if model:
         return from_spec.build(ModelSpec.from_dict(model), batch, seed)
     return workloads.build(str(case["workload"]), batch, seed)
-
-
-def prepare(
-    case: Mapping[str, Any], model: Mapping[str, Any] | None, seed: int
-) -> tuple[Workload, Prepared]:
-    """Build and wrap; raises ``callpaths.NotApplicable`` for a call path that does not apply."""
-    built = build(case, model, seed)
-    return built, callpaths.prepare(built, str(case["mode"]), call_of(case))
 
 
 def call_of(case: Mapping[str, Any]) -> str:
