@@ -17,11 +17,11 @@ from typing import Any
 
 from benchmarks.analysis import format_seconds
 from benchmarks.history.detect import Regression
+from benchmarks.rundir.layout import PAGE
 
 REGRESSIONS_FILE = "regressions.json"
 FEED_FILE = "feed.atom"
 ATOM = "http://www.w3.org/2005/Atom"
-PAGE = "index.html"
 
 
 def page_of(path: str) -> str:

@@ -1,4 +1,4 @@
-"""The history branch: the one adapter to git (through ``_proc``), and the layout of the data.
+"""The history branch (git through ``environment/gitrepo``) and the layout of its data.
 
 The branch holds only what re-renders a run, never rendered HTML::
 
@@ -71,10 +71,6 @@ class Checkout:
     branch: str
 
 
-def _git(args: Sequence[str], cwd: Path | None, timeout_s: float = 120.0) -> _proc.Completed:
-    return gitrepo.git(args, cwd, timeout_s=timeout_s)
-
-
 def _why(done: _proc.Completed) -> str:
     if done.timed_out:
         return f"timed out after {done.elapsed_s:.0f} s"
@@ -83,7 +79,7 @@ def _why(done: _proc.Completed) -> str:
 
 
 def _must(args: Sequence[str], cwd: Path | None, what: str) -> _proc.Completed:
-    done = _git(args, cwd)
+    done = gitrepo.git(args, cwd)
     if not done.ok:
         raise HostError(f"git {what} failed: {_why(done)}", "run the same git command by hand")
     return done
@@ -98,7 +94,9 @@ def repo_argument(repo: str) -> str:
 def open_history(repo: str, branch: str, dest: Path) -> Checkout:
     """Clone ``branch`` of ``repo`` into ``dest`` (new, empty), or start it there when missing."""
     url = repo_argument(repo)
-    heads = _git(["ls-remote", "--heads", "--", url, f"refs/heads/{branch}"], None, 60)
+    heads = gitrepo.git(
+        ["ls-remote", "--heads", "--", url, f"refs/heads/{branch}"], None, timeout_s=60
+    )
     if not heads.ok:
         raise ConfigError(
             f"{redact.scrub_text(repo)}: git cannot reach this repository ({_why(heads)})",
@@ -234,10 +232,10 @@ def _commit(co: Checkout, runs: Sequence[LoadedRun]) -> tuple[bool, tuple[str, .
     paths = tuple(copy_run(run, co.path) for run in runs)
     refresh_derived(co.path)
     _must(["add", "--all", "--", RUNS_DIR, "README.md"], co.path, "add")
-    if _git(["diff", "--cached", "--quiet"], co.path).returncode == 0:
+    if gitrepo.git(["diff", "--cached", "--quiet"], co.path).returncode == 0:
         return False, paths
     ident: list[str] = []
-    if not _git(["config", "user.email"], co.path).ok:
+    if not gitrepo.git(["config", "user.email"], co.path).ok:
         ident = ["-c", f"user.name={AUTHOR[0]}", "-c", f"user.email={AUTHOR[1]}"]
     _must(
         [*ident, "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify",
@@ -284,7 +282,9 @@ def publish(co: Checkout, runs: Sequence[LoadedRun], *, attempts: int = ATTEMPTS
         committed, paths = _commit(co, runs)
         if not committed:
             return Published(paths, False, attempt)
-        done = _git(["push", "--quiet", "origin", f"HEAD:refs/heads/{co.branch}"], co.path, 300)
+        done = gitrepo.git(
+            ["push", "--quiet", "origin", f"HEAD:refs/heads/{co.branch}"], co.path, timeout_s=300
+        )
         if done.ok:
             return Published(paths, True, attempt)
         if not _RETRYABLE.search(done.stderr + done.stdout) or attempt == attempts:
