@@ -19,6 +19,7 @@ import hashlib
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -50,21 +51,7 @@ def cases_digest(run_dir: Path) -> str | None:
 
 
 def encode(values: Sequence[Speedup], cases_sha256: str) -> str:
-    rows = [
-        {
-            "workload": s.workload,
-            "device": s.device,
-            "batch_size": s.batch_size,
-            "mode": s.mode,
-            "ratio": s.ratio,
-            "ci_low": s.ci_low,
-            "ci_high": s.ci_high,
-            "paired": s.paired,
-            "process_ratios": list(s.process_ratios),
-            "disagree": s.disagree,
-        }
-        for s in values
-    ]
+    rows = [asdict(s) for s in values]  # every field, in the dataclass's order
     doc = {"schema": SCHEMA, "code": code_digest(), "cases_sha256": cases_sha256, "speedups": rows}
     return json.dumps(doc, indent=1, allow_nan=False) + "\n"
 

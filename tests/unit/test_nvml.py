@@ -24,22 +24,9 @@ def read(name: str, **kwargs: Any) -> dict[str, Any]:
 
 
 def test_constants_match_pynvml() -> None:
-    for name in (
-        "NVML_ERROR_NOT_SUPPORTED",
-        "NVML_ERROR_NO_PERMISSION",
-        "NVML_ERROR_NOT_FOUND",
-        "NVML_ERROR_DRIVER_NOT_LOADED",
-        "NVML_ERROR_LIBRARY_NOT_FOUND",
-        "NVML_ERROR_LIB_RM_VERSION_MISMATCH",
-        "NVML_CLOCK_SM",
-        "NVML_CLOCK_MEM",
-        "NVML_TEMPERATURE_GPU",
-        "NVML_VOLATILE_ECC",
-        "NVML_MEMORY_ERROR_TYPE_CORRECTED",
-        "NVML_MEMORY_ERROR_TYPE_UNCORRECTED",
-        "NVML_GPU_VIRTUALIZATION_MODE_VGPU",
-        "NVML_PSTATE_UNKNOWN",
-    ):
+    names = [n for n in vars(nvml_api) if n.startswith("NVML_")]  # every one the adapter uses
+    assert len(names) >= 14
+    for name in names:
         assert getattr(nvml_api, name) == getattr(pynvml, name), name
     assert _nvml.COMPUTE_MODES[pynvml.NVML_COMPUTEMODE_EXCLUSIVE_PROCESS] == "Exclusive_Process"
     assert _nvml.COMPUTE_MODES[pynvml.NVML_COMPUTEMODE_PROHIBITED] == "Prohibited"
@@ -296,4 +283,3 @@ def test_the_typed_backend_names_only_functions_pynvml_has() -> None:
     assert len(names) >= 30
     missing = [n for n in names if not callable(getattr(pynvml, n, None))]
     assert missing == []
-    assert issubclass(pynvml.NVMLError, Exception)
