@@ -14,8 +14,10 @@ from __future__ import annotations
 import importlib.util
 import os
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any, NoReturn
 
 import pytest
@@ -40,6 +42,22 @@ def require_or_skip(part: str, reason: str) -> NoReturn:
     if required(part):
         pytest.fail(f"GRAPHBENCH_REQUIRE_{part.upper()}=1 but {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+
+def load_script(stem: str) -> ModuleType:
+    """``scripts/<stem>.py`` as a module (the measurement scripts are not a package), loaded
+    once per test session under one name, so every test sees the same module object."""
+    name = f"graphbench_script_{stem}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{stem}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; the browser tests drive it with Playwright

@@ -7,7 +7,6 @@ logs (tests/data/logs_real/README.md). These tests score the hand-written set on
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import subprocess
 import sys
@@ -16,19 +15,14 @@ from types import ModuleType
 
 import pytest
 
+from tests.conftest import load_script
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "corpus_accuracy.py"
 
 
 def _scorer() -> ModuleType:
-    name = "corpus_accuracy_for_set_tests"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, SCRIPT)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return load_script("corpus_accuracy")
 
 
 def test_parse_sets_keeps_the_canonical_order_and_drops_repeats() -> None:

@@ -11,25 +11,18 @@ them to make a change pass.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from tests.conftest import load_script
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _scorer() -> ModuleType:
-    name = "corpus_accuracy_for_tests"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "corpus_accuracy.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return load_script("corpus_accuracy")
 
 
 # set -> (n, min top-1, min top-3, most healthy starts called a failure, most failures called
@@ -62,14 +55,7 @@ def test_accuracy_does_not_drop(name: str) -> None:
 
 
 def _cv() -> ModuleType:
-    name = "doctor_cv_for_tests"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "doctor_cv.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return load_script("doctor_cv")
 
 
 def test_cross_validated_accuracy_does_not_drop() -> None:

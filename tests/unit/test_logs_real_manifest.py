@@ -9,7 +9,6 @@ runs the doctor on any log.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from collections import Counter
@@ -21,6 +20,7 @@ from urllib.parse import urlparse
 import pytest
 
 from benchmarks.doctor import FAILURE_CODES
+from tests.conftest import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "data" / "logs_real"
@@ -46,13 +46,7 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 
 
 def _split_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "split_real_logs", ROOT / "scripts" / "split_real_logs.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("split_real_logs")
 
 
 @pytest.mark.parametrize("entry", MANIFEST, ids=lambda e: str(e.get("id")))
