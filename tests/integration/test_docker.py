@@ -24,7 +24,6 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
 
 import pytest
 
@@ -50,22 +49,20 @@ def _ca_bundle() -> Path | None:
     return system if system.is_file() else None
 
 
-def _unavailable(reason: str) -> NoReturn:
-    """Skip, or fail where the engine was promised (GRAPHBENCH_REQUIRE_DOCKER=1)."""
-    require_or_skip("docker", reason)
-
-
 @pytest.fixture(scope="module")
 def info() -> engine.EngineInfo:
     if shutil.which(engine.docker_cli()) is None:
-        _unavailable(f"no docker client on PATH ({engine.docker_cli()!r}); .ci/run installs one")
+        require_or_skip(
+            "docker", f"no docker client on PATH ({engine.docker_cli()!r}); .ci/run installs one"
+        )
     try:
         return engine.probe()
     except engine.EngineError as exc:
         detail = engine_errors.engine_error_line(exc.stderr) or exc.problem.code
-        _unavailable(
+        require_or_skip(
+            "docker",
             f"no Docker engine can be reached: {exc.message} [{detail}] "
-            f"(DOCKER_HOST={os.environ.get('DOCKER_HOST', 'unset')})"
+            f"(DOCKER_HOST={os.environ.get('DOCKER_HOST', 'unset')})",
         )
 
 
@@ -83,10 +80,11 @@ def base_image(info: engine.EngineInfo) -> str | None:
     if engine.image_id(pinned.pinned_reference) is None:
         pulled = _proc.run([engine.docker_cli(), "pull", pinned.pinned_reference], timeout_s=300)
         if not pulled.ok:
-            _unavailable(
+            require_or_skip(
+                "docker",
                 f"base image {pinned.pinned_reference} cannot be pulled "
                 f"({engine_errors.engine_error_line(pulled.stderr)}); set GRAPHBENCH_BASE_IMAGE "
-                "to a local Debian bookworm image (.ci/run makes one with debootstrap)"
+                "to a local Debian bookworm image (.ci/run makes one with debootstrap)",
             )
     return None
 
@@ -242,7 +240,7 @@ def test_bench_gpu_without_gpu_support_explains_and_fails(
         pytest.skip("this engine has an NVIDIA runtime: the no-GPU path cannot be shown here")
     nox = shutil.which("nox")
     if nox is None:
-        _unavailable("nox is not on PATH (.ci/run installs it)")
+        require_or_skip("docker", "nox is not on PATH (.ci/run installs it)")
     reports = tmp_path / "reports"
     argv = [
         nox, "-f", str(ROOT / "noxfile.py"), "-s", "bench-gpu", "--",
