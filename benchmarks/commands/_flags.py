@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from benchmarks.errors import ConfigError
 from benchmarks.report import DEFAULT_THRESHOLD
 
 
@@ -15,6 +16,14 @@ def add_threshold(parser: argparse.ArgumentParser) -> None:
         help=f"smallest change flagged as regression/improvement "
         f"(default {DEFAULT_THRESHOLD:.2f} = {DEFAULT_THRESHOLD * 100:.0f}%%)",
     )
+
+
+def check_threshold(threshold: float) -> None:
+    """``--threshold`` is a fraction: 0.10 flags a change of 10 %."""
+    if not 0 <= threshold < 10:
+        raise ConfigError(
+            f"--threshold {threshold} is out of range", "use a fraction, e.g. 0.10 for 10 %"
+        )
 
 
 def add_json(parser: argparse.ArgumentParser, what: str) -> None:

@@ -31,10 +31,7 @@ def main(args: argparse.Namespace) -> int:
     from benchmarks.report.compare import compare_loaded, format_table
     from benchmarks.rundir.load import load_run
 
-    if not 0 <= args.threshold < 10:
-        raise ConfigError(
-            f"--threshold {args.threshold} is out of range", "use a fraction, e.g. 0.10 for 10 %"
-        )
+    _flags.check_threshold(args.threshold)
     for path in (args.baseline, args.new):
         if not path.is_dir():
             raise ConfigError(f"{path}: no such run directory", "pass reports/<run-id>")

@@ -30,10 +30,7 @@ def main(args: argparse.Namespace) -> int:
     from benchmarks.report.render import ForeignPageError, render_run
     from benchmarks.report.site import refusal, render_site
 
-    if not 0 <= args.threshold < 10:
-        raise ConfigError(
-            f"--threshold {args.threshold} is out of range", "use a fraction, e.g. 0.10 for 10 %"
-        )
+    _flags.check_threshold(args.threshold)
     for path in (args.run_dir, args.baseline):
         if path is not None and not path.is_dir():
             raise ConfigError(f"{path}: no such run directory", "pass reports/<run-id>")
