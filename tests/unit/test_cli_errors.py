@@ -102,3 +102,16 @@ def test_out_dir_holding_a_run_is_not_overwritten(
     assert code == 2
     assert_one_line_error(err, "already holds a run")
     assert (tmp_path / "cases.jsonl").read_text() == "keep me\n"
+
+
+@pytest.mark.parametrize("command", ["compare", "report"])
+def test_a_threshold_out_of_range_is_a_usage_error(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dirs = ["a", "b"] if command == "compare" else ["a"]
+    for d in dirs:
+        (tmp_path / d).mkdir()
+    code, err = run_cli(capsys, command, *(str(tmp_path / d) for d in dirs), "--threshold", "12")
+    assert code == 2
+    assert_one_line_error(err, "--threshold 12.0 is out of range")
+    assert "use a fraction, e.g. 0.10 for 10 %" in err
