@@ -183,11 +183,21 @@ def _read(e: Entry) -> str:
     return (CORPUS / path).read_text(encoding="utf-8")
 
 
+# The rules alone: since the text model joined (similar.py), ``diagnose`` also carries a model
+# trained on these very logs, which scripts/doctor_text_cv.py cross-validates on its own.
 _RANK_SNIPPET = """
 import json, sys
 from benchmarks.doctor import diagnose
+try:
+    from benchmarks.doctor.rulebook import MAX_FINDINGS, ranked_by_rules
+except ImportError:  # the rules of a round before the text model
+    def rank(text):
+        return [f.code for f in diagnose(text)]
+else:
+    def rank(text):
+        return [c.code.value for c in ranked_by_rules(text)[:MAX_FINDINGS]]
 texts = json.load(sys.stdin)
-print(json.dumps({k: [f.code for f in diagnose(v)] for k, v in texts.items()}))
+print(json.dumps({k: rank(v) for k, v in texts.items()}))
 """
 
 

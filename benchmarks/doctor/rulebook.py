@@ -11,6 +11,7 @@ import importlib
 from collections.abc import Mapping
 from typing import Any
 
+from benchmarks.doctor import similar, textmodel
 from benchmarks.doctor.catalog import CATALOG, ORDER
 from benchmarks.doctor.codes import Code, Level
 from benchmarks.doctor.families import siblings
@@ -20,6 +21,7 @@ from benchmarks.doctor.logscan import ScannedLog, quote
 from benchmarks.doctor.registry import REGISTRY, Rule
 from benchmarks.doctor.signals import probe_gpu_failed_lines
 from benchmarks.doctor.success import success_lines
+from benchmarks.doctor.textmodel import TextModel
 from benchmarks.environment.view import FingerprintView
 
 RULE_MODULES = (
@@ -94,15 +96,39 @@ def diagnose(
     fingerprint: Mapping[str, Any] | None = None,
     *,
     context: Mapping[str, Any] | None = None,
+    model: TextModel | None = None,
 ) -> list[Finding]:
     """Explain a GPU start from its log (and, when given, the fingerprint and probe context).
 
     Returns findings ranked most likely first; never empty: ``healthy`` or ``unexplained`` when
-    no failure class applies.
+    no failure class applies. The rules rank first; the text model (``model``, by default the
+    packaged one) then adds the classes whose real logs share the log's words (similar.py).
     """
+    ranked, ruled_out = _rank(log_text, fingerprint, context)
+    text_model = textmodel.packaged() if model is None else model
+    feats = textmodel.features(log_text)
+    ranked = similar.combine(ranked, text_model, feats, excluded=ruled_out)
+    return [_finding(c) for c in ranked[:MAX_FINDINGS]]
+
+
+def ranked_by_rules(
+    log_text: str,
+    fingerprint: Mapping[str, Any] | None = None,
+    *,
+    context: Mapping[str, Any] | None = None,
+) -> list[Candidate]:
+    """The rules' candidates, ranked (their siblings included), before the text model."""
+    return _rank(log_text, fingerprint, context)[0]
+
+
+def _rank(
+    log_text: str, fingerprint: Mapping[str, Any] | None, context: Mapping[str, Any] | None
+) -> tuple[list[Candidate], frozenset[Code]]:
+    """The ranked candidates and the classes a rule ruled out (no other reader may list them)."""
     log = ScannedLog(log_text)
     facts = FingerprintView(fingerprint, context)
     candidates = _merge([c for r in rules() for c in r.run(log, facts)])
+    ruled_out = frozenset(c.code for c in candidates if c.score <= Level.RULED_OUT)
     failures = [c for c in candidates if c.score > Level.RULED_OUT]
     health = _health(log, failures)
     if health is not None:
@@ -111,8 +137,7 @@ def diagnose(
         failures.append(_unexplained(log))
     failures = _merge(failures)
     failures.sort(key=lambda c: (-c.score, ORDER.index(c.code)))
-    failures += _siblings(failures)
-    return [_finding(c) for c in failures[:MAX_FINDINGS]]
+    return failures + _siblings(failures), ruled_out
 
 
 def _siblings(ranked: list[Candidate]) -> list[Candidate]:

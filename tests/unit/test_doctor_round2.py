@@ -7,7 +7,7 @@ a thread. Each kind of evidence is checked both ways: where it decides and where
 
 from __future__ import annotations
 
-from benchmarks.doctor import diagnose
+from benchmarks.doctor.rulebook import MAX_FINDINGS, ranked_by_rules
 
 NUMA_READ = (
     "2026-12-01 10:00:00.100000: I external/local_xla/xla/stream_executor/cuda/"
@@ -32,7 +32,8 @@ CREATED = (
 
 
 def _codes(log: str) -> list[str]:
-    return [f.code for f in diagnose(log)]
+    """The rules' ranking: what each round's rules say, before the text model."""
+    return [c.code.value for c in ranked_by_rules(log)[:MAX_FINDINGS]]
 
 
 def test_a_numa_read_alone_means_a_device_was_enumerated() -> None:

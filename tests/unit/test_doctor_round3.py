@@ -10,6 +10,7 @@ from __future__ import annotations
 from benchmarks.doctor import diagnose
 from benchmarks.doctor.logfacts import device_answers
 from benchmarks.doctor.logscan import ScannedLog
+from benchmarks.doctor.rulebook import MAX_FINDINGS, ranked_by_rules
 
 TSL = "2026-12-01 10:00:00.000000: "
 FACTORY_NOISE = (
@@ -33,7 +34,8 @@ NO_DEVICE = (
 
 
 def _codes(log: str) -> list[str]:
-    return [f.code for f in diagnose(log)]
+    """The rules' ranking: what each round's rules say, before the text model."""
+    return [c.code.value for c in ranked_by_rules(log)[:MAX_FINDINGS]]
 
 
 # --- success: a quiet log -------------------------------------------------------------------

@@ -12,6 +12,7 @@ from benchmarks.doctor.codes import Code
 from benchmarks.doctor.families import _PAIRS, siblings
 from benchmarks.doctor.logfacts import crash_lines
 from benchmarks.doctor.logscan import ScannedLog
+from benchmarks.doctor.rulebook import MAX_FINDINGS, ranked_by_rules
 
 TSL = "2026-12-01 10:00:00.000000: "
 COUNT = "Is CUDA available: True\nNumber of CUDA devices: 1\n"
@@ -35,7 +36,8 @@ SMI_DOWN = (
 
 
 def _codes(log: str) -> list[str]:
-    return [f.code for f in diagnose(log)]
+    """The rules' ranking: what each round's rules say, before the text model."""
+    return [c.code.value for c in ranked_by_rules(log)[:MAX_FINDINGS]]
 
 
 # --- a device count printed before a crash is no healthy start --------------------------------

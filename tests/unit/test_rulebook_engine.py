@@ -12,12 +12,13 @@ from collections.abc import Callable
 
 import pytest
 
-from benchmarks.doctor import rulebook
+from benchmarks.doctor import rulebook, textmodel
 from benchmarks.doctor.catalog import CATALOG
 from benchmarks.doctor.codes import Code, Level
 from benchmarks.doctor.findings import Candidate
 from benchmarks.doctor.logscan import ScannedLog
 from benchmarks.doctor.registry import Rule
+from benchmarks.doctor.textmodel import TextModel
 from benchmarks.environment.view import FingerprintView
 
 OK_LINE = "graphbench-probe: tensorflow: matmul on /GPU:0 ok"
@@ -32,6 +33,15 @@ MIG = Code.MIG_MISCONFIGURED
 VGPU = Code.VGPU_UNLICENSED
 ECC = Code.ECC_UNCORRECTABLE
 FACT = ("nvidia.gpus[0].ecc_uncorrected = 3",)  # a fingerprint fact: it always stands
+
+
+@pytest.fixture(autouse=True)
+def no_text_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's ranking alone: a text model that knows no word proposes nothing (how its
+    proposals join the ranking is pinned in test_doctor_textmodel.py)."""
+    classes = tuple(c for c in Code if c is not Code.UNEXPLAINED)
+    empty = TextModel(classes, {}, (0,) * len(classes))
+    monkeypatch.setattr(textmodel, "packaged", lambda: empty)
 
 
 @pytest.fixture

@@ -1,0 +1,190 @@
+"""The doctor's text model (textmodel.py) and how its ranking joins the rules' (similar.py).
+
+Literal data throughout: the features of literal lines, counts of literal examples, posteriors
+worked out by hand from the formula in the module docstring.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from benchmarks.doctor import diagnose, rulebook, similar, textmodel
+from benchmarks.doctor.codes import Code, Level
+from benchmarks.doctor.findings import Candidate
+from benchmarks.doctor.textmodel import Example, TextModel
+from tests.conftest import load_script
+
+VGPU = Code.VGPU_UNLICENSED
+ECC = Code.ECC_UNCORRECTABLE
+
+
+def test_features_are_words_and_adjacent_pairs_of_lines_that_are_not_harmless() -> None:
+    text = (
+        "2026-11-25 15:02:11.123456: E gpu.cc:51] Unlicensed vGPU, 0x1f2e3d4c sm_86 a1234b\n"
+        "2026-11-25 15:02:11.123456: I numa.cc:12] NUMA node read from SysFS had negative value\n"
+        "ok\n"
+    )
+    assert textmodel.features(text) == {
+        "unlicensed",
+        "vgpu",
+        "sm_86",
+        "unlicensed vgpu",
+        "vgpu sm_86",
+    }  # the prefix is not a word; 'ok' is too short; 0x1f2e3d4c and a1234b have > 2 digits
+
+
+def _ex(words: str, label: Code, thread: str) -> Example:
+    return Example(frozenset(words.split()), label, thread)
+
+
+EXAMPLES = [
+    _ex("license expired grid", VGPU, "t1"),
+    _ex("license grid", VGPU, "t2"),
+    _ex("ecc uncorrectable license", ECC, "t3"),
+    _ex("uncorrectable ecc onlyhere", ECC, "t3"),
+]
+
+
+def test_training_counts_logs_per_class_and_drops_features_of_one_thread() -> None:
+    model = textmodel.train(EXAMPLES)
+    vgpu, ecc = model.classes.index(VGPU), model.classes.index(ECC)
+    # 'expired' (t1 only) and 'onlyhere'/'ecc'/'uncorrectable' (t3 only) are one thread's words
+    assert set(model.counts) == {"license", "grid"}
+    assert model.counts["license"][vgpu] == 2 and model.counts["license"][ecc] == 1
+    assert model.counts["grid"][vgpu] == 2 and model.counts["grid"][ecc] == 0
+    assert model.totals[vgpu] == 4 and model.totals[ecc] == 1 and sum(model.totals) == 5
+    assert Code.UNEXPLAINED not in model.classes and Code.HEALTHY in model.classes
+
+
+def test_posteriors_follow_the_smoothed_counts() -> None:
+    model = textmodel.train(EXAMPLES)
+    ranked = dict(model.rank_features({"license", "grid", "unknownword"}))
+    # P(f|c) = (n + 0.5) / (total + 0.5 * 2 features): vgpu (2.5/5)^2, ecc (1.5/2)(0.5/2), and
+    # a class with no logs the smoothing alone, (0.5/1)^2; the unknown word counts for none
+    vgpu, ecc, other = (2.5 / 5) ** 2, (1.5 / 2) * (0.5 / 2), (0.5 / 1) ** 2
+    total = vgpu + ecc + 22 * other
+    assert ranked[VGPU] == pytest.approx(vgpu / total)
+    assert ranked[ECC] == pytest.approx(ecc / total)
+    assert ranked[Code.HEALTHY] == pytest.approx(other / total)
+    assert sum(ranked.values()) == pytest.approx(1.0)
+
+
+def test_ties_go_to_the_class_order() -> None:
+    model = textmodel.train(EXAMPLES)
+    ranked = model.rank_features(set())
+    assert [c for c, _ in ranked] == list(model.classes)
+    assert all(p == pytest.approx(1 / len(model.classes)) for _, p in ranked)
+
+
+def test_the_json_form_round_trips_and_an_unknown_format_is_refused() -> None:
+    model = textmodel.train(EXAMPLES)
+    doc = json.loads(json.dumps(textmodel.to_document(model, {"logs": 4})))
+    assert doc["counts"]["grid"] == {str(model.classes.index(VGPU)): 2}  # sparse
+    assert textmodel.from_document(doc) == model
+    with pytest.raises(ValueError, match="format 99"):
+        textmodel.from_document({**doc, "format": 99})
+
+
+def _toy(p_first: float) -> TextModel:
+    """A model that ranks the features {'wobble'} vgpu first at ``p_first``, then ecc.
+
+    With one feature, alpha 1 and equal totals, a class's weight is its count + 1: ecc 3, the
+    22 others 1 each, vgpu W, so that vgpu's posterior is W / (W + 25)."""
+    classes = tuple(c for c in Code if c is not Code.UNEXPLAINED)
+    row = [0] * len(classes)
+    row[classes.index(VGPU)] = round(p_first * 25 / (1 - p_first)) - 1
+    row[classes.index(ECC)] = 2
+    return TextModel(classes, {"wobble": tuple(row)}, tuple(1000 for _ in classes), alpha=1.0)
+
+
+def _unexplained() -> Candidate:
+    return Candidate(Code.UNEXPLAINED, Level.POSSIBLE, ("no GPU device was created",))
+
+
+def test_a_sure_model_places_a_log_no_rule_placed_with_unexplained_kept_next() -> None:
+    out = similar.combine([_unexplained()], _toy(0.95), frozenset({"wobble"}))
+    assert [c.code for c in out] == [VGPU, Code.UNEXPLAINED]  # no word of the log favours ecc
+    assert out[0].score == Level.POSSIBLE + 1 and "No rule names" in out[0].note
+    assert out[0].evidence[0].startswith("words of real vgpu_unlicensed logs (posterior 0.9")
+    assert "'wobble'" in out[0].evidence[0]
+
+
+def test_an_unsure_model_only_lists_its_classes_below_unexplained() -> None:
+    out = similar.combine([_unexplained()], _toy(0.6), frozenset({"wobble"}), sure=0.9)
+    assert [(c.code, c.score) for c in out] == [
+        (Code.UNEXPLAINED, Level.POSSIBLE),
+        (VGPU, similar.LISTED),
+    ]
+    # the same ranking counts as sure when the bar is lower
+    assert (
+        similar.combine([_unexplained()], _toy(0.6), frozenset({"wobble"}), sure=0.5)[0].code
+        is VGPU
+    )
+
+
+def test_the_model_never_outranks_a_rule_and_never_repeats_or_proposes_healthy() -> None:
+    rules = [
+        Candidate(ECC, Level.STRONG, ("Uncorrectable ECC error",)),
+        Candidate(Code.GPU_FELL_OFF_BUS_HW_FAULT, Level.DOUBTFUL - 1, ("sibling",)),
+    ]
+    out = similar.combine(rules, _toy(0.99), frozenset({"wobble"}))
+    codes = [c.code for c in out]
+    assert codes == [ECC, Code.GPU_FELL_OFF_BUS_HW_FAULT, VGPU]  # after a rule at DOUBTFUL - 1
+    assert out[2].score == similar.LISTED and "resemble real logs" in out[2].note
+    assert (
+        similar.combine(rules, _toy(0.99), frozenset({"wobble"}), excluded=frozenset({VGPU}))[2:]
+        == []
+    )  # a class a rule ruled out is not proposed again
+    low = [Candidate(Code.MIG_MISCONFIGURED, Level.RULED_OUT + 1, ("weak",))]
+    assert [c.code for c in similar.combine(low, _toy(0.99), frozenset({"wobble"}))] == [
+        Code.MIG_MISCONFIGURED,
+        VGPU,
+    ]  # listed after a rule's candidate even when that one scores lower
+    healthy = [Candidate(Code.HEALTHY, Level.CLEAR, ("Created device",))]
+    assert similar.combine(healthy, _toy(0.99), frozenset({"wobble"})) == healthy
+    assert similar.combine([_unexplained()], _toy(0.99), frozenset()) == [_unexplained()]
+
+
+def test_telling_words_are_the_features_that_favour_the_class() -> None:
+    classes = tuple(c for c in Code if c is not Code.UNEXPLAINED)
+    grid, lic = [0] * len(classes), [0] * len(classes)
+    grid[classes.index(VGPU)] = 4
+    lic[classes.index(VGPU)] = lic[classes.index(ECC)] = 2
+    model = TextModel(classes, {"grid": tuple(grid), "license": tuple(lic)}, (10,) * len(classes))
+    feats = frozenset({"grid", "license", "nope"})
+    assert similar.telling_words(model, feats, VGPU) == ["grid"]  # 'license' is a tie with ecc
+    assert similar.telling_words(model, feats, ECC) == []  # it never saw 'grid'
+
+
+def test_diagnose_takes_a_model_and_the_rules_alone_are_unchanged_by_it() -> None:
+    log = "frobnicator: wobble\n"  # no rule names this
+    assert next(c.code for c in rulebook.ranked_by_rules(log)) is Code.UNEXPLAINED
+    codes = [f.code for f in diagnose(log, model=_toy(0.95))]
+    assert codes[:2] == [VGPU.value, Code.UNEXPLAINED.value]
+    assert len(codes) <= rulebook.MAX_FINDINGS
+
+
+def test_the_packaged_model_is_what_training_on_the_read_sets_gives() -> None:
+    training = load_script("doctor_text_train")
+    assert textmodel.packaged() == textmodel.from_document(training.document())
+    doc = json.loads(training.OUT.read_text(encoding="utf-8"))
+    assert doc["trained_on"]["sets"] == list(training.TRAIN_SETS)
+    assert training.encode(training.document()) == training.OUT.read_text(encoding="utf-8")
+
+
+def test_no_hold_out_set_that_is_still_unscored_is_trained_on() -> None:
+    training = load_script("doctor_text_train")
+    split = load_script("split_real_logs")
+    scored = {"holdout", "holdout2", "holdout3"}  # each scored once, then read (README)
+    assert set(training.TRAIN_SETS) <= {"tune", "test", *scored}
+    assert set(split.HOLDOUTS) - scored <= set(split.HOLDOUTS) - set(training.TRAIN_SETS)
+
+
+def test_posterior_is_a_probability_for_real_logs() -> None:
+    model = textmodel.packaged()
+    ranked = model.rank("E gpu.cc:1] CUDA_ERROR_NO_DEVICE: no CUDA-capable device is detected\n")
+    assert math.isclose(sum(p for _, p in ranked), 1.0)
+    assert len(ranked) == len(model.classes)
