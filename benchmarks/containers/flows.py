@@ -30,6 +30,7 @@ from benchmarks.errors import (
     ConfigError,
     HostError,
 )
+from benchmarks.plan import shard
 from benchmarks.rundir.jsonio import utc_stamp
 
 Log = Callable[[str], None]
@@ -144,6 +145,10 @@ def bench(
     digest = engine.image_id(tag)
     if digest is None:
         raise HostError(f"image {tag} not found", f"nox -s build-{flavor}")
+    # resolved on the host, before anything starts: a Slurm array task's or an Indexed Job's
+    # variables are the host's and the container sees none of them (envpass), so "auto" must
+    # reach the run inside as K/N
+    part = shard.resolve(opts.shard, None, environ) if opts.shard else None
     reports = Path(opts.reports).resolve()
     reports.mkdir(parents=True, exist_ok=True)  # ours, not root's: docker would create it as root
     gpus: str | None = None
@@ -171,8 +176,8 @@ def bench(
     extra: tuple[str, ...] = ("--no-report",)  # the host renders it (with --baseline)
     if evidence is not None:
         extra += ("--gpu-evidence", f"{containers.CONTAINER_REPORTS}/{evidence.name}")
-    if opts.shard:
-        extra += ("--shard", opts.shard)
+    if part is not None:
+        extra += ("--shard", str(part))
     args = containers.bench_args(
         profile=opts.profile,
         devices="cpu,gpu" if flavor == "gpu" else "cpu",
