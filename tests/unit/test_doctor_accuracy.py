@@ -1,12 +1,13 @@
 """Accuracy as a regression test on the development data: the hand-written logs (with and
-without their fingerprints) and the four sets of real logs read so far (``tune``, the old
+without their fingerprints) and the five sets of real logs read so far (``tune``, the old
 ``test`` split, development data since round 2, the first hold-out set ``holdout``,
-development data since round 3, and the second ``holdout2``, development data since round 4),
-plus the cross-validated figures.
+development data since round 3, ``holdout2``, since round 4, and ``holdout3``, since round 5),
+plus the cross-validated figures of the rules alone.
 
-A newer hold-out set is never read here. Thresholds are what the rules reached when they were
-frozen, so a change that breaks a rule fails here; raise them when rules get better, never lower
-them to make a change pass.
+The per-set floors are the doctor's (rules and text model; the model is trained on the real
+sets, so their figures are in-sample). A newer hold-out set is never read here. Thresholds are
+what the doctor reached when it was frozen, so a change that breaks a rule fails here; raise
+them when it gets better, never lower them to make a change pass.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ FLOORS = {
     "test": (33, 30, 31, 0, 0),
     "holdout": (56, 53, 56, 0, 0),
     "holdout2": (63, 60, 62, 1, 0),
+    # read since it was scored (round 4); the rules alone reach 52 / 54 here, the text model,
+    # trained on it since round 5, the rest (docs/doctor.md)
+    "holdout3": (77, 68, 72, 1, 2),
 }
 # 5-fold stratified CV over tune + test + holdout + holdout2 (scripts/doctor_cv.py, seed 14), every log
 # counted as it scores: mean and min fold, top-1 and top-3, and the most failures called healthy.
@@ -59,12 +63,15 @@ def _cv() -> ModuleType:
 
 
 def test_cross_validated_accuracy_does_not_drop() -> None:
-    from benchmarks.doctor import diagnose
+    from benchmarks.doctor.rulebook import MAX_FINDINGS, ranked_by_rules
 
     cv = _cv()
     items = cv.entries()
     assert len(items) == sum(FLOORS[s][0] for s in cv.SPLITS)
-    ranked = {e.id: [f.code for f in diagnose(cv._read(e))] for e in items}
+    # the rules alone, as doctor_cv ranks them: the text model was trained on these very logs
+    ranked = {
+        e.id: [c.code.value for c in ranked_by_rules(cv._read(e))[:MAX_FINDINGS]] for e in items
+    }
     parts = cv.folds(items, 5, 14)
     assert sorted(e.id for f in parts for e in f) == sorted(e.id for e in items)
     summary = cv.summary([cv.score_fold(f, ranked) for f in parts])
@@ -106,7 +113,7 @@ def test_a_motivated_log_is_judged_against_the_rules_before_its_own_round() -> N
         assert log not in cv.blinded(rankings, [x for x in cv.BASELINES if x != r])
 
 
-@pytest.mark.parametrize("split", ["tune", "test", "holdout", "holdout2"])
+@pytest.mark.parametrize("split", ["tune", "test", "holdout", "holdout2", "holdout3"])
 def test_the_real_loaders_read_their_own_split_only(
     split: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -123,7 +130,7 @@ def test_the_real_loaders_read_their_own_split_only(
     assert len(cases) == FLOORS[split][0]
     logs = [p for p in opened if p.endswith(".log")]
     assert logs and all(f"/logs_real/{split}/" in p for p in logs)
-    assert not any("holdout3" in p or "corpus4" in p for p in opened)
+    assert not any("holdout4" in p or "corpus5" in p for p in opened)
 
 
 def test_cross_validation_reads_the_development_sets_only() -> None:
