@@ -15,7 +15,7 @@ from typing import Any
 
 from benchmarks.analysis import format_seconds
 from benchmarks.plan.matrix import Case
-from benchmarks.rundir.results import CaseResult
+from benchmarks.rundir.results import FEWER_PROCESSES, CaseResult
 from benchmarks.stats import (
     hierarchical_ci,
     pooled,
@@ -223,7 +223,7 @@ def from_processes(
             warn(code, detail)
     if len(runs) < planned:
         why = "the run was interrupted" if interrupted else "not every pass reached it"
-        warn("fewer_processes", f"{len(runs)} of {planned} processes ({why})")
+        warn(FEWER_PROCESSES, f"{len(runs)} of {planned} processes ({why})")
     phases: dict[str, float] = {}
     for raw in raws:
         for k, v in (raw.get("phases_s") or {}).items():

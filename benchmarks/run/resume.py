@@ -151,12 +151,20 @@ def check_run_id(record_run_id: Any, where: Path) -> None:
     check_stored_run_id(record_run_id, where)
 
 
-def cells_to_run(planned_ids: Sequence[str], latest_status: Mapping[str, str]) -> list[str]:
-    """Planned cells with no result yet, or whose last result is a retryable status."""
+def cells_to_run(
+    planned_ids: Sequence[str],
+    latest_status: Mapping[str, str],
+    short: Iterable[str] = (),
+) -> list[str]:
+    """Planned cells with no result yet, whose last result is a retryable status, or whose last
+    result was measured in fewer processes than planned (``short``: flagged ``fewer_processes``
+    when a run stopped). Those run again in full; their earlier line stays in cases.jsonl and
+    the new one, appended after it, is the cell's result."""
+    again = set(short)
     return [
         cid
         for cid in planned_ids
-        if cid not in latest_status or latest_status[cid] in RETRY_STATUSES
+        if cid not in latest_status or latest_status[cid] in RETRY_STATUSES or cid in again
     ]
 
 

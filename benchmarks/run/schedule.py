@@ -11,7 +11,8 @@ appended to ``cases.jsonl`` at once — when either
 * or it has been measured in every planned pass: the last pass makes it final.
 
 When a run is interrupted, every cell measured in at least one pass is written as it stands,
-flagged ``fewer_processes``; a cell measured in none is left for ``--resume``.
+flagged ``fewer_processes``; ``--resume`` measures such a cell again in full (the new line
+supersedes it) and runs a cell measured in none.
 """
 
 from __future__ import annotations

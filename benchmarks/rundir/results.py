@@ -37,6 +37,7 @@ METHODS = {
 }
 STATUSES = ("ok", "failed", "crashed", "timeout", "oom", "skipped")
 
+FEWER_PROCESSES = "fewer_processes"  # a run stopped before every pass reached the cell
 # Warning codes a cell may carry; the report explains each.
 WARNINGS = {
     "unstable_cov": "coefficient of variation of the block times above 10 %",
@@ -50,7 +51,7 @@ WARNINGS = {
     "high_load": "other processes used a large share of the CPUs while the cell ran",
     "processes_disagree": "the 95 % CIs of some two fresh processes do not overlap: they "
     "measured different things (a busy neighbour, another CPU placement)",
-    "fewer_processes": "measured in fewer fresh processes than planned (run interrupted)",
+    FEWER_PROCESSES: "measured in fewer fresh processes than planned (run interrupted)",
     "not_applicable": "the call path does not apply to this workload (skipped, not a failure)",
 }
 

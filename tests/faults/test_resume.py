@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults.helpers import (
+    TINY,
     argv,
     assert_complete_once,
     bench,
@@ -72,6 +73,41 @@ def test_resume_sets_a_partial_last_line_aside_and_retries_crashed(
     again = bench("run", "--resume", run, "--no-report")
     assert again.returncode == 0, again.stderr
     assert "0 of 4 cells to run" in again.stderr
+
+
+def test_resume_measures_a_cell_of_fewer_processes_again_in_full(tmp_path: Path) -> None:
+    body = TINY.format(min_block_s=0.001) + "processes = 2\n"
+    run = tmp_path / "run1"
+    done = bench(
+        "run", "--matrix", tiny_matrix(tmp_path, body=body), "--profile", "tiny", "--out", run,
+        "--no-report",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    path = run / "cases.jsonl"
+    lines = path.read_text().splitlines(keepends=True)
+    short = json.loads(lines[1])
+    planned = short["processes_planned"]
+    assert planned >= 2 and len(short["processes"]) == planned
+    # what an interrupt writes for a cell the last pass did not reach
+    short["processes"] = short["processes"][:-1]
+    short["warnings"] = [
+        *short["warnings"],
+        {"code": "fewer_processes", "detail": f"{planned - 1} of {planned} processes"},
+    ]
+    path.write_text(lines[0] + json.dumps(short) + "\n" + "".join(lines[2:]))
+    rec = run_record(run)
+    rec["status"] = "interrupted"
+    (run / "run.json").write_text(json.dumps(rec))
+
+    r = bench("run", "--resume", run, "--no-report")
+    assert r.returncode == 0, r.stderr
+    assert "1 of 4 cells to run" in r.stderr
+    mine = [c for c in case_lines(run) if c["case_id"] == short["case_id"]]
+    assert len(mine) == 2, "the short line stays, the full one follows"
+    assert len(mine[0]["processes"]) == planned - 1
+    assert len(mine[1]["processes"]) == planned and mine[1]["status"] == "ok"
+    assert "fewer_processes" not in [w["code"] for w in mine[1]["warnings"]]
+    assert run_record(run)["status"] == "complete"
 
 
 @pytest.mark.parametrize(
