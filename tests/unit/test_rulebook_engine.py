@@ -235,3 +235,39 @@ def test_no_siblings_below_healthy_or_unexplained(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(rulebook, "rules", lambda: (fixed,))
     assert [f.code for f in rulebook.diagnose("")] == ["unexplained", "ecc_uncorrectable"]
     assert [f.code for f in rulebook.diagnose(OK_LINE)] == ["healthy", "ecc_uncorrectable"]
+
+
+def test_the_rules_see_the_fingerprint_and_context_they_were_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[tuple[object, object]] = []
+
+    def check(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+        seen.append((dict(facts.fp), dict(facts.ctx)))
+        return []
+
+    fixed = Rule("test.fixed", "test", tuple(Code), "Records the facts it sees.", check)
+    monkeypatch.setattr(rulebook, "rules", lambda: (fixed,))
+    fp, ctx = {"host": {"cpu_model": "x"}}, {"in_container": True}
+    rulebook.ranked_by_rules("", fp, context=ctx)
+    rulebook.diagnose("", fp, context=ctx)
+    assert seen == [(fp, ctx), (fp, ctx)]
+
+
+def test_diagnose_uses_the_model_it_is_given_over_the_packaged_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def check(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+        return []  # no rule places the log: unexplained
+
+    fixed = Rule("test.fixed", "test", tuple(Code), "Returns nothing.", check)
+    monkeypatch.setattr(rulebook, "rules", lambda: (fixed,))
+    classes = tuple(c for c in Code if c is not Code.UNEXPLAINED)
+    row = [0] * len(classes)
+    row[classes.index(VGPU)] = 9
+    totals = [200] * len(classes)  # others saw many words, never this one: posterior 0.95
+    totals[classes.index(VGPU)] = 9
+    given = TextModel(classes, {"licence": tuple(row)}, tuple(totals))
+    assert [f.code for f in rulebook.diagnose("licence\n")] == ["unexplained"]  # packaged: empty
+    got = [f.code for f in rulebook.diagnose("licence\n", model=given)]
+    assert got == ["vgpu_unlicensed", "unexplained"]
