@@ -10,7 +10,7 @@ Sets:
 - ``hand``: tests/data/logs (written from the message formats), read with its fingerprint and
   probe context where the manifest gives them, as the doctor sees them in a run;
 - ``hand-log``: the same logs alone;
-- ``tune`` / ``test`` / ``holdout`` / ``holdout2`` / ``holdout3``: the real logs of
+- ``tune`` / ``test`` / ``holdout`` / ``holdout2`` / ``holdout3`` / ``holdout4``: the real logs of
   tests/data/logs_real, log text alone (their ``context`` is prose for people, not probe facts).
 
 ``--sets`` (comma-separated, default all) picks the sets to load and score; a set that is not
@@ -22,8 +22,10 @@ Since round 2 the old ``test`` split is development data like ``tune``; ``holdou
 after round 2 and scored once, by the lead, on the frozen round-2 rules, and is development data
 since; ``holdout2`` was collected after round 2 by helpers who never read the rules, scored once
 on the frozen round-3 rules, and is development data since round 4; ``holdout3``, collected
-after round 3 the same way, is scored once on the frozen round-4 rules
-(tests/data/logs_real/README.md).
+after round 3 the same way, was scored once on the frozen round-4 rules and is development data
+since round 5 (the text model is trained on it); ``holdout4``, collected after round 4 by
+helpers who read neither the rules nor the text model, is scored once on the frozen round-5
+doctor (tests/data/logs_real/README.md).
 ``scripts/doctor_cv.py`` gives the cross-validated figures.
 """
 
@@ -44,7 +46,7 @@ from benchmarks.doctor import diagnose  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 HEALTHY = "healthy"
-SETS = ("hand", "hand-log", "tune", "test", "holdout", "holdout2", "holdout3")
+SETS = ("hand", "hand-log", "tune", "test", "holdout", "holdout2", "holdout3", "holdout4")
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ LOADERS: dict[str, Callable[[], list[Case]]] = {
     "holdout": lambda: real_cases("holdout"),
     "holdout2": lambda: real_cases("holdout2"),
     "holdout3": lambda: real_cases("holdout3"),
+    "holdout4": lambda: real_cases("holdout4"),
 }
 
 
