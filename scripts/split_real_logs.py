@@ -39,7 +39,8 @@ CORPUS = ROOT / "tests" / "data" / "logs_real"
 MANIFEST = CORPUS / "manifest.json"
 SEED = 20261201
 TEST_FRACTION = 0.25
-HOLDOUTS = ("holdout", "holdout2", "holdout3", "holdout4")  # collected, never drawn: one per measurement
+# collected, never drawn: one per measurement
+HOLDOUTS = ("holdout", "holdout2", "holdout3", "holdout4")
 SPLITS = ("tune", "test", *HOLDOUTS)
 
 

@@ -1,7 +1,8 @@
 """Accuracy as a regression test on the development data: the hand-written logs (with and
-without their fingerprints) and the five sets of real logs read so far (``tune``, the old
+without their fingerprints) and the six sets of real logs read so far (``tune``, the old
 ``test`` split, development data since round 2, the first hold-out set ``holdout``,
-development data since round 3, ``holdout2``, since round 4, and ``holdout3``, since round 5),
+development data since round 3, ``holdout2``, since round 4, ``holdout3``, since round 5, and
+``holdout4``, read since it was scored once on the frozen round-5 doctor),
 plus the cross-validated figures of the rules alone.
 
 The per-set floors are the doctor's (rules and text model; the model is trained on the real
@@ -39,6 +40,8 @@ FLOORS = {
     # read since it was scored (round 4); the rules alone reach 52 / 54 here, the text model,
     # trained on it since round 5, the rest (docs/doctor.md)
     "holdout3": (77, 68, 72, 1, 2),
+    # scored once on the frozen round-5 doctor (83 / 89, 4, 5: docs/doctor.md), read since
+    "holdout4": (113, 96, 99, 4, 5),
 }
 # 5-fold stratified CV over tune + test + holdout + holdout2 (scripts/doctor_cv.py, seed 14), every log
 # counted as it scores: mean and min fold, top-1 and top-3, and the most failures called healthy.
@@ -113,7 +116,7 @@ def test_a_motivated_log_is_judged_against_the_rules_before_its_own_round() -> N
         assert log not in cv.blinded(rankings, [x for x in cv.BASELINES if x != r])
 
 
-@pytest.mark.parametrize("split", ["tune", "test", "holdout", "holdout2", "holdout3"])
+@pytest.mark.parametrize("split", ["tune", "test", "holdout", "holdout2", "holdout3", "holdout4"])
 def test_the_real_loaders_read_their_own_split_only(
     split: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -130,7 +133,6 @@ def test_the_real_loaders_read_their_own_split_only(
     assert len(cases) == FLOORS[split][0]
     logs = [p for p in opened if p.endswith(".log")]
     assert logs and all(f"/logs_real/{split}/" in p for p in logs)
-    assert not any("holdout4" in p or "corpus5" in p for p in opened)
 
 
 def test_cross_validation_reads_the_development_sets_only() -> None:
