@@ -38,7 +38,16 @@ def test_parse_sets_rejects_unknown_or_empty(text: str) -> None:
 
 
 def test_default_is_every_set() -> None:
-    assert _scorer().SETS == ("hand", "hand-log", "tune", "test", "holdout", "holdout2", "holdout3")
+    assert _scorer().SETS == (
+        "hand",
+        "hand-log",
+        "tune",
+        "test",
+        "holdout",
+        "holdout2",
+        "holdout3",
+        "holdout4",
+    )
 
 
 def test_only_the_named_set_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
