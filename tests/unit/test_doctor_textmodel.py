@@ -188,3 +188,88 @@ def test_posterior_is_a_probability_for_real_logs() -> None:
     ranked = model.rank("E gpu.cc:1] CUDA_ERROR_NO_DEVICE: no CUDA-capable device is detected\n")
     assert math.isclose(sum(p for _, p in ranked), 1.0)
     assert len(ranked) == len(model.classes)
+
+
+CLASSES: tuple[Code, ...] = tuple(c for c in Code if c is not Code.UNEXPLAINED)
+
+
+def _model(rows: dict[str, dict[Code, int]], totals: dict[Code, int], alpha: float) -> TextModel:
+    """A model from literal counts: ``rows`` feature -> {class: count}, other classes 0."""
+    counts = {f: tuple(r.get(c, 0) for c in CLASSES) for f, r in rows.items()}
+    return TextModel(CLASSES, counts, tuple(totals.get(c, 0) for c in CLASSES), alpha)
+
+
+def test_scores_are_the_log_likelihoods_of_the_known_features() -> None:
+    model = textmodel.train(EXAMPLES)
+    got = model.scores(["license", "unknownword"])
+    i, j, k = CLASSES.index(VGPU), CLASSES.index(ECC), CLASSES.index(Code.HEALTHY)
+    assert got[i] == pytest.approx(math.log(2.5 / 5))
+    assert got[j] == pytest.approx(math.log(1.5 / 2))
+    assert got[k] == pytest.approx(math.log(0.5 / 1))
+    assert model.scores(["unknownword"]) == [0.0] * len(CLASSES)
+    ranked = model.rank_features({"license"})
+    assert ranked[0][0] is ECC  # 0.75 against 0.5 for every other class: most likely first
+    assert [p for _, p in ranked] == sorted((p for _, p in ranked), reverse=True)
+
+
+def test_alpha_is_kept_by_training_and_by_the_json_form() -> None:
+    model = textmodel.train(EXAMPLES, alpha=1.0)
+    assert model.alpha == 1.0
+    assert textmodel.from_document(textmodel.to_document(model, {})).alpha == 1.0
+    i = CLASSES.index(VGPU)
+    assert model.scores(["grid"])[i] == pytest.approx(math.log(3 / 6))  # (2 + 1) / (4 + 1 * 2)
+
+
+def test_telling_words_weigh_each_class_by_its_own_total() -> None:
+    # 'shared': vgpu 2 of 10, ecc 1 of 4, 20 features in all (alpha * size = 10):
+    # vgpu log(2.5 / 20), ecc log(1.5 / 14): vgpu gains 0.15, less than 1 but above 0
+    rows = {f"pad{n}": {Code.HEALTHY: 1} for n in range(18)}
+    rows |= {"shared": {VGPU: 2, ECC: 1}, "strong": {VGPU: 6}}
+    model = _model(rows, {VGPU: 10, ECC: 4, Code.HEALTHY: 18}, alpha=0.5)
+    assert similar.telling_words(model, frozenset({"shared", "strong"}), VGPU) == [
+        "strong",  # the larger gain first
+        "shared",
+    ]
+    # one count above the other class's is a gain only with the smoothing added, not taken off
+    tie = _model({"w1": {VGPU: 2, ECC: 1}, "w2": {}}, dict.fromkeys(CLASSES, 9), 0.5)
+    assert similar.telling_words(tie, frozenset({"w1"}), VGPU) == ["w1"]
+
+
+def _two() -> TextModel:
+    """'wobble' favours vgpu, 'zap' ecc; every other class saw many other words."""
+    totals: dict[Code, int] = dict.fromkeys(CLASSES, 400)
+    totals[VGPU] = totals[ECC] = 10
+    return _model({"wobble": {VGPU: 9}, "zap": {ECC: 3}}, totals, alpha=0.5)
+
+
+def test_the_model_lists_its_classes_in_its_order_with_exact_evidence_and_notes() -> None:
+    model = _two()
+    feats = frozenset({"wobble", "zap"})
+    p = dict(model.rank_features(feats))
+    rules = [Candidate(Code.DRIVER_MISSING_OR_NOT_LOADED, Level.LIKELY, ("line",))]
+    out = similar.combine(rules, model, feats)
+    assert [(c.code, c.score) for c in out] == [
+        (Code.DRIVER_MISSING_OR_NOT_LOADED, Level.LIKELY),
+        (VGPU, similar.LISTED),
+        (ECC, similar.LISTED - 1),
+    ]
+    assert out[1].evidence == (
+        f"words of real vgpu_unlicensed logs (posterior {p[VGPU]:.2f}): 'wobble'",
+    )
+    assert out[1].note == "Listed because the log's words resemble real logs of this class."
+    placed = similar.combine([_unexplained()], model, feats, sure=p[VGPU])  # at the bar: sure
+    assert placed[0].code is VGPU
+    assert placed[0].note == (
+        "No rule names a message of this log; its words are those of real logs of this class."
+    )
+    below = similar.combine([_unexplained()], model, feats, sure=math.nextafter(p[VGPU], 1.0))
+    assert below[0].code is Code.UNEXPLAINED
+
+
+def test_evidence_quotes_every_telling_word_comma_separated() -> None:
+    totals: dict[Code, int] = dict.fromkeys(CLASSES, 400)
+    totals[VGPU] = 10
+    model = _model({"grid": {VGPU: 9}, "licence": {VGPU: 8}}, totals, alpha=0.5)
+    [first] = [c for c in similar.combine([_unexplained()], model, frozenset({"grid", "licence"}))
+               if c.code is VGPU]  # fmt: skip
+    assert first.evidence[0].endswith("): 'grid', 'licence'")
