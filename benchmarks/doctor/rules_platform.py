@@ -283,7 +283,7 @@ def driver_too_old(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"CUDA_ERROR_UNSUPPORTED_PTX_VERSION",
         r"the provided PTX was compiled with an unsupported toolchain",
         r"possibly insufficient driver version",
-        r"requirement error: unsatisfied condition: cuda>=",
+        r"requirement error: unsatisfied condition: cuda\s*>=",  # "cuda>=" and "cuda >= 9.2"
         r"\(35 vs\. 0\)",
         r"cudaErrorInsufficientDriver",
     )

@@ -69,7 +69,8 @@ def code_lines(log: ScannedLog, code: int) -> list[LogLine]:
 # The nvidia_uvm kernel module (named nvidia-uvm, nvidia_uvm or nvidia_<branch>_uvm) could not
 # be found or inserted: /dev/nvidia-uvm never appears.
 _UVM_MODULE = (
-    r"(could not insert|could not find module by name=|Module not found|FATAL: Module)"
+    r"(could not insert|Failed to insert module|could not find module by name=|Module not found"
+    r"|FATAL: Module)"
     r"\s*'?nvidia[-_](\d+[-_](updates[-_])?)?uvm",
     r"Module nvidia[-_](\d+[-_](updates[-_])?)?uvm not found",
 )
