@@ -5,24 +5,19 @@ record; the worker calls the same two functions for every cell group."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from benchmarks.plan.matrix import Timing
-from benchmarks.worker.timing import Clock, Sync, interleave, prepare
+from benchmarks.worker.timing import Clock, Prepared, Sync, interleave, prepare
 
 
 @dataclass(frozen=True)
-class Measurement:
-    first_call_s: float
-    first_output: Any
-    warmup_calls: int
-    warmup_s: float
-    iters_per_block: int
-    calibration_s: float
+class Measurement(Prepared):
+    """What ``prepare`` returned, with the blocks' figures; ``calls`` counts the blocks' too."""
+
     samples_s: tuple[float, ...]  # per-call seconds, one per block
     measure_s: float  # wall time inside the timed blocks
-    calls: int  # every call made, first one included
 
 
 def measure(
@@ -34,14 +29,9 @@ def measure(
 ) -> Measurement:
     p = prepare(call, sync, timing, clock, after_warmup)
     rounds = interleave({"alone": call}, {"alone": p.iters_per_block}, sync, timing, clock)
+    prepared = {f.name: getattr(p, f.name) for f in fields(p)}
     return Measurement(
-        first_call_s=p.first_call_s,
-        first_output=p.first_output,
-        warmup_calls=p.warmup_calls,
-        warmup_s=p.warmup_s,
-        iters_per_block=p.iters_per_block,
-        calibration_s=p.calibration_s,
+        **{**prepared, "calls": p.calls + rounds.calls["alone"]},
         samples_s=tuple(rounds.samples_s["alone"]),
         measure_s=rounds.measure_s["alone"],
-        calls=p.calls + rounds.calls["alone"],
     )
