@@ -104,9 +104,10 @@ def diagnose(
     no failure class applies. The rules rank first; the text model (``model``, by default the
     packaged one) then adds the classes whose real logs share the log's words (similar.py).
     """
-    ranked, ruled_out = _rank(log_text, fingerprint, context)
+    log = ScannedLog(log_text)
+    ranked, ruled_out = _rank(log, FingerprintView(fingerprint, context))
     text_model = textmodel.packaged() if model is None else model
-    feats = textmodel.features(log_text)
+    feats = textmodel.log_features(log)
     ranked = similar.combine(ranked, text_model, feats, excluded=ruled_out)
     return [_finding(c) for c in ranked[:MAX_FINDINGS]]
 
@@ -118,15 +119,11 @@ def ranked_by_rules(
     context: Mapping[str, Any] | None = None,
 ) -> list[Candidate]:
     """The rules' candidates, ranked (their siblings included), before the text model."""
-    return _rank(log_text, fingerprint, context)[0]
+    return _rank(ScannedLog(log_text), FingerprintView(fingerprint, context))[0]
 
 
-def _rank(
-    log_text: str, fingerprint: Mapping[str, Any] | None, context: Mapping[str, Any] | None
-) -> tuple[list[Candidate], frozenset[Code]]:
+def _rank(log: ScannedLog, facts: FingerprintView) -> tuple[list[Candidate], frozenset[Code]]:
     """The ranked candidates and the classes a rule ruled out (no other reader may list them)."""
-    log = ScannedLog(log_text)
-    facts = FingerprintView(fingerprint, context)
     candidates = _merge([c for r in rules() for c in r.run(log, facts)])
     ruled_out = frozenset(c.code for c in candidates if c.score <= Level.RULED_OUT)
     failures = [c for c in candidates if c.score > Level.RULED_OUT]

@@ -45,8 +45,13 @@ def _word(token: str) -> bool:
 
 def features(text: str) -> frozenset[str]:
     """A log's words and adjacent word pairs, harmless lines left out."""
+    return log_features(ScannedLog(text))
+
+
+def log_features(log: ScannedLog) -> frozenset[str]:
+    """``features`` of a log the caller has scanned already (the rulebook has)."""
     found: set[str] = set()
-    for line in ScannedLog(text).lines:
+    for line in log.lines:
         if line.harmless:
             continue
         words = [w for w in _WORD.findall(line.message.lower()) if _word(w)]
