@@ -22,18 +22,17 @@ import hashlib
 import json
 import sys
 from collections import defaultdict
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import corpus_accuracy as accuracy  # noqa: E402
 import doctor_text_train as training  # noqa: E402
 
 from benchmarks.doctor import rulebook, similar, textmodel  # noqa: E402
-
-HEALTHY = "healthy"
 
 
 def _fold(thread: str, folds: int, seed: int) -> int:
@@ -41,55 +40,40 @@ def _fold(thread: str, folds: int, seed: int) -> int:
     return int.from_bytes(digest[:4], "big") % folds
 
 
-def evaluate(folds: int, seed: int, sure: float) -> dict[str, Any]:
+def evaluate(folds: int, seed: int, sure: float) -> dict[str, dict[str, accuracy.Score]]:
+    """Per way (rules, text, both) and source set (and "all"): corpus_accuracy's figures."""
     manifest = json.loads((training.CORPUS / "manifest.json").read_text(encoding="utf-8"))
     entries = [e for e in manifest if e["split"] in training.TRAIN_SETS]
     found, _ = training.examples()
     texts = [(training.CORPUS / e["file"]).read_text(encoding="utf-8") for e in entries]
     rules = [rulebook.ranked_by_rules(t) for t in texts]
     which = [_fold(e["source_url"], folds, seed) for e in entries]
-    tallies: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 5))
+    cases: dict[str, dict[str, list[accuracy.Case]]] = defaultdict(lambda: defaultdict(list))
     for k in range(folds):
         model = textmodel.train([ex for ex, f in zip(found, which, strict=True) if f != k])
         for i, entry in enumerate(entries):
             if which[i] != k:
                 continue
-            accepted = {entry["label"], *entry["also"]}
-            ranked_rules = [c.code.value for c in rules[i]]
-            text_only = [c.value for c, _ in model.rank_features(found[i].features)]
+            accepted = frozenset({entry["label"], *entry["also"]})
             both = similar.combine(rules[i], model, found[i].features, sure=sure)
-            ranked_both = [c.code.value for c in both[: rulebook.MAX_FINDINGS]]
-            for name, ranked in (
-                ("rules", ranked_rules),
-                ("text", text_only),
-                ("both", ranked_both),
-            ):
+            ways = {
+                "rules": [c.code.value for c in rules[i]],
+                "text": [c.value for c, _ in model.rank_features(found[i].features)],
+                "both": [c.code.value for c in both[: rulebook.MAX_FINDINGS]],
+            }
+            for name, ranked in ways.items():
+                case = accuracy.Case(entry["id"], entry["label"], accepted, tuple(ranked))
                 for key in (entry["split"], "all"):
-                    _tally(tallies[name][key], ranked, accepted, entry["label"])
-    return {name: dict(per) for name, per in tallies.items()}
+                    cases[name][key].append(case)
+    return {
+        name: {key: accuracy.score(f"{name} {key}", per[key]) for key in per}
+        for name, per in cases.items()
+    }
 
 
-def _tally(row: list[int], ranked: list[str], accepted: set[str], label: str) -> None:
-    first = ranked[0] if ranked else None
-    row[0] += 1
-    row[1] += first in accepted
-    row[2] += any(c in accepted for c in ranked[:3])
-    row[3] += label == HEALTHY and first not in accepted
-    row[4] += first == HEALTHY and HEALTHY not in accepted
-
-
-def render(result: dict[str, Any]) -> str:
-    lines = [f"{'way':6} {'set':9} {'n':>4} {'top-1':>7} {'top-3':>7} {'h->f':>5} {'f->h':>5}"]
-    for name, per in result.items():
-        for key in (*training.TRAIN_SETS, "all"):
-            if key not in per:
-                continue
-            n, t1, t3, hf, fh = per[key]
-            lines.append(
-                f"{name:6} {key:9} {n:>4} {100 * t1 / n:>6.0f}% {100 * t3 / n:>6.0f}% "
-                f"{hf:>5} {fh:>5}"
-            )
-    return "\n".join(lines)
+def render(result: dict[str, dict[str, accuracy.Score]]) -> str:
+    order = (*training.TRAIN_SETS, "all")
+    return accuracy.render([per[key] for per in result.values() for key in order if key in per])
 
 
 def main() -> int:
@@ -100,7 +84,12 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = evaluate(args.folds, args.seed, args.sure)
-    print(json.dumps(result, indent=1) if args.json else render(result))
+    if args.json:
+        figures = {n: {k: asdict(v) | {"misses": len(v.misses)} for k, v in per.items()}
+                   for n, per in result.items()}  # fmt: skip
+        print(json.dumps(figures, indent=1))
+    else:
+        print(render(result))
     return 0
 
 

@@ -183,13 +183,6 @@ def test_no_hold_out_set_that_is_still_unscored_is_trained_on() -> None:
     assert scored <= set(split.HOLDOUTS)  # a renamed set cannot slip past the first check
 
 
-def test_posterior_is_a_probability_for_real_logs() -> None:
-    model = textmodel.packaged()
-    ranked = model.rank("E gpu.cc:1] CUDA_ERROR_NO_DEVICE: no CUDA-capable device is detected\n")
-    assert math.isclose(sum(p for _, p in ranked), 1.0)
-    assert len(ranked) == len(model.classes)
-
-
 CLASSES: tuple[Code, ...] = tuple(c for c in Code if c is not Code.UNEXPLAINED)
 
 
