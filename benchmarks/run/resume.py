@@ -20,6 +20,7 @@ from benchmarks.rundir.jsonio import set_aside_partial_line
 from benchmarks.rundir.layout import CASES_FILE
 from benchmarks.rundir.lock import RunLock
 from benchmarks.rundir.paths import check_stored_run_id
+from benchmarks.rundir.results import FEWER_PROCESSES, CaseResult
 
 # Statuses a resume measures again: the cell never got a fair chance (its worker died under
 # it). failed/timeout/oom would fail the same way again, so they stay.
@@ -151,21 +152,17 @@ def check_run_id(record_run_id: Any, where: Path) -> None:
     check_stored_run_id(record_run_id, where)
 
 
-def cells_to_run(
-    planned_ids: Sequence[str],
-    latest_status: Mapping[str, str],
-    short: Iterable[str] = (),
-) -> list[str]:
-    """Planned cells with no result yet, whose last result is a retryable status, or whose last
-    result was measured in fewer processes than planned (``short``: flagged ``fewer_processes``
-    when a run stopped). Those run again in full; their earlier line stays in cases.jsonl and
-    the new one, appended after it, is the cell's result."""
-    again = set(short)
-    return [
-        cid
-        for cid in planned_ids
-        if cid not in latest_status or latest_status[cid] in RETRY_STATUSES or cid in again
-    ]
+def cells_to_run(planned_ids: Sequence[str], latest: Mapping[str, CaseResult]) -> list[str]:
+    """Planned cells with no result yet, or whose last result (``latest``: the last line per
+    cell) has a retryable status or was measured in fewer processes than planned (flagged
+    ``fewer_processes`` when a run stopped). Those run again in full; their earlier line stays
+    in cases.jsonl and the new one, appended after it, is the cell's result."""
+    return [cid for cid in planned_ids if cid not in latest or _again(latest[cid])]
+
+
+def _again(result: CaseResult) -> bool:
+    short = any(w["code"] == FEWER_PROCESSES for w in result.warnings)
+    return result.status in RETRY_STATUSES or short
 
 
 def open_run_dir(run_dir: Path) -> RunLock:

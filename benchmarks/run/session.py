@@ -41,7 +41,6 @@ from benchmarks.rundir import paths
 from benchmarks.rundir.jsonio import read_json, run_id_stamp, utc_stamp, write_json_atomic
 from benchmarks.rundir.layout import CASES_FILE, FINGERPRINT_FILE, RUN_FILE
 from benchmarks.rundir.results import (
-    FEWER_PROCESSES,
     CaseResult,
     RunRecord,
     latest_by_case,
@@ -130,10 +129,8 @@ def _execute(
         fp_start = time.monotonic()
         fp, digest = _fingerprint(run_dir, record, resumed=bool(opts.resume), out=out)
         fingerprint_s = time.monotonic() - fp_start
-        stored = latest_by_case(read_cases(run_dir)).values()
-        latest = {r.case_id: r.status for r in stored}
-        short = [r.case_id for r in stored if any(w["code"] == FEWER_PROCESSES for w in r.warnings)]
-        retry = set(resume.cells_to_run([c.case_id for c in plan.cases], latest, short))
+        latest = latest_by_case(read_cases(run_dir))
+        retry = set(resume.cells_to_run([c.case_id for c in plan.cases], latest))
         todo = [c for c in plan.cases if c.case_id in retry]
         part = f" shard {record.shard['index']}/{record.shard['count']}," if record.shard else ""
         print(

@@ -26,8 +26,7 @@ def planned(n: int) -> list[Case]:
 def main(run_dir: Path, n: int) -> None:
     lock = open_run_dir(run_dir)
     cases = {c.case_id: c for c in planned(n)}
-    latest = {k: r.status for k, r in latest_by_case(read_cases(run_dir)).items()}
-    todo = cells_to_run(list(cases), latest)
+    todo = cells_to_run(list(cases), latest_by_case(read_cases(run_dir)))
     print("ready", len(todo), flush=True)
     rng = random.Random()
     for cid in todo:
