@@ -72,12 +72,22 @@ def test_tiny_run_measures_every_cell_and_leaks_no_secret(tmp_path: Path) -> Non
 
 
 def start_run(matrix: Path, out: Path) -> subprocess.Popen[str]:
+    """The run in a child that Ctrl-C reaches, however these tests were started.
+
+    A shell starts a background job (``nox -s tests &``, nohup) with SIGINT ignored, and an
+    ignored signal stays ignored across exec, so the run would never see the test's SIGINT.
+    A handled signal is reset to the default in the child, hence the handler while spawning.
+    """
     argv = bench_argv(
         "run", "--matrix", str(matrix), "--profile", "t", "--out", str(out), "--no-report"
     )
-    return subprocess.Popen(
-        argv, env=bench_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(
+            argv, env=bench_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def wait_for_cells(out: Path, n: int, timeout_s: float = 180) -> None:
