@@ -87,6 +87,20 @@ class ScannedLog:
             if not line.harmless and any(c.search(line.text) for c in compiled)
         ]
 
+    def find_wrapped(self, *patterns: str, flags: int = re.IGNORECASE) -> list[LogLine]:
+        """``find``, and also the first line of two adjacent lines that match only when joined
+        by a space: a log pasted through e-mail or a narrow terminal breaks long lines at a
+        space ("Created TensorFlow" / "device (/device:GPU:0 ...)")."""
+        compiled = [re.compile(p, flags) for p in patterns]
+        out: list[LogLine] = []
+        for i, line in enumerate(self.lines):
+            if line.harmless:
+                continue
+            joined = f"{line.text} {self.lines[i + 1].text}" if i + 1 < len(self.lines) else ""
+            if any(c.search(line.text) or _spans(c, joined, len(line.text)) for c in compiled):
+                out.append(line)
+        return out
+
     def first(self, *patterns: str) -> LogLine | None:
         found = self.find(*patterns)
         return found[0] if found else None
@@ -111,6 +125,12 @@ class ScannedLog:
             and re.match(r"^(\w+\.)*\w*(Error|Exception): ", ln.text)
         ]
         return sorted(out, key=lambda ln: ln.number)
+
+
+def _spans(pattern: re.Pattern[str], joined: str, cut: int) -> bool:
+    """A match in ``joined`` that begins before ``cut`` and ends after it (so it needs both
+    lines, and the next line's own match is not credited to this one)."""
+    return any(m.start() < cut < m.end() for m in pattern.finditer(joined))
 
 
 def quote(lines: Iterable[LogLine], limit: int = 4) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.rules_container import docker_messages
 from benchmarks.doctor.signals import (
+    DRIVER_VERSION_ZERO,
     code_lines,
     container_hostname_hint,
     created_device_lines,
@@ -91,13 +92,15 @@ def driver_absent_said_by_others(log: ScannedLog, facts: FingerprintView) -> lis
         r"NVRM: No NVIDIA (GPU|devices)",
         r"modprobe: (FATAL|ERROR): could not insert 'nvidia",
         r"could not insert 'nvidia.*(Required key not available|Key was rejected)",
+        DRIVER_VERSION_ZERO,
     )
     uvm = uvm_module_lines(log)  # the uvm module alone: its own class (rules_device)
     lines = [ln for ln in lines if ln not in uvm]
     if not lines:
         return []
     in_container = bool(container_hostname_hint(log) or docker_messages(log)[0])
-    score = Level.HINT if in_container else Level.LIKELY
+    zero = log.find(DRIVER_VERSION_ZERO)  # settles it over the "insufficient driver" beside it
+    score = Level.HINT if in_container else (Level.STRONG if zero else Level.LIKELY)
     return [Candidate(Code.DRIVER_MISSING_OR_NOT_LOADED, score, quote(lines))]
 
 
@@ -111,7 +114,8 @@ def driver_too_old_said_by_others(log: ScannedLog, facts: FingerprintView) -> li
     )
     if not lines:
         return []
-    return [Candidate(Code.DRIVER_TOO_OLD_FOR_CUDA, Level.STRONG, quote(lines))]
+    score = Level.WEAK if log.find(DRIVER_VERSION_ZERO) else Level.STRONG  # no driver at all
+    return [Candidate(Code.DRIVER_TOO_OLD_FOR_CUDA, score, quote(lines))]
 
 
 def _failing_without_device(log: ScannedLog) -> list[LogLine]:

@@ -16,6 +16,7 @@ from benchmarks.doctor.registry import rule
 from benchmarks.doctor.rules_container import docker_messages
 from benchmarks.doctor.signals import (
     DRIVER_NOT_RUNNING,
+    DRIVER_VERSION_ZERO,
     PROBE_PREFIX,
     code_lines,
     container_hostname_hint,
@@ -258,7 +259,12 @@ def forward_compat(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
 @rule(Code.FABRIC_MANAGER_NOT_READY)
 def fabric_manager(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """Error 802: an NVSwitch system whose Fabric Manager is not ready."""
-    lines = code_lines(log, 802) + log.find(r"system not yet initialized", r"Error 802")
+    lines = code_lines(log, 802) + log.find(
+        r"system not yet initialized",
+        r"Error 802",
+        # nv-fabricmanager refuses to start when its version is not the driver's
+        r"driver interface version \S+ (don't|doesn't|does not) match with driver version",
+    )
     if not lines:
         return []
     score, ev = Level.STRONG, list(quote(lines))
@@ -286,9 +292,12 @@ def driver_too_old(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"requirement error: unsatisfied condition: cuda\s*>=",  # "cuda>=" and "cuda >= 9.2"
         r"\(35 vs\. 0\)",
         r"cudaErrorInsufficientDriver",
+        r"unsupported CUDA version: (driver )?[\d.]+ < (image )?[\d.]+",  # nvidia-docker 1.0
     )
     s803 = code_lines(log, 803)
     score = Level.STRONG if strong else (Level.POSSIBLE if s803 else 0)
+    if strong and log.find(DRIVER_VERSION_ZERO):
+        score = Level.WEAK  # a driver version of 0 is no driver, not an old one
     ev = list(quote(strong + s803))
     drv, build = facts.cuda_driver_version(), facts.build_cuda_version()
     if drv and build:
@@ -319,6 +328,7 @@ def cuda_libs(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"Could not locate (cudnn|cublas|cudart)\w*64_\d+\.dll",
         r"Unable to load (CUDA|cuSPARSE|cuDNN|cuBLAS|cuFFT|cuSOLVER|cuPTI|cuRAND|NCCL|NVRTC)\. "
         r"Is it installed\?",  # JAX's CUDA plugin: "CUDA" is the runtime (libcudart)
+        r"\bThe (cu[A-Z]\w+|CUDA|NCCL|NVRTC|nvJitLink) library (was|is) not found",  # JAX
         rf"Could not find '{_CUDA_LIBS.removeprefix('lib')}64_\d+\.dll'",
         rf"Could not load dynamic library '{_CUDA_LIBS.removeprefix('lib')}64_\d+\.dll'",
     )
@@ -349,6 +359,7 @@ def cudnn_mismatch(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"cuDNN version incompatibility: .* compiled against .* but found runtime version",
         r"cuDNN version (mismatch|incompatib)",
         r"Found cuDNN version \d+, but .* built against version \d+",  # JAX
+        r"Outdated cuDNN installation found",  # JAX's version check
     )
     if not lines:
         return []
@@ -412,4 +423,6 @@ def no_device_candidates(log: ScannedLog, facts: FingerprintView) -> list[Candid
             key=lambda s: keep.index(s[0]) if in_container else -keep.index(s[0]),
         )
         ev = quote(lines + driver_down, 3)
+    elif in_container:  # inside a container the engine not passing the GPU in comes first
+        steps.sort(key=lambda s: s[0] != Code.CONTAINER_GPU_NOT_EXPOSED)
     return checklist(Level.POSSIBLE, ev, steps)

@@ -44,6 +44,8 @@ _DISTINCT_STRINGS = (46, 100, 200, 209, 214, 216, 222, 802, 803, 804)
 def code_patterns(code: int) -> list[str]:
     pats = [rf"UNKNOWN ERROR \({code}\)", rf"\({code} vs\. 0\)", rf"\(0 vs\. {code}\)"]
     pats.append(rf"cuda runtime error \({code}\)")
+    pats.append(rf"\bCUDA error \({code}\)")  # old PyTorch: "CUDA error (3): initialization error"
+    pats.append(rf"\bCUDA error:? error code:? {code}\b")  # miners and other C programs
     pats.append(rf"-> {code} ")
     pats.append(rf"CUDA failure {code}\b")  # onnxruntime
     pats.append(rf"\(code {code}, ERROR_")  # Julia's CUDA.jl
@@ -74,6 +76,9 @@ _UVM_MODULE = (
     r"\s*'?nvidia[-_](\d+[-_](updates[-_])?)?uvm",
     r"Module nvidia[-_](\d+[-_](updates[-_])?)?uvm not found",
 )
+# A program that asked the driver for its version got 0: there is no driver (libcuda) at all,
+# although the error beside it (35) reads "driver version is insufficient".
+DRIVER_VERSION_ZERO = r"\b(CUDA )?driver version:? 0(?![.\d])"
 # The driver's own kernel module is not running (TF's cuda_diagnostics, nvidia-smi).
 DRIVER_NOT_RUNNING = (
     r"kernel driver does not appear to be running",
@@ -105,11 +110,14 @@ def cuinit_lines(log: ScannedLog) -> list[LogLine]:
     return log.find(r"failed call to cuInit", rf"{PROBE_PREFIX} driver: cuInit")
 
 
+CREATED_DEVICE = (
+    r"Created device /job:.*device:GPU:\d+ with \d+ MB memory",
+    r"Created TensorFlow device \(.*GPU:\d+ with \d+ MB memory\)",
+)
+
+
 def created_device_lines(log: ScannedLog) -> list[LogLine]:
-    return log.find(
-        r"Created device /job:.*device:GPU:\d+ with \d+ MB memory",
-        r"Created TensorFlow device \(.*GPU:\d+ with \d+ MB memory\)",
-    )
+    return log.find(*CREATED_DEVICE)
 
 
 def created_memory_mb(log: ScannedLog) -> list[tuple[LogLine, int]]:
@@ -133,5 +141,6 @@ def probe_gpu_failed_lines(log: ScannedLog) -> list[LogLine]:
 
 
 def container_hostname_hint(log: ScannedLog) -> LogLine | None:
-    """TF names the host in cuda_diagnostics lines; a 12-hex name is a docker container id."""
-    return log.first(r"running on this host \([0-9a-f]{12}\)")
+    """TF names the host in cuda_diagnostics lines, and a shell prompt names it too; a 12-hex
+    host name is a docker container id."""
+    return log.first(r"running on this host \([0-9a-f]{12}\)", r"^\w+@[0-9a-f]{12}:\S*[#$] ")

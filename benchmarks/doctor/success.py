@@ -22,7 +22,7 @@ from benchmarks.doctor.logfacts import (
     smi_gpu_names,
 )
 from benchmarks.doctor.logscan import LogLine, ScannedLog
-from benchmarks.doctor.signals import created_device_lines, probe_gpu_ok_lines
+from benchmarks.doctor.signals import CREATED_DEVICE, probe_gpu_ok_lines
 
 _TF1_CREATING = r"Creat(ed|ing) TensorFlow device \(/(job:\S+/)?(device:)?gpu:\d+"
 _USED = (
@@ -43,6 +43,8 @@ _OTHER_PROGRAMS = (
     r"offloaded [1-9]\d*/\d+ layers to GPU",  # llama.cpp
     r"^Result = PASS$",
     r"inference compute\b.*\blibrary=cuda",  # ollama's chosen GPU
+    r"\boffload to cuda\b",  # ollama's layers placed on the GPU
+    r"\bdevice='cuda:\d+'\)",  # a PyTorch tensor printed on a GPU
     r"\b[Rr]unning on (device )?(cuda(:\d+)?|GPU)\b(?! ?\d* ?(failed|error))",
 )
 _FOUND = (r"Found device \d+ with properties", r"Adding visible gpu devices: \d")
@@ -60,7 +62,7 @@ _ENUMERATED = (
 
 def success_lines(log: ScannedLog) -> tuple[int, list[LogLine]]:
     """How strongly the log says a GPU is usable, and the lines that say it (log order)."""
-    created = created_device_lines(log) + probe_gpu_ok_lines(log) + log.find(_TF1_CREATING)
+    created = log.find_wrapped(*CREATED_DEVICE, _TF1_CREATING) + probe_gpu_ok_lines(log)
     if created:
         return Level.STRONG, sorted(created, key=lambda ln: ln.number)
     others = gpu_answers_of_others(log)  # the driver works; the failing program has no GPU
@@ -68,7 +70,7 @@ def success_lines(log: ScannedLog) -> tuple[int, list[LogLine]]:
     said += log.find(*_USED, *_OTHER_PROGRAMS)
     if said:
         return Level.CLEAR, sorted(said, key=lambda ln: ln.number)
-    found = log.find(*_FOUND)
+    found = log.find_wrapped(*_FOUND)
     if found and not _complaints_after(log, found[0]):
         return Level.LIKELY, found
     enumerated = _enumerated(log)
