@@ -10,8 +10,8 @@ Sets:
 - ``hand``: tests/data/logs (written from the message formats), read with its fingerprint and
   probe context where the manifest gives them, as the doctor sees them in a run;
 - ``hand-log``: the same logs alone;
-- ``tune`` / ``test`` / ``holdout`` / ``holdout2`` / ``holdout3`` / ``holdout4``: the real logs of
-  tests/data/logs_real, log text alone (their ``context`` is prose for people, not probe facts).
+- ``tune`` / ``test`` / ``holdout`` ... ``holdout5``: the real logs of tests/data/logs_real, log
+  text alone (their ``context`` is prose for people, not probe facts).
 
 ``--sets`` (comma-separated, default all) picks the sets to load and score; a set that is not
 named is never read, so ``--sets hand,hand-log,tune`` tunes rules without running the doctor on
@@ -24,8 +24,9 @@ since; ``holdout2`` was collected after round 2 by helpers who never read the ru
 on the frozen round-3 rules, and is development data since round 4; ``holdout3``, collected
 after round 3 the same way, was scored once on the frozen round-4 rules and is development data
 since round 5 (the text model is trained on it); ``holdout4``, collected after round 4 by
-helpers who read neither the rules nor the text model, is scored once on the frozen round-5
-doctor (tests/data/logs_real/README.md).
+helpers who read neither the rules nor the text model, was scored once on the frozen round-5
+doctor and is development data since round 6; ``holdout5``, collected the same way after round
+5, is scored once on the frozen round-6 doctor (tests/data/logs_real/README.md).
 ``scripts/doctor_cv.py`` gives the cross-validated figures.
 """
 
@@ -46,7 +47,17 @@ from benchmarks.doctor import diagnose  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 HEALTHY = "healthy"
-SETS = ("hand", "hand-log", "tune", "test", "holdout", "holdout2", "holdout3", "holdout4")
+SETS = (
+    "hand",
+    "hand-log",
+    "tune",
+    "test",
+    "holdout",
+    "holdout2",
+    "holdout3",
+    "holdout4",
+    "holdout5",
+)
 
 
 @dataclass(frozen=True)
@@ -131,6 +142,7 @@ LOADERS: dict[str, Callable[[], list[Case]]] = {
     "holdout2": lambda: real_cases("holdout2"),
     "holdout3": lambda: real_cases("holdout3"),
     "holdout4": lambda: real_cases("holdout4"),
+    "holdout5": lambda: real_cases("holdout5"),
 }
 
 

@@ -47,6 +47,7 @@ def test_default_is_every_set() -> None:
         "holdout2",
         "holdout3",
         "holdout4",
+        "holdout5",
     )
 
 

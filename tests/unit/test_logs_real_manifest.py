@@ -37,12 +37,13 @@ KEYS = {
     "confirmation",
 }
 LABELS = {*FAILURE_CODES, "healthy"}
-SPLITS = ("tune", "test", "holdout", "holdout2", "holdout3", "holdout4")
+SPLITS = ("tune", "test", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")
 DRAWN = [e for e in MANIFEST if e.get("split") in ("tune", "test")]
 HOLDOUT = [e for e in MANIFEST if e.get("split") == "holdout"]
 HOLDOUT2 = [e for e in MANIFEST if e.get("split") == "holdout2"]
 HOLDOUT3 = [e for e in MANIFEST if e.get("split") == "holdout3"]
 HOLDOUT4 = [e for e in MANIFEST if e.get("split") == "holdout4"]
+HOLDOUT5 = [e for e in MANIFEST if e.get("split") == "holdout5"]
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 
 
@@ -103,20 +104,26 @@ def test_holdout_size_classes_and_neutral_ids() -> None:
 
 
 @pytest.mark.parametrize(
-    ("n", "later"), [(2, ("holdout3", "holdout4")), (3, ("holdout4",)), (4, ())]
+    ("n", "later"),
+    [
+        (2, ("holdout3", "holdout4", "holdout5")),
+        (3, ("holdout4", "holdout5")),
+        (4, ("holdout5",)),
+        (5, ()),
+    ],
 )
 def test_later_holdouts_are_a_quarter_of_the_corpus_with_neutral_ids(
     n: int, later: tuple[str, ...]
 ) -> None:
     """The measurement set of round n + 1: >= 25 % of the real logs there were when it was
     added (the sets added after it not counted), every class but one or two."""
-    held = {2: HOLDOUT2, 3: HOLDOUT3, 4: HOLDOUT4}[n]
+    held = {2: HOLDOUT2, 3: HOLDOUT3, 4: HOLDOUT4, 5: HOLDOUT5}[n]
     labels = Counter(e["label"] for e in held)
     assert 4 * len(held) >= len([e for e in MANIFEST if e["split"] not in later])
     assert labels["healthy"] >= 6 and len(labels) >= 22
     assert len({e["source_url"] for e in held}) == len(held)
     for entry in held:
-        match = re.fullmatch(rf"h{n}[a-e](\d{{2}})-([a-z0-9]+)", entry["id"])
+        match = re.fullmatch(rf"h{n}[a-g](\d{{2}})-([a-z0-9]+)", entry["id"])
         assert match, entry["id"]
         words = {w for w in re.split(r"[_-]", entry["label"]) if len(w) > 3}
         assert not any(w in match.group(2) for w in words), entry["id"]
@@ -153,7 +160,8 @@ def test_holdout_entries_do_not_move_the_draw() -> None:
     extra = [{"id": "h99-x", "label": "healthy", "split": "holdout"},
              {"id": "h2a99-x", "label": "healthy", "split": "holdout2"},
              {"id": "h3a99-x", "label": "healthy", "split": "holdout3"},
-             {"id": "h4a99-x", "label": "healthy", "split": "holdout4"}]  # fmt: skip
+             {"id": "h4a99-x", "label": "healthy", "split": "holdout4"},
+             {"id": "h5a99-x", "label": "healthy", "split": "holdout5"}]  # fmt: skip
     assert draw(DRAWN + extra) == draw(DRAWN)
 
 
