@@ -271,9 +271,20 @@ GPU_FLAGS = r"--gpus\b|--runtime[= ]nvidia|--device[= ]\S*(nvidia\.com/gpu|/dev/
 
 
 def docker_runs(log: ScannedLog) -> tuple[list[LogLine], list[LogLine]]:
-    """The ``docker run`` lines of a transcript, and those that ask for the GPU."""
+    """The ``docker run`` lines of a transcript, and those that ask for the GPU (on the line
+    or on the lines it continues onto with a trailing backslash)."""
     runs = [ln for ln in log.lines if re.search(DOCKER_RUN, ln.message)]
-    return runs, [ln for ln in runs if re.search(GPU_FLAGS, ln.text)]
+    return runs, [ln for ln in runs if re.search(GPU_FLAGS, _command(log, ln))]
+
+
+def _command(log: ScannedLog, line: LogLine) -> str:
+    """A shell command's whole text: ``line`` and its backslash-continued lines."""
+    parts = [line.text]
+    for nxt in log.lines[line.number :]:
+        if not parts[-1].rstrip().endswith("\\"):
+            break
+        parts.append(nxt.text)
+    return " ".join(parts)
 
 
 # nvidia-smi: the table's first row per GPU, and `nvidia-smi -q` key/value lines.
@@ -329,6 +340,7 @@ def mig_context(log: ScannedLog) -> list[LogLine]:
         r"^[>\s]*\|\s*\|\s*\|\s*Enabled\s*\|$",  # nvidia-smi's table: a GPU's 'MIG M.' cell
         r"MIG Mode\s*:?\s*(Current\s*:?\s*)?Enabled",
         r"No MIG devices (were )?found",
+        r"No MIG devices associated with",
         r"MIG mode is enabled",
         r"(CUDA|NVIDIA)_VISIBLE_DEVICES=\d+:\d+",
     )

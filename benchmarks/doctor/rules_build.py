@@ -32,6 +32,9 @@ _CPU_BUILD = (
     r"CUDA-enabled jaxlib is not installed",
     r"\bjax\[cpu\]",
     r"Torch not compiled with CUDA enabled",
+    # any program saying its build has no GPU support (MXNet, llama.cpp, ...)
+    r"\b(please )?(re)?compile with (USE_)?CUDA(=1| enabled)",
+    r"\bnot (compiled|built) with (GPU|CUDA)( offload)? support",
     r"\btorch[=\s-]+\d+\.\d+(\.\d+)?\+cpu\b",
     r"\b_tflow_select\s+\S+\s+(mkl|eigen)",
 )

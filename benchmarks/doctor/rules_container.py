@@ -14,7 +14,7 @@ from benchmarks.doctor.findings import Candidate, fact
 from benchmarks.doctor.logfacts import answers_of, docker_runs
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
-from benchmarks.doctor.signals import code_lines, container_hostname_hint
+from benchmarks.doctor.signals import code_lines, container_hostname_hint, cuinit_lines
 from benchmarks.environment.view import FingerprintView
 
 
@@ -164,6 +164,7 @@ def run_without_gpu_flag(log: ScannedLog, facts: FingerprintView) -> list[Candid
         code_lines(log, 303)
         + code_lines(log, 100)
         + code_lines(log, 34)
+        + cuinit_lines(log)  # cuInit failed with any code, "CUresult(-1)" included
         + log.find(
             r"libcuda\.so\.1: cannot open",
             r"kernel driver does not appear to be running",

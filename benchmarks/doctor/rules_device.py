@@ -72,6 +72,8 @@ def capability_below_minimum(log: ScannedLog, facts: FingerprintView) -> list[Ca
         r"minimum required (cuda |compute )+capability:? \d\.\d",  # "... found with minimum ..."
         r"(does not|no longer) supports? (devices|GPUs) with compute capability",
         r"requires (CUDA )?compute capability \d\.\d or (higher|newer)",
+        r"\brequires \d\.\d capability\b",  # "the 't' kernel requires 5.0 capability!"
+        r"\bdevices with SM \d\.\d and (higher|above|newer) are supported",
     )
     lines += [ln for ln in _pytorch_arch(log) if not _pytorch_too_new(log, ln)]
     lines += [ln for ln in _unsupported_capability(log) if _capability(ln) < _NEWEST_OLD]
@@ -287,7 +289,13 @@ def uvm_or_suspend(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
 @rule(Code.MIG_MISCONFIGURED)
 def mig(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """MIG enabled without a usable MIG device."""
-    lines = log.find(r"No MIG devices (were )?found", r"MIG M\.: Enabled")
+    lines = log.find(
+        r"No MIG devices (were )?found",
+        r"MIG M\.: Enabled",
+        r"No MIG devices associated with",  # the k8s device plugin's MIG strategy
+        r"migEnabled=true was not configured correctly",
+        r"device error: MIG-\S+: unknown device",  # nvidia-container-cli, old MIG-GPU- names
+    )
     score, ev = (Level.LIKELY if lines else 0), list(quote(lines))
     failing = bool(code_lines(log, 100)) or bool(
         log.find(r"no supported devices found for platform CUDA")

@@ -18,7 +18,7 @@ from benchmarks.doctor.logfacts import (
     smi_gpu_names,
     smi_memory_full,
 )
-from benchmarks.doctor.logscan import ScannedLog, quote
+from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.signals import code_lines, created_memory_mb
 from benchmarks.doctor.success import success_lines
@@ -178,6 +178,25 @@ def _seen_in_smi(log: ScannedLog, ev: tuple[str, ...]) -> list[Candidate]:
     return out
 
 
+_SIZE = r"([\d.]+)\s*([GM])i?B"
+
+
+def _little_free(log: ScannedLog, fraction: float = 0.1) -> list[LogLine]:
+    """TF1's device properties ("Total memory: 2.94GiB" then "Free memory: 105.88MiB") with
+    less than ``fraction`` free before TensorFlow allocated anything: the "Free memory" lines."""
+    out: list[LogLine] = []
+    total: float | None = None
+    for line in log.lines:
+        if m := re.search(rf"Total memory:\s*{_SIZE}", line.text):
+            total = float(m.group(1)) * (1024 if m.group(2) == "G" else 1)
+        elif (m := re.search(rf"Free memory:\s*{_SIZE}", line.text)) and total:
+            free = float(m.group(1)) * (1024 if m.group(2) == "G" else 1)
+            if free < fraction * total:
+                out.append(line)
+            total = None
+    return out
+
+
 @rule(Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS)
 def memory_held(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """Context creation or the allocator ran out of memory held by others."""
@@ -187,8 +206,14 @@ def memory_held(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"cuCtxCreate.*CUDA_ERROR_OUT_OF_MEMORY",
         r"failed to allocate .* from device: CUDA_ERROR_OUT_OF_MEMORY",
         r"driver: cuDevicePrimaryCtxRetain.* -> 2 CUDA_ERROR_OUT_OF_MEMORY",
+        # the first call that creates a context, failing for memory (OptiX, C++ programs)
+        r"\b(cudaFree\(0\s*\)|PrimaryCtxRetain|cuCtxCreate|cudaSetDevice)\W.{0,80}out of memory",
     )
     score, ev = (Level.LIKELY if oom else 0), list(quote(oom))
+    nearly_full = _little_free(log)
+    if nearly_full:
+        score = max(score, Level.LIKELY)
+        ev += quote(nearly_full)
     gpus = facts.gpus()
     for line, mb in created_memory_mb(log):
         total = max((g.get("memory_total_bytes") or 0 for g in gpus), default=0)

@@ -69,7 +69,8 @@ def unknown_error_at_init(log: ScannedLog, facts: FingerprintView) -> list[Candi
 _BARE_UNKNOWN = r"^(panic|error|Error|CUDA error|CUDAError):\s*Unknown\s*$"
 # Initialisation calls in any program's spelling (driver API, runtime API, Go/Julia wrappers).
 _INIT_CALL = re.compile(
-    r"cuInit|\bInit\b|CtxCreate|PrimaryCtxRetain|initiali[sz]|DeviceCount|cudaSetDevice",
+    r"cuInit|\bInit\b|CtxCreate|PrimaryCtxRetain|initiali[sz]|DeviceCount|cudaSetDevice"
+    r"|THCGeneral\.c",  # (Lua) Torch's THCudaInit
     re.IGNORECASE,
 )
 
@@ -90,6 +91,8 @@ def driver_absent_said_by_others(log: ScannedLog, facts: FingerprintView) -> lis
         r"CUDA driver initialization failed, you might not have a CUDA gpu",
         r"NVRM: The NVIDIA probe routine was not called",
         r"NVRM: No NVIDIA (GPU|devices)",
+        r"NVIDIA: no NVIDIA devices found",  # libcuda's own line (old PyTorch logs)
+        r"\bNVIDIA driver is not loaded\b",  # nvidia-settings
         r"modprobe: (FATAL|ERROR): could not insert 'nvidia",
         r"could not insert 'nvidia.*(Required key not available|Key was rejected)",
         DRIVER_VERSION_ZERO,

@@ -32,6 +32,7 @@ _RUNTIME_ALIASES: dict[int, tuple[str, ...]] = {
         "cudaErrorUnknown",
         r"\(30 vs\. 0\)",
         r"error code: 30\b",
+        r"\bTHCudaCheck FAIL\b.*\berror=30 :",  # the runtime's own number for it
         r"\b(error|failure|code|status)[ :=(]+999\b",  # "init failure: 999", "error 999"
     ),
 }
@@ -46,6 +47,7 @@ def code_patterns(code: int) -> list[str]:
     pats.append(rf"cuda runtime error \({code}\)")
     pats.append(rf"\bCUDA error \({code}\)")  # old PyTorch: "CUDA error (3): initialization error"
     pats.append(rf"\bCUDA error:? error code:? {code}\b")  # miners and other C programs
+    pats.append(rf"\bTHCudaCheck FAIL\b.*\berror={code} :")  # Lua Torch, old PyTorch
     pats.append(rf"-> {code} ")
     pats.append(rf"CUDA failure {code}\b")  # onnxruntime
     pats.append(rf"\(code {code}, ERROR_")  # Julia's CUDA.jl

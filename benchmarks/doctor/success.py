@@ -45,9 +45,16 @@ _OTHER_PROGRAMS = (
     r"inference compute\b.*\blibrary=cuda",  # ollama's chosen GPU
     r"\boffload to cuda\b",  # ollama's layers placed on the GPU
     r"\bdevice='cuda:\d+'\)",  # a PyTorch tensor printed on a GPU
+    r"\bDevice: cuda:\d+ \S",  # ComfyUI's chosen device, with its name
+    r"^Device \d+ Name\s*: \S",  # CuPy's show_config lists a device it opened
+    r"\bGPU device name\W*/device:GPU:\d",  # the R package's tf_gpu_configured()
     r"\b[Rr]unning on (device )?(cuda(:\d+)?|GPU)\b(?! ?\d* ?(failed|error))",
 )
-_FOUND = (r"Found device \d+ with properties", r"Adding visible gpu devices: \d")
+_FOUND = (
+    r"Found device \d+ with properties",
+    r"Adding visible gpu devices: \d",
+    r"device: \d+, GPU Compute Capability: \d",  # PaddlePaddle enumerated the device
+)
 # Printed only once the driver enumerated a device: the executor reads that device's PCI NUMA
 # node (the lines are benign noise, so no rule quotes them as a cause), and nvidia-smi's table
 # has a row per GPU. They are weaker than "Found device" (PROBABLE): they count only in a log
