@@ -10,6 +10,8 @@ are not on the loader path look the same on Linux, so there the libraries come f
 
 from __future__ import annotations
 
+import re
+
 from benchmarks.doctor.codes import Code, Level
 from benchmarks.doctor.findings import Candidate
 from benchmarks.doctor.logfacts import (
@@ -25,11 +27,13 @@ from benchmarks.doctor.registry import rule
 from benchmarks.doctor.success import success_lines
 from benchmarks.environment.view import FingerprintView
 
+_JAX_FALLBACK = r"CUDA-enabled jaxlib is not installed"
+_JAX_CUDA_PLUGIN = r"jax_plugins[/.]xla_cuda|Unable to initialize backend 'cuda'"
 _CPU_BUILD = (
     r"\btensorflow-(cpu|intel)\b",
     r"\btensorflow(-base)?\s+\d+\.\d+\.\d+\s+(cpu|mkl|eigen)_",  # conda list build string
     r"\btensorflow(-base)?-\d+\.\d+\.\d+-(cpu|mkl|eigen)_",
-    r"CUDA-enabled jaxlib is not installed",
+    _JAX_FALLBACK,
     r"\bjax\[cpu\]",
     r"Torch not compiled with CUDA enabled",
     # any program saying its build has no GPU support (MXNet, llama.cpp, ...)
@@ -58,7 +62,12 @@ def build_or_platform_in_log(log: ScannedLog, facts: FingerprintView) -> list[Ca
     # The build's own word outranks another program's (a user's torch print of True).
     built = answers_of(log, "no_cuda_build") + log.find(*_CPU_BUILD)
     if built:
-        return [Candidate(Code.CPU_ONLY_BUILD_OR_PLATFORM, Level.STRONG, quote(built))]
+        # JAX prints its "CUDA-enabled jaxlib is not installed" fallback also when the CUDA
+        # plugin is installed and failed to load: then the plugin's error is the cause.
+        plugin = log.find(_JAX_CUDA_PLUGIN)
+        jax_only = all(re.search(_JAX_FALLBACK, ln.text) for ln in built)
+        score = Level.POSSIBLE if plugin and jax_only else Level.STRONG
+        return [Candidate(Code.CPU_ONLY_BUILD_OR_PLATFORM, score, quote(built))]
     where = platform(log)
     if where is None or said:
         return []

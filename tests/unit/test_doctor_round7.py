@@ -116,3 +116,19 @@ def test_gpu_flags_on_a_continued_docker_run_line_count() -> None:
     )
     assert _first(bare) == "container_gpu_not_exposed"
     assert _first(flagged) == "unexplained"
+
+
+def test_jaxs_cpu_fallback_warning_after_its_cuda_plugin_failed_is_not_the_cause() -> None:
+    fallback = (
+        "WARNING:jax._src.xla_bridge:791: An NVIDIA GPU may be present on this machine, but a "
+        "CUDA-enabled jaxlib is not installed. Falling back to cpu.\n"
+    )
+    plugin = (
+        '  File "/env/site-packages/jax_plugins/xla_cuda12/__init__.py", line 139, in '
+        "_version_check\nRuntimeError: Unable to load cuSPARSE. Is it installed?\n"
+    )
+    assert _first(fallback) == "cpu_only_build_or_platform"
+    assert _codes(plugin + fallback)[:2] == [
+        "cuda_libs_missing_or_wrong_major",
+        "cpu_only_build_or_platform",
+    ]
