@@ -182,19 +182,23 @@ _SIZE = r"([\d.]+)\s*([GM])i?B"
 
 
 def _little_free(log: ScannedLog, fraction: float = 0.1) -> list[LogLine]:
-    """TF1's device properties ("Total memory: 2.94GiB" then "Free memory: 105.88MiB") with
-    less than ``fraction`` free before TensorFlow allocated anything: the "Free memory" lines."""
+    """TF1's device properties ("Total memory: 2.94GiB" then "Free memory: 105.88MiB", or
+    "totalMemory: 10.73GiB freeMemory: 64.56MiB" on one line) with less than ``fraction`` free
+    before TensorFlow allocated anything: the lines that give the free memory."""
     out: list[LogLine] = []
     total: float | None = None
     for line in log.lines:
-        if m := re.search(rf"Total memory:\s*{_SIZE}", line.text):
-            total = float(m.group(1)) * (1024 if m.group(2) == "G" else 1)
-        elif (m := re.search(rf"Free memory:\s*{_SIZE}", line.text)) and total:
-            free = float(m.group(1)) * (1024 if m.group(2) == "G" else 1)
-            if free < fraction * total:
+        if m := re.search(rf"Total ?memory:\s*{_SIZE}", line.text, re.IGNORECASE):
+            total = _mib(m)
+        if (m := re.search(rf"Free ?memory:\s*{_SIZE}", line.text, re.IGNORECASE)) and total:
+            if _mib(m) < fraction * total:
                 out.append(line)
             total = None
     return out
+
+
+def _mib(m: re.Match[str]) -> float:
+    return float(m.group(1)) * (1024 if m.group(2) == "G" else 1)
 
 
 @rule(Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS)

@@ -107,6 +107,9 @@ def test_little_free_memory_before_tensorflow_allocated_is_memory_held_by_others
     ]
     assert _codes(f"{props}Free memory: 2.80GiB\n") == ["healthy"]
     assert _codes(f"{FOUND}Free memory: 105.88MiB\n") == ["healthy"]  # no total to compare
+    one_line = f"{FOUND}name: GeForce RTX 2080 Ti major: 7 minor: 5\ntotalMemory: 10.73GiB "
+    assert _first(f"{one_line}freeMemory: 64.56MiB\n") == "gpu_memory_held_by_other_process"
+    assert _first(f"{one_line}freeMemory: 10.42GiB\n") == "healthy"
 
 
 def test_gpu_flags_on_a_continued_docker_run_line_count() -> None:
