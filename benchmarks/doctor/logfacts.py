@@ -146,6 +146,7 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
             out.append(Answer("gpu", line))  # TF's sample script; torch get_device_properties
         elif re.search(
             r"GPU is NOT AVAILABLE|No GPU/TPU found|Device mapping: no known devices"
+            r"|inference compute\b.*\blibrary=cpu\b"  # Ollama fell back to the CPU
             r"|but CUDA is not available"  # torch.autocast / amp falling back
             r"|\bno (compatible |supported |usable )?(NVIDIA |CUDA )?GPUs? (were |was )?"
             r"(found|discovered|detected)",

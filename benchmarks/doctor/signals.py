@@ -78,6 +78,13 @@ _UVM_MODULE = (
     r"\s*'?nvidia[-_](\d+[-_](updates[-_])?)?uvm",
     r"Module nvidia[-_](\d+[-_](updates[-_])?)?uvm not found",
 )
+# A process asked for a device index beyond those it sees, in CUDA's, Dorado's and PyTorch's
+# words (hidden devices first, MIG second: a process sees one MIG device however many exist).
+ORDINAL_BEYOND = (
+    r"invalid device ordinal",
+    r"Invalid CUDA device index .* there (are|is) \d+ visible CUDA devices?",
+    r"device >= 0 && device < num_gpus INTERNAL ASSERT FAILED",
+)
 # A program that asked the driver for its version got 0: there is no driver (libcuda) at all,
 # although the error beside it (35) reads "driver version is insufficient".
 DRIVER_VERSION_ZERO = r"\b(CUDA )?driver version:? 0(?![.\d])"

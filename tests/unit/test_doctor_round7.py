@@ -135,3 +135,30 @@ def test_jaxs_cpu_fallback_warning_after_its_cuda_plugin_failed_is_not_the_cause
         "cuda_libs_missing_or_wrong_major",
         "cpu_only_build_or_platform",
     ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "RuntimeError: CUDA error: invalid device ordinal",
+        '[error] Invalid CUDA device index "1" from device string ,1,2, there are 1 visible '
+        "CUDA devices.",  # Dorado
+        "torch.cuda.DeferredCudaCallError: CUDA call failed lazily at initialization with error: "
+        'device >= 0 && device < num_gpus INTERNAL ASSERT FAILED at "CUDAContext.cpp":50',
+    ],
+)
+def test_a_device_index_beyond_the_visible_ones_reads_mig_first_then_hidden(line: str) -> None:
+    # every such log among the 562 real ones was a MIG device (5 of 5)
+    assert _codes(f"{line}\n")[:2] == ["mig_misconfigured", "cuda_visible_devices_hidden"]
+    assert _first('[error] Invalid CUDA device index "1" from device string ,1,2\n') == (
+        "unexplained"
+    )
+
+
+def test_ollamas_cpu_fallback_is_a_no_gpu_answer() -> None:
+    fallback = 'level=INFO source=types.go:131 msg="inference compute" id=cpu library=cpu\n'
+    mig = "GPU 0: NVIDIA H100 NVL (UUID: GPU-1234)\n  MIG 1g.24gb Device 0: (UUID: MIG-5678)\n"
+    assert _first(fallback) == "cpu_only_build_or_platform"
+    assert _first(fallback + mig) == "mig_misconfigured"
+    on_gpu = 'level=INFO source=types.go:131 msg="inference compute" id=GPU-1 library=cuda\n'
+    assert _first(on_gpu) == "healthy"
