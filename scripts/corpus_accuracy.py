@@ -10,7 +10,7 @@ Sets:
 - ``hand``: tests/data/logs (written from the message formats), read with its fingerprint and
   probe context where the manifest gives them, as the doctor sees them in a run;
 - ``hand-log``: the same logs alone;
-- ``tune`` / ``test`` / ``holdout`` ... ``holdout5``: the real logs of tests/data/logs_real, log
+- ``tune`` / ``test`` / ``holdout`` ... ``holdout6``: the real logs of tests/data/logs_real, log
   text alone (their ``context`` is prose for people, not probe facts).
 
 ``--sets`` (comma-separated, default all) picks the sets to load and score; a set that is not
@@ -26,7 +26,9 @@ after round 3 the same way, was scored once on the frozen round-4 rules and is d
 since round 5 (the text model is trained on it); ``holdout4``, collected after round 4 by
 helpers who read neither the rules nor the text model, was scored once on the frozen round-5
 doctor and is development data since round 6; ``holdout5``, collected the same way after round
-5, is scored once on the frozen round-6 doctor (tests/data/logs_real/README.md).
+5, was scored once on the frozen round-6 doctor and is development data since round 7;
+``holdout6``, collected the same way after round 6, is scored once on the frozen round-7
+doctor (tests/data/logs_real/README.md).
 ``scripts/doctor_cv.py`` gives the cross-validated figures.
 """
 
@@ -57,6 +59,7 @@ SETS = (
     "holdout3",
     "holdout4",
     "holdout5",
+    "holdout6",
 )
 
 
@@ -143,6 +146,7 @@ LOADERS: dict[str, Callable[[], list[Case]]] = {
     "holdout3": lambda: real_cases("holdout3"),
     "holdout4": lambda: real_cases("holdout4"),
     "holdout5": lambda: real_cases("holdout5"),
+    "holdout6": lambda: real_cases("holdout6"),
 }
 
 

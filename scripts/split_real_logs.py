@@ -7,8 +7,8 @@ Usage:
 
 Entries whose ``split`` is a hold-out set (``holdout``, collected after round 1; ``holdout2``,
 collected after round 2, ``holdout3``, after round 3, by helpers who never read the rules, and
-``holdout4``, after round 4, and ``holdout5``, after round 5, by helpers who never read the
-rules or the text model) are not part of the draw: the script
+``holdout4``, ``holdout5`` and ``holdout6``, after rounds 4, 5 and 6, by helpers who never read
+the rules or the text model) are not part of the draw: the script
 never moves them, leaves them out of the per-label shuffle (so the tune/test assignment is
 exactly what it was before they were added), and ``--check`` only verifies that their ``file`` is
 ``<set>/<id>.log`` and that no source URL is shared between the sets.
@@ -40,7 +40,7 @@ MANIFEST = CORPUS / "manifest.json"
 SEED = 20261201
 TEST_FRACTION = 0.25
 # collected, never drawn: one per measurement
-HOLDOUTS = ("holdout", "holdout2", "holdout3", "holdout4", "holdout5")
+HOLDOUTS = ("holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
 SPLITS = ("tune", "test", *HOLDOUTS)
 
 

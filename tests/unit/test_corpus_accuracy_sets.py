@@ -48,6 +48,7 @@ def test_default_is_every_set() -> None:
         "holdout3",
         "holdout4",
         "holdout5",
+        "holdout6",
     )
 
 

@@ -178,7 +178,13 @@ def test_the_packaged_model_is_what_training_on_the_read_sets_gives() -> None:
 def test_no_hold_out_set_that_is_still_unscored_is_trained_on() -> None:
     training = load_script("doctor_text_train")
     split = load_script("split_real_logs")
-    scored = {"holdout", "holdout2", "holdout3", "holdout4", "holdout5"}  # each scored once, then read
+    scored = {
+        "holdout",
+        "holdout2",
+        "holdout3",
+        "holdout4",
+        "holdout5",
+    }  # each scored once, then read
     assert set(training.TRAIN_SETS) <= {"tune", "test", *scored}
     assert scored <= set(split.HOLDOUTS)  # a renamed set cannot slip past the first check
 

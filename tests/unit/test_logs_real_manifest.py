@@ -37,13 +37,14 @@ KEYS = {
     "confirmation",
 }
 LABELS = {*FAILURE_CODES, "healthy"}
-SPLITS = ("tune", "test", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")
+SPLITS = ("tune", "test", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
 DRAWN = [e for e in MANIFEST if e.get("split") in ("tune", "test")]
 HOLDOUT = [e for e in MANIFEST if e.get("split") == "holdout"]
 HOLDOUT2 = [e for e in MANIFEST if e.get("split") == "holdout2"]
 HOLDOUT3 = [e for e in MANIFEST if e.get("split") == "holdout3"]
 HOLDOUT4 = [e for e in MANIFEST if e.get("split") == "holdout4"]
 HOLDOUT5 = [e for e in MANIFEST if e.get("split") == "holdout5"]
+HOLDOUT6 = [e for e in MANIFEST if e.get("split") == "holdout6"]
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 
 
@@ -106,10 +107,10 @@ def test_holdout_size_classes_and_neutral_ids() -> None:
 @pytest.mark.parametrize(
     ("n", "later"),
     [
-        (2, ("holdout3", "holdout4", "holdout5")),
-        (3, ("holdout4", "holdout5")),
-        (4, ("holdout5",)),
-        (5, ()),
+        (2, ("holdout3", "holdout4", "holdout5", "holdout6")),
+        (3, ("holdout4", "holdout5", "holdout6")),
+        (4, ("holdout5", "holdout6")),
+        (5, ("holdout6",)),
     ],
 )
 def test_later_holdouts_are_a_quarter_of_the_corpus_with_neutral_ids(
@@ -124,6 +125,19 @@ def test_later_holdouts_are_a_quarter_of_the_corpus_with_neutral_ids(
     assert len({e["source_url"] for e in held}) == len(held)
     for entry in held:
         match = re.fullmatch(rf"h{n}[a-g](\d{{2}})-([a-z0-9]+)", entry["id"])
+        assert match, entry["id"]
+        words = {w for w in re.split(r"[_-]", entry["label"]) if len(w) > 3}
+        assert not any(w in match.group(2) for w in words), entry["id"]
+
+
+def test_the_sixth_holdout_has_neutral_ids_and_one_log_per_thread() -> None:
+    """holdout6 (collected after round 6) fell short of a quarter: the search tool's budget ran
+    out while it was collected (176 logs, 23.8 % of 738; docs/doctor.md says so)."""
+    labels = Counter(e["label"] for e in HOLDOUT6)
+    assert len(HOLDOUT6) >= 150 and labels["healthy"] >= 6 and len(labels) >= 22
+    assert len({e["source_url"] for e in HOLDOUT6}) == len(HOLDOUT6)
+    for entry in HOLDOUT6:
+        match = re.fullmatch(r"h6[a-h](\d{2})-([a-z0-9-]+)", entry["id"])
         assert match, entry["id"]
         words = {w for w in re.split(r"[_-]", entry["label"]) if len(w) > 3}
         assert not any(w in match.group(2) for w in words), entry["id"]
@@ -161,7 +175,8 @@ def test_holdout_entries_do_not_move_the_draw() -> None:
              {"id": "h2a99-x", "label": "healthy", "split": "holdout2"},
              {"id": "h3a99-x", "label": "healthy", "split": "holdout3"},
              {"id": "h4a99-x", "label": "healthy", "split": "holdout4"},
-             {"id": "h5a99-x", "label": "healthy", "split": "holdout5"}]  # fmt: skip
+             {"id": "h5a99-x", "label": "healthy", "split": "holdout5"},
+             {"id": "h6a99-x", "label": "healthy", "split": "holdout6"}]  # fmt: skip
     assert draw(DRAWN + extra) == draw(DRAWN)
 
 
