@@ -25,7 +25,16 @@ from benchmarks.doctor.codes import Code  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "logs_real"
 OUT = ROOT / "benchmarks" / "doctor" / textmodel.MODEL_FILE
-TRAIN_SETS = ("tune", "test", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")
+TRAIN_SETS = (
+    "tune",
+    "test",
+    "holdout",
+    "holdout2",
+    "holdout3",
+    "holdout4",
+    "holdout5",
+    "holdout6",
+)
 
 
 def examples(sets: tuple[str, ...] = TRAIN_SETS) -> tuple[list[textmodel.Example], str]:

@@ -184,6 +184,7 @@ def test_no_hold_out_set_that_is_still_unscored_is_trained_on() -> None:
         "holdout3",
         "holdout4",
         "holdout5",
+        "holdout6",
     }  # each scored once, then read
     assert set(training.TRAIN_SETS) <= {"tune", "test", *scored}
     assert scored <= set(split.HOLDOUTS)  # a renamed set cannot slip past the first check
