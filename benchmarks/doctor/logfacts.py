@@ -399,6 +399,14 @@ def _clock(line: LogLine) -> str:
     return "absl-epoch" if a and float(a.group(5)) >= 60 else "absl"
 
 
+# The lines of a device set-up: after a pause they begin another session (an Estimator's
+# evaluation, a second run), not the first op of this one.
+_DEVICE_SETUP = (
+    r"Adding visible gpu devices|Found device \d+ with properties|Created (TensorFlow )?device"
+    r"|Device interconnect StreamExecutor"
+)
+
+
 def slow_start(log: ScannedLog, after: LogLine, min_gap_s: float) -> tuple[LogLine, float] | None:
     """The first GPU-runtime line that came ``min_gap_s`` or more after the line before it,
     at or after ``after`` (the success line): the first op took minutes (PTX JIT).
@@ -415,7 +423,8 @@ def slow_start(log: ScannedLog, after: LogLine, min_gap_s: float) -> tuple[LogLi
             gap = t - previous[1]
             if min_gap_s <= gap < MAX_PAUSE_S:
                 work = re.search(_GPU_WORK, line.source + " " + line.message, re.IGNORECASE)
-                return (line, gap) if work and not line.harmless else None
+                again = re.search(_DEVICE_SETUP, line.message)  # a new session, not slow work
+                return (line, gap) if work and not again and not line.harmless else None
         previous = (clock, t)
     return None
 

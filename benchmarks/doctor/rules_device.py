@@ -33,6 +33,7 @@ def hardware_fault(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"Unable to determine the device handle for GPU",
         r"RmInitAdapter failed",
         r"Surprise Down",
+        r"\bNVML\b.*\berror code 15\b",  # NVML_ERROR_GPU_IS_LOST by its number (miners)
     )
     score, ev = (Level.DECISIVE if lines else 0), list(quote(lines))
     err = facts.nvidia_error() or ""
@@ -74,6 +75,7 @@ def capability_below_minimum(log: ScannedLog, facts: FingerprintView) -> list[Ca
         r"requires (CUDA )?compute capability \d\.\d or (higher|newer)",
         r"\brequires \d\.\d capability\b",  # "the 't' kernel requires 5.0 capability!"
         r"\bdevices with SM \d\.\d and (higher|above|newer) are supported",
+        r"\bDetected NVIDIA .+ GPU, which is not supported by this container",  # NGC images
     )
     lines += [ln for ln in _pytorch_arch(log) if not _pytorch_too_new(log, ln)]
     lines += [ln for ln in _unsupported_capability(log) if _capability(ln) < _NEWEST_OLD]
@@ -212,6 +214,7 @@ def fork_after_init(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     lines = code_lines(log, 3) + log.find(
         r"Cannot re-initialize CUDA in forked subprocess",
         r"\bcu\w+ failed: initialization error",  # PyCUDA: "<call> failed: <result string>"
+        r"CUDA initialized before forking",  # Numba
     )
     if not lines:
         return []
@@ -238,6 +241,7 @@ def xla_toolchain(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"(Couldn't|Unable to|could not) find ptxas",
         r"Failed to launch ptxas",
         r"libdevice(\.10\.bc)? (not found|is missing)",
+        r"No PTX compilation provider is available",  # XLA: neither ptxas/nvlink nor nvjitlink
         r"JIT compilation failed",
         r"ptxas exited with non-zero error code",
         r"Couldn't find a suitable version of ptxas",

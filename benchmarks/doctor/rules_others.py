@@ -266,6 +266,7 @@ def vgpu_license(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"(Failed to acquire|Unable to acquire|License acquisition failed).*licen[cs]e",
         r"vGPU.*(unlicensed|license expired)",
         r"((n't|\bnot?|\bwithout)\b.{0,20}\b|\bin)valid (GRID|vGPU) licen[cs]e",  # CUDA error 102
+        r"\bValid (GRID|vGPU) licen[cs]e not found",  # the Windows guest driver's log
     )
     if not lines:
         return []

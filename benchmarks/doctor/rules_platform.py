@@ -327,6 +327,7 @@ def cuda_libs(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         rf"{_CUDA_LIBS}\S*\.so\S*: cannot open shared object file",
         rf"Could not load library {_CUDA_LIBS}\S*\.so",
         r"Could not locate (cudnn|cublas|cudart)\w*64_\d+\.dll",
+        rf"Unable to load any of \{{{_CUDA_LIBS}\.so",  # CTranslate2
         r"Unable to load (CUDA|cuSPARSE|cuDNN|cuBLAS|cuFFT|cuSOLVER|cuPTI|cuRAND|NCCL|NVRTC)\. "
         r"Is it installed\?",  # JAX's CUDA plugin: "CUDA" is the runtime (libcudart)
         r"\bThe (cu[A-Z]\w+|CUDA|NCCL|NVRTC|nvJitLink) library (was|is) not found",  # JAX

@@ -84,6 +84,7 @@ ORDINAL_BEYOND = (
     r"invalid device ordinal",
     r"Invalid CUDA device index .* there (are|is) \d+ visible CUDA devices?",
     r"device >= 0 && device < num_gpus INTERNAL ASSERT FAILED",
+    r"what\(\):\s+Invalid device ids\b",  # Dorado: more ids than the GPUs it sees
 )
 # A program that asked the driver for its version got 0: there is no driver (libcuda) at all,
 # although the error beside it (35) reads "driver version is insufficient".

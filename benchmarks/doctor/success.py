@@ -48,6 +48,14 @@ _OTHER_PROGRAMS = (
     r"\bDevice: cuda:\d+ \S",  # ComfyUI's chosen device, with its name
     r"^Device \d+ Name\s*: \S",  # CuPy's show_config lists a device it opened
     r"\bGPU device name\W*/device:GPU:\d",  # the R package's tf_gpu_configured()
+    r"\busing CUDA backend\b",  # whisper.cpp / ggml
+    r"\bXLA backend type: gpu\b",  # JAX's default_backend() printed
+    r"\bCUDA Compute Capability detected: \d",  # Ollama
+    r"\bdetected GPUs\W+count=[1-9]",  # Ollama's debug discovery
+    r"# GPU blocks: [1-9]\d*",  # vLLM sized its KV cache on the GPU
+    r"\bNCCL INFO .*\bcudaDev \d+\b",  # NCCL ranks on CUDA devices
+    r"^[1-9]\d* device\(s\):$",  # CUDA.jl's versioninfo()
+    r"^\* Device #\d+: (NVIDIA|GeForce|Tesla|Quadro|TITAN)\b.*\b\d+/\d+ MB\b",  # hashcat
     r"\b[Rr]unning on (device )?(cuda(:\d+)?|GPU)\b(?! ?\d* ?(failed|error))",
 )
 _FOUND = (

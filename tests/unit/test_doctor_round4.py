@@ -13,6 +13,10 @@ from benchmarks.doctor.families import _PAIRS, siblings
 from benchmarks.doctor.logfacts import crash_lines
 from benchmarks.doctor.logscan import ScannedLog
 from benchmarks.doctor.rulebook import MAX_FINDINGS, ranked_by_rules
+from benchmarks.doctor.textmodel import TextModel
+
+_CLASSES = tuple(c for c in Code if c is not Code.UNEXPLAINED)
+NO_WORDS = TextModel(_CLASSES, {}, (0,) * len(_CLASSES))  # knows no word: proposes nothing
 
 TSL = "2026-12-01 10:00:00.000000: "
 COUNT = "Is CUDA available: True\nNumber of CUDA devices: 1\n"
@@ -226,7 +230,7 @@ SEGV = "Segmentation fault (core dumped)\n"
 
 def test_a_forked_worker_next_to_a_crash_lists_fork_as_a_weak_cue() -> None:
     worker = "Process ForkPoolWorker-1:\n"
-    got = diagnose(worker + SEGV)
+    got = diagnose(worker + SEGV, model=NO_WORDS)  # the rules' cue, not the text model's guess
     assert [f.code for f in got][:2] == ["unexplained", "fork_after_cuda_init"]
     assert got[1].confidence == "low" and got[1].evidence == (worker.strip(), SEGV.strip())
     assert "fork_after_cuda_init" not in _codes(worker + "done\n")  # no failure: no cue
