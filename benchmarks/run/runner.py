@@ -14,6 +14,7 @@ every cell measured so far is written (docs/DESIGN.md, "Measuring").
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -30,7 +31,7 @@ from benchmarks.run.progress import Progress
 from benchmarks.run.schedule import Ledger, group_label, groups, worker_kind
 from benchmarks.run.workerproc import WorkerProcess
 from benchmarks.rundir.jsonio import utc_stamp
-from benchmarks.rundir.layout import LOGS_DIR, worker_log
+from benchmarks.rundir.layout import LOGS_DIR, WORKER_TMP_DIR, worker_log
 from benchmarks.rundir.results import CaseResult, append_case
 
 PHASES = ("build", "first_call", "warmup", "calibration", "measure")
@@ -72,8 +73,14 @@ class RunnerStats:
     interrupted: bool = False
 
 
-def worker_env(kind: str, base: Mapping[str, str]) -> dict[str, str]:
+def worker_env(kind: str, base: Mapping[str, str], tmp: Path | None = None) -> dict[str, str]:
+    """A worker's environment. ``tmp`` becomes its temporary directory: TensorFlow's autograph
+    writes a source file per converted function there, which must not land outside the run
+    directory (the system temp dir) and may hold the user's model code."""
     env = dict(base)
+    if tmp is not None:
+        for name in ("TMPDIR", "TMP", "TEMP"):
+            env[name] = str(tmp)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
     if kind == "cpu":
         env["CUDA_VISIBLE_DEVICES"] = "-1"  # a CPU cell must not initialise (or wait for) a GPU
@@ -104,6 +111,7 @@ class Runner:
         self._started = 0
         self._first_seen: dict[str, str] = {}
         (config.run_dir / LOGS_DIR).mkdir(parents=True, exist_ok=True)
+        self._tmp = config.run_dir / WORKER_TMP_DIR
 
     def run(self, cases: Sequence[Case]) -> RunnerStats:
         planned = max(1, self.cfg.timing.processes)
@@ -136,6 +144,7 @@ class Runner:
             if self.stats.interrupted:
                 for c, _ in ledger.unfinished(measured):
                     self._final_ok(c, ledger, interrupted=True)
+            shutil.rmtree(self._tmp, ignore_errors=True)  # every worker has exited by now
         return self.stats
 
     def _skip(self, case: Case) -> bool:
@@ -270,7 +279,9 @@ class Runner:
         if kind not in self._workers:
             self._started += 1
             log = self.cfg.run_dir / worker_log(self._started, kind)
-            w = WorkerProcess(self.cfg.threads, log, worker_env(kind, self.cfg.base_env))
+            self._tmp.mkdir(exist_ok=True)
+            env = worker_env(kind, self.cfg.base_env, self._tmp)
+            w = WorkerProcess(self.cfg.threads, log, env)
             self._workers[kind] = w
             ready = w.wait_ready()
             self.stats.import_s += float(ready.get("import_s", 0.0))

@@ -8,6 +8,7 @@
 <run>/engine.log        a container engine's refusal, as evidence          (gpu.probe)
 <run>/diagnosis.json    the GPU doctor's findings                          (gpu.probe)
 <run>/logs/worker-*.log each worker's stderr                               (run.runner)
+<run>/worker-tmp/       the workers' TMPDIR (autograph files), gone after the run (run.runner)
 <run>/index.html        the run's page; cases.csv its table               (report.render)
 <run>/speedups.json     the speedups as computed from cases.jsonl (a cache) (rundir.derived)
 <run>/shards/K-of-N/    a merged run's copy of each shard (no cases.jsonl) (rundir.merge)
@@ -27,6 +28,7 @@ PROBE_LOG = "probe.log"
 ENGINE_LOG = "engine.log"
 DIAGNOSIS_FILE = "diagnosis.json"
 LOGS_DIR = "logs"
+WORKER_TMP_DIR = "worker-tmp"
 SHARDS_DIR = "shards"
 PAGE = "index.html"
 CSV_FILE = "cases.csv"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from benchmarks import analysis
 from benchmarks.rundir import results
+from benchmarks.rundir.layout import WORKER_TMP_DIR
 
 from .conftest import bench_argv, bench_env, run_bench, tiny_matrix
 
@@ -170,6 +172,8 @@ def test_ctrl_c_keeps_measured_cells_and_resume_finishes_the_rest(tmp_path: Path
         min_block_s=0.1,
     )
     out = tmp_path / "run"
+    system_tmp = Path(tempfile.gettempdir())
+    autograph_before = set(system_tmp.glob("__autograph_generated_file*"))
     runner = start_run(m, out)
     wait_for_cells(out, 2)
     runner.send_signal(signal.SIGINT)
@@ -181,6 +185,11 @@ def test_ctrl_c_keeps_measured_cells_and_resume_finishes_the_rest(tmp_path: Path
     assert all(r.status == "ok" for r in kept)
     run = json.loads((out / "run.json").read_text())
     assert run["status"] == "interrupted"
+    # TF's autograph writes a file per converted function to TMPDIR and deletes it only at a
+    # normal exit; a worker killed on Ctrl-C leaves it. Its TMPDIR is in the run directory and
+    # is removed after the run, so nothing lands in the system temp dir.
+    assert set(system_tmp.glob("__autograph_generated_file*")) == autograph_before
+    assert not (out / WORKER_TMP_DIR).exists()
     assert not [
         p
         for p in psutil.process_iter(["cmdline"])

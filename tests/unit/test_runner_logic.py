@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from benchmarks.plan.matrix import Case
 from benchmarks.run.progress import Progress, format_duration
@@ -35,6 +36,13 @@ def test_cpu_workers_hide_gpus_and_gpu_workers_grow_memory() -> None:
         == "false"
     )
     assert base == {"CUDA_VISIBLE_DEVICES": "1", "PATH": "/bin"}  # not mutated
+
+
+def test_a_worker_gets_the_temporary_directory_it_is_given() -> None:
+    base = {"TMPDIR": "/tmp", "PATH": "/bin"}
+    env = worker_env("cpu", base, Path("/runs/r1/worker-tmp"))
+    assert [env[k] for k in ("TMPDIR", "TMP", "TEMP")] == ["/runs/r1/worker-tmp"] * 3
+    assert worker_env("cpu", base)["TMPDIR"] == "/tmp" and "TEMP" not in worker_env("cpu", base)
 
 
 def test_exit_status_precedence() -> None:
