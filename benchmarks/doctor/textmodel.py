@@ -13,7 +13,7 @@ different threads, so one thread's paths and host names cannot be learnt. Each c
 probability of a feature is its Laplace-smoothed share of the class's feature occurrences (a
 binarized multinomial naive Bayes); classes start equal, so that a class with many logs does not
 win on its count alone. The score of a class is the sum of the log-probabilities of the log's
-known features; ``rank`` turns the scores into posteriors.
+known features; ``rank_features`` turns the scores into posteriors.
 """
 
 from __future__ import annotations
@@ -91,11 +91,8 @@ class TextModel:
                 out[i] += math.log(n + self.alpha) - denominators[i]
         return out
 
-    def rank(self, text: str) -> list[tuple[Code, float]]:
-        """Every class with its posterior, most likely first; ties go to the class order."""
-        return self.rank_features(features(text))
-
     def rank_features(self, feats: Iterable[str]) -> list[tuple[Code, float]]:
+        """Every class with its posterior, most likely first; ties go to the class order."""
         raw = self.scores(feats)
         top = max(raw)
         weights = [math.exp(s - top) for s in raw]
