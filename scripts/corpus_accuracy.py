@@ -39,28 +39,21 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import split_real_logs as split  # noqa: E402
 
 from benchmarks.doctor import diagnose  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 HEALTHY = "healthy"
-SETS = (
-    "hand",
-    "hand-log",
-    "tune",
-    "test",
-    "holdout",
-    "holdout2",
-    "holdout3",
-    "holdout4",
-    "holdout5",
-    "holdout6",
-)
+SETS = ("hand", "hand-log", *split.SPLITS)
 
 
 @dataclass(frozen=True)
@@ -137,16 +130,9 @@ def real_cases(split: str) -> list[Case]:
 
 
 LOADERS: dict[str, Callable[[], list[Case]]] = {
-    "hand": lambda: hand_cases(with_facts=True),
-    "hand-log": lambda: hand_cases(with_facts=False),
-    "tune": lambda: real_cases("tune"),
-    "test": lambda: real_cases("test"),
-    "holdout": lambda: real_cases("holdout"),
-    "holdout2": lambda: real_cases("holdout2"),
-    "holdout3": lambda: real_cases("holdout3"),
-    "holdout4": lambda: real_cases("holdout4"),
-    "holdout5": lambda: real_cases("holdout5"),
-    "holdout6": lambda: real_cases("holdout6"),
+    "hand": partial(hand_cases, with_facts=True),
+    "hand-log": partial(hand_cases, with_facts=False),
+    **{name: partial(real_cases, name) for name in split.SPLITS},
 }
 
 

@@ -38,18 +38,13 @@ def test_parse_sets_rejects_unknown_or_empty(text: str) -> None:
 
 
 def test_default_is_every_set() -> None:
-    assert _scorer().SETS == (
-        "hand",
-        "hand-log",
-        "tune",
-        "test",
-        "holdout",
-        "holdout2",
-        "holdout3",
-        "holdout4",
-        "holdout5",
-        "holdout6",
-    )
+    """The hand-written sets first, then every split the manifest holds, each with a loader."""
+    scorer = _scorer()
+    manifest = json.loads((ROOT / "tests/data/logs_real/manifest.json").read_text("utf-8"))
+    in_manifest = {entry["split"] for entry in manifest}
+    assert scorer.SETS[:4] == ("hand", "hand-log", "tune", "test")
+    assert in_manifest <= set(scorer.SETS) and len(set(scorer.SETS)) == len(scorer.SETS)
+    assert list(scorer.LOADERS) == list(scorer.SETS)
 
 
 def test_only_the_named_set_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -37,7 +37,7 @@ KEYS = {
     "confirmation",
 }
 LABELS = {*FAILURE_CODES, "healthy"}
-SPLITS = ("tune", "test", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
+SPLITS = load_script("split_real_logs").SPLITS
 DRAWN = [e for e in MANIFEST if e.get("split") in ("tune", "test")]
 HOLDOUT = [e for e in MANIFEST if e.get("split") == "holdout"]
 HOLDOUT2 = [e for e in MANIFEST if e.get("split") == "holdout2"]
