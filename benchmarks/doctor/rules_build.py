@@ -30,7 +30,7 @@ from benchmarks.environment.view import FingerprintView
 _JAX_FALLBACK = r"CUDA-enabled jaxlib is not installed"
 # NVIDIA's CUDA ran on macOS until 10.13 (CUDA 10.2): a CUDA error from the program itself
 # means the build has CUDA, so the platform is not why it failed.
-_CUDA_ERROR_SAID = re.compile(r"cuda runtime error \(\d+\)|CUDA driver version is insufficient")
+_CUDA_ERROR_SAID = (r"cuda runtime error \(\d+\)", r"CUDA driver version is insufficient")
 _JAX_CUDA_PLUGIN = r"jax_plugins[/.]xla_cuda|Unable to initialize backend 'cuda'"
 _CPU_BUILD = (
     r"\btensorflow-(cpu|intel)\b",
@@ -82,7 +82,7 @@ def build_or_platform_in_log(log: ScannedLog, facts: FingerprintView) -> list[Ca
     no_gpu = _no_gpu_lines(log)
     if name == "macos":
         score = Level.STRONG if (no_gpu or not log.problems()) else Level.PROBABLE
-        if _CUDA_ERROR_SAID.search("\n".join(ln.text for ln in log.lines)):
+        if log.find(*_CUDA_ERROR_SAID):
             score = Level.HINT  # a program that has CUDA said why it failed: a pre-2019 Mac
         note = "macOS has no CUDA: TensorFlow uses the CPU (or Metal via tensorflow-metal)."
     elif version and version[0] >= (2, 11):

@@ -79,7 +79,8 @@ _UVM_MODULE = (
     r"Module nvidia[-_](\d+[-_](updates[-_])?)?uvm not found",
 )
 # A process asked for a device index beyond those it sees, in CUDA's, Dorado's and PyTorch's
-# words (hidden devices first, MIG second: a process sees one MIG device however many exist).
+# words (read MIG first, hidden devices second: a process sees one MIG device however many
+# exist; rules_others.ordinal_beyond_visible and rules_platform.visible_devices_hidden).
 ORDINAL_BEYOND = (
     r"invalid device ordinal",
     r"Invalid CUDA device index .* there (are|is) \d+ visible CUDA devices?",

@@ -111,7 +111,8 @@ class Runner:
         self._started = 0
         self._first_seen: dict[str, str] = {}
         (config.run_dir / LOGS_DIR).mkdir(parents=True, exist_ok=True)
-        self._tmp = config.run_dir / WORKER_TMP_DIR
+        self._tmp = config.run_dir / WORKER_TMP_DIR  # removed when run() ends
+        self._tmp.mkdir(exist_ok=True)
 
     def run(self, cases: Sequence[Case]) -> RunnerStats:
         planned = max(1, self.cfg.timing.processes)
@@ -279,9 +280,7 @@ class Runner:
         if kind not in self._workers:
             self._started += 1
             log = self.cfg.run_dir / worker_log(self._started, kind)
-            self._tmp.mkdir(exist_ok=True)
-            env = worker_env(kind, self.cfg.base_env, self._tmp)
-            w = WorkerProcess(self.cfg.threads, log, env)
+            w = WorkerProcess(self.cfg.threads, log, worker_env(kind, self.cfg.base_env, self._tmp))
             self._workers[kind] = w
             ready = w.wait_ready()
             self.stats.import_s += float(ready.get("import_s", 0.0))
