@@ -223,11 +223,6 @@ def select(plan: Plan, spec: ShardSpec, cost: Callable[[Case], int]) -> tuple[Pl
     return replace(plan, cases=shards[spec.index - 1]), split_digest(shards)
 
 
-def loads_ms(plan: Plan, count: int, cost: Callable[[Case], int]) -> list[int]:
-    """Estimated cost of each shard, for the balance figures and the run's banner."""
-    return [sum(cost(c) for c in shard) for shard in split(plan, count, cost)]
-
-
 def plan_digest(profile: str, timing: Mapping[str, object], case_ids: Sequence[str]) -> str:
     """sha256 of what a run measures: profile, timing settings, every case id in order.
 

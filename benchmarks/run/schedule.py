@@ -64,9 +64,6 @@ class Ledger:
         self.final.add(case.case_id)
         return self.runs.pop(case.case_id, [])
 
-    def complete(self, case: Case) -> bool:
-        return len(self.runs.get(case.case_id, ())) >= self.planned
-
     def unfinished(self, cases: Sequence[Case]) -> list[tuple[Case, list[ProcessRun]]]:
         """Cells measured in some passes but not final (what an interrupt writes as it stands)."""
         return [

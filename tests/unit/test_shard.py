@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -51,6 +52,11 @@ def _group_costs(plan: Plan, cost: dict[Case, int]) -> list[int]:
     return [g.cost_ms for g in shard.groups(plan, cost.__getitem__)]
 
 
+def _loads_ms(plan: Plan, count: int, cost: Callable[[Case], int]) -> list[int]:
+    """Each shard's estimated cost."""
+    return [sum(cost(c) for c in s) for s in shard.split(plan, count, cost)]
+
+
 def _best_makespan(costs: list[int], n: int) -> int:
     best = sum(costs)
     for assignment in itertools.product(range(n), repeat=len(costs)):
@@ -78,7 +84,7 @@ def test_split_is_a_partition_keeping_groups_and_order_within_the_bound() -> Non
             for i, s in enumerate(shards):
                 assert all(owner[shard.group_key(c)] == i for c in s)  # a group on one shard
             loads = [sum(cost(c) for c in s) for s in shards]
-            assert loads == shard.loads_ms(plan, n, cost)
+            assert loads == _loads_ms(plan, n, cost)
             assert max(loads) - min(loads) <= largest
             assert shard.split(plan, n, cost) == shards  # deterministic
 
@@ -92,7 +98,7 @@ def test_lpt_makespan_is_within_four_thirds_of_the_best_split() -> None:
         if len(group_costs) > 7:
             continue
         for n in (2, 3):
-            got = max(shard.loads_ms(plan, n, costs.__getitem__))
+            got = max(_loads_ms(plan, n, costs.__getitem__))
             best = _best_makespan(group_costs, n)
             assert 3 * got <= (4 - 1 / n) * best  # Graham: (4/3 - 1/(3m)) * OPT
             checked += 1
@@ -249,7 +255,7 @@ def test_builtin_profiles_split_within_the_bound(profile: str) -> None:
     cost = shard.cost_model(plan.timing, workloads.flops_per_sample())  # as run --shard does
     largest = max(g.cost_ms for g in shard.groups(plan, cost))
     for n in (2, 3, 4):
-        loads = shard.loads_ms(plan, n, cost)
+        loads = _loads_ms(plan, n, cost)
         assert sum(loads) == sum(cost(c) for c in plan.cases)
         assert max(loads) - min(loads) <= largest
 
