@@ -60,12 +60,9 @@ def base(case: Case, status: str, reason: str | None, **fields: Any) -> CaseResu
     )
 
 
-def from_worker(case: Case, raw: Mapping[str, Any], scrub: Scrub = _identity) -> CaseResult:
-    """Turn the worker's answer for ``case`` into a result with statistics and warnings."""
-    status = str(raw.get("status", "failed"))
-    reason = raw.get("reason")
-    warnings: list[dict[str, str]] = []
-    fields: dict[str, Any] = {
+def _answer_fields(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """What a worker's answer carries besides its timings."""
+    return {
         "phases_s": dict(raw.get("phases_s") or {}),
         "flops_per_sample": raw.get("flops_per_sample"),
         "first_call_s": raw.get("first_call_s"),
@@ -75,9 +72,38 @@ def from_worker(case: Case, raw: Mapping[str, Any], scrub: Scrub = _identity) ->
         "max_abs_diff": raw.get("max_abs_diff"),
         "iters_per_block": raw.get("iters_per_block"),
     }
+
+
+def _answer_warnings(raw: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The warnings a worker's answer raises by itself (its timings' noise guards aside)."""
+    warnings: list[dict[str, str]] = []
+    traced = [t for t in (raw.get("traces_after_warmup"), raw.get("traces")) if t is not None]
+    if traced and max(traced) > 1:
+        warnings.append(
+            {"code": "retraced", "detail": f"traced {max(traced)} times (expected once)"}
+        )
+    if raw.get("not_applicable"):
+        warnings.append({"code": "not_applicable", "detail": str(raw.get("reason"))})
+    if raw.get("fallback"):
+        warnings.append({"code": "cpu_fallback", "detail": str(raw.get("output_device"))})
+    if raw.get("output_match") is False:
+        warnings.append(
+            {"code": "output_mismatch", "detail": f"max |diff| {raw.get('max_abs_diff'):.3g}"}
+        )
+    return warnings
+
+
+def from_worker(case: Case, raw: Mapping[str, Any], scrub: Scrub = _identity) -> CaseResult:
+    """Turn the worker's answer for ``case`` into a result with statistics and warnings."""
+    status = str(raw.get("status", "failed"))
+    reason = raw.get("reason")
+    warnings: list[dict[str, str]] = []
+    fields = _answer_fields(raw)
     samples = [float(s) for s in raw.get("samples_s") or []]
     if samples:
         s = summarize(samples)
+        warnings += [{"code": c, "detail": d} for c, d in stability_warnings(s)]
+    if samples and status == "ok":  # a failed cell's partial timings are not results
         fields.update(
             samples_s=samples,
             median_s=s.median,
@@ -89,34 +115,7 @@ def from_worker(case: Case, raw: Mapping[str, Any], scrub: Scrub = _identity) ->
             mean_s=s.mean,
             cov=s.cov,
         )
-        warnings += [{"code": c, "detail": d} for c, d in stability_warnings(s)]
-    traced = [t for t in (raw.get("traces_after_warmup"), raw.get("traces")) if t is not None]
-    if traced and max(traced) > 1:
-        warnings.append(
-            {"code": "retraced", "detail": f"traced {max(traced)} times (expected once)"}
-        )
-    if raw.get("not_applicable"):
-        warnings.append({"code": "not_applicable", "detail": str(reason)})
-    if raw.get("fallback"):
-        warnings.append({"code": "cpu_fallback", "detail": str(raw.get("output_device"))})
-    if raw.get("output_match") is False:
-        warnings.append(
-            {"code": "output_mismatch", "detail": f"max |diff| {raw.get('max_abs_diff'):.3g}"}
-        )
-    if status != "ok":  # a failed cell's partial timings are not results
-        for key in ("samples_s",):
-            fields.pop(key, None)
-        for key in (
-            "median_s",
-            "ci_low_s",
-            "ci_high_s",
-            "iqr_s",
-            "min_s",
-            "max_s",
-            "mean_s",
-            "cov",
-        ):
-            fields.pop(key, None)
+    warnings += _answer_warnings(raw)
     return base(case, status, scrub(str(reason)) if reason else None, warnings=warnings, **fields)
 
 
@@ -190,9 +189,15 @@ def from_processes(
         raise ValueError("no process measured this cell")
     raws = [r.raw for r in runs]
     groups = [[float(v) for v in raw.get("samples_s") or []] for raw in raws]
-    first = from_worker(case, raws[0], scrub)
     if not all(groups):
-        return first
+        return from_worker(case, raws[0], scrub)
+    reason = raws[0].get("reason")
+    first = base(
+        case,
+        str(raws[0].get("status", "failed")),
+        scrub(str(reason)) if reason else None,
+        **_answer_fields(raws[0]),
+    )
     everything = pooled(groups)
     point, lo, hi = hierarchical_ci(groups)
     summaries = [summarize(g) for g in groups]
@@ -207,7 +212,7 @@ def from_processes(
         for code, detail in stability_warnings(summary):
             warn(code, detail)
     for raw in raws:
-        for w in from_worker(case, raw, scrub).warnings:
+        for w in _answer_warnings(raw):
             warn(w["code"], w["detail"])
     if spread.disagree:
         warn(
