@@ -12,7 +12,7 @@ from collections import defaultdict
 
 from benchmarks.analysis import flops_per_second
 from benchmarks.plan.names import mode_rank
-from benchmarks.report.model import RunView
+from benchmarks.report.model import ChartData, RunView
 from benchmarks.report.svg import (
     Chart,
     HLine,
@@ -47,20 +47,21 @@ def _series(label: str, points: list[Point] | tuple[Point, ...]) -> Series:
 
 
 def run_charts(view: RunView) -> tuple[Chart, ...]:
-    workloads = list(dict.fromkeys(r.workload for r in view.ok_cases))
+    data = view.charts
+    workloads = list(dict.fromkeys(r.workload for r in data.ok_cases))
     charts: list[Chart] = []
     for w in workloads:
         charts += [
             c
-            for c in (_latency(view, w), _speedup(view, w), _overhead(view, w), _flops(view, w))
+            for c in (_latency(data, w), _speedup(data, w), _overhead(data, w), _flops(data, w))
             if c is not None
         ]
     return tuple(charts)
 
 
-def _latency(view: RunView, w: str) -> Chart | None:
+def _latency(data: ChartData, w: str) -> Chart | None:
     groups: dict[str, list[Point]] = defaultdict(list)
-    for r in view.ok_cases:
+    for r in data.ok_cases:
         if r.workload == w and r.median_s:
             groups[_label(r.mode, r.device)].append(
                 Point(r.batch_size, r.median_s, r.ci_low_s, r.ci_high_s)
@@ -80,9 +81,9 @@ def _latency(view: RunView, w: str) -> Chart | None:
     )
 
 
-def _speedup(view: RunView, w: str) -> Chart | None:
+def _speedup(data: ChartData, w: str) -> Chart | None:
     groups: dict[str, list[Point]] = defaultdict(list)
-    for s in view.speedup_values:
+    for s in data.speedups:
         if s.workload == w:
             groups[_label(s.mode, s.device)].append(
                 Point(s.batch_size, s.ratio, s.ci_low, s.ci_high)
@@ -103,9 +104,9 @@ def _speedup(view: RunView, w: str) -> Chart | None:
     )
 
 
-def _overhead(view: RunView, w: str) -> Chart | None:
+def _overhead(data: ChartData, w: str) -> Chart | None:
     series = []
-    for f in sorted(view.fit_values, key=lambda f: (mode_rank(f.mode), f.device)):
+    for f in sorted(data.fits, key=lambda f: (mode_rank(f.mode), f.device)):
         if f.workload != w or f.t0_s <= 0 or f.c_s <= 0:
             continue
         pts = tuple(Point(b, 100 * f.t0_s / (f.t0_s + f.c_s * b)) for b in f.batch_sizes)
@@ -130,10 +131,10 @@ def _overhead(view: RunView, w: str) -> Chart | None:
     )
 
 
-def _flops(view: RunView, w: str) -> Chart | None:
+def _flops(data: ChartData, w: str) -> Chart | None:
     groups: dict[str, list[Point]] = defaultdict(list)
     devices = set()
-    for r in view.ok_cases:
+    for r in data.ok_cases:
         v = flops_per_second(r)
         if r.workload != w or v is None or r.flops_per_sample is None:
             continue
@@ -144,7 +145,7 @@ def _flops(view: RunView, w: str) -> Chart | None:
         devices.add(r.device)
     if not groups:
         return None
-    peaks = [HLine(p, f"{d}: {label}") for d, p, label in view.peaks if d in devices]
+    peaks = [HLine(p, f"{d}: {label}") for d, p, label in data.peaks if d in devices]
     note = (
         "The dashed line is the device's datasheet FP32 peak."
         if peaks

@@ -87,6 +87,17 @@ class Headline:
 
 
 @dataclass(frozen=True)
+class ChartData:
+    """The raw values the run page's charts draw (report/charts.py), kept apart from the
+    display texts above so that no chart parses a formatted figure back."""
+
+    ok_cases: tuple[CaseResult, ...]
+    speedups: tuple[Speedup, ...]
+    fits: tuple[OverheadFit, ...]
+    peaks: tuple[tuple[str, float, str], ...]  # (device, FLOP/s, label)
+
+
+@dataclass(frozen=True)
 class RunView:
     headline: Headline
     problems: tuple[str, ...]
@@ -104,11 +115,7 @@ class RunView:
     comparison: Comparison | None
     generated_at: str
     method: str  # how the timings were taken (results.METHODS, by the run's schema version)
-    # raw values the charts need (svg.py draws them)
-    ok_cases: tuple[CaseResult, ...]
-    speedup_values: tuple[Speedup, ...]
-    fit_values: tuple[OverheadFit, ...]
-    peaks: tuple[tuple[str, float, str], ...]  # (device, FLOP/s, label)
+    charts: ChartData
     shards: ShardsView | None = None  # a merged run's shards and machines (report/shards.py)
 
 
@@ -310,8 +317,5 @@ def build_run_view(
         comparison=comparison,
         generated_at=generated_at,
         method=record.method,
-        ok_cases=ok_cases,
-        speedup_values=sp,
-        fit_values=fits,
-        peaks=peaks,
+        charts=ChartData(ok_cases=ok_cases, speedups=sp, fits=fits, peaks=peaks),
     )

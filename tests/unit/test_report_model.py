@@ -80,15 +80,15 @@ def test_speedups_fits_and_significance() -> None:
         ("graph", "cpu"),
         ("xla", "cpu"),
     }
-    eager = next(f for f in v.fit_values if f.mode == "eager")
+    eager = next(f for f in v.charts.fits if f.mode == "eager")
     assert 2e-4 < eager.t0_s < 4e-4  # fixture: t0 = 310 us
-    assert v.first_calls and v.peaks == ()  # no known CPU peak
+    assert v.first_calls and v.charts.peaks == ()  # no known CPU peak
 
 
 def test_gpu_run_state_rows_and_peak() -> None:
     v = view("gpu-h100-injection")
     assert not v.headline.gpu_failed and v.headline.gpu_status.startswith("ok: NVIDIA H100")
-    assert v.peaks == (("gpu:0", 66.9e12, "NVIDIA H100 80GB HBM3 FP32 peak (datasheet)"),)
+    assert v.charts.peaks == (("gpu:0", 66.9e12, "NVIDIA H100 80GB HBM3 FP32 peak (datasheet)"),)
     before = [g for g in v.gpu_states if g.when == "before"]
     assert len(before) == 9 and before[0].memory_used == "1,537 MiB"
     assert "<script>" in before[0].processes  # kept verbatim: the template escapes it
