@@ -45,6 +45,7 @@ HOLDOUT3 = [e for e in MANIFEST if e.get("split") == "holdout3"]
 HOLDOUT4 = [e for e in MANIFEST if e.get("split") == "holdout4"]
 HOLDOUT5 = [e for e in MANIFEST if e.get("split") == "holdout5"]
 HOLDOUT6 = [e for e in MANIFEST if e.get("split") == "holdout6"]
+HOLDOUT7 = [e for e in MANIFEST if e.get("split") == "holdout7"]
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 
 
@@ -107,10 +108,10 @@ def test_holdout_size_classes_and_neutral_ids() -> None:
 @pytest.mark.parametrize(
     ("n", "later"),
     [
-        (2, ("holdout3", "holdout4", "holdout5", "holdout6")),
-        (3, ("holdout4", "holdout5", "holdout6")),
-        (4, ("holdout5", "holdout6")),
-        (5, ("holdout6",)),
+        (2, ("holdout3", "holdout4", "holdout5", "holdout6", "holdout7")),
+        (3, ("holdout4", "holdout5", "holdout6", "holdout7")),
+        (4, ("holdout5", "holdout6", "holdout7")),
+        (5, ("holdout6", "holdout7")),
     ],
 )
 def test_later_holdouts_are_a_quarter_of_the_corpus_with_neutral_ids(
@@ -138,6 +139,20 @@ def test_the_sixth_holdout_has_neutral_ids_and_one_log_per_thread() -> None:
     assert len({e["source_url"] for e in HOLDOUT6}) == len(HOLDOUT6)
     for entry in HOLDOUT6:
         match = re.fullmatch(r"h6[a-h](\d{2})-([a-z0-9-]+)", entry["id"])
+        assert match, entry["id"]
+        words = {w for w in re.split(r"[_-]", entry["label"]) if len(w) > 3}
+        assert not any(w in match.group(2) for w in words), entry["id"]
+
+
+def test_the_seventh_holdout_is_a_quarter_with_neutral_ids_and_one_log_per_thread() -> None:
+    """holdout7 (collected after round 8 by eleven helpers, in two rounds): >= 25 % of the real
+    logs, every class."""
+    labels = Counter(e["label"] for e in HOLDOUT7)
+    assert 4 * len(HOLDOUT7) >= len(MANIFEST)
+    assert labels["healthy"] >= 6 and len(labels) == 24
+    assert len({e["source_url"] for e in HOLDOUT7}) == len(HOLDOUT7)
+    for entry in HOLDOUT7:
+        match = re.fullmatch(r"h7[a-k](\d{2})-([a-z0-9]+)", entry["id"])
         assert match, entry["id"]
         words = {w for w in re.split(r"[_-]", entry["label"]) if len(w) > 3}
         assert not any(w in match.group(2) for w in words), entry["id"]
@@ -176,7 +191,8 @@ def test_holdout_entries_do_not_move_the_draw() -> None:
              {"id": "h3a99-x", "label": "healthy", "split": "holdout3"},
              {"id": "h4a99-x", "label": "healthy", "split": "holdout4"},
              {"id": "h5a99-x", "label": "healthy", "split": "holdout5"},
-             {"id": "h6a99-x", "label": "healthy", "split": "holdout6"}]  # fmt: skip
+             {"id": "h6a99-x", "label": "healthy", "split": "holdout6"},
+             {"id": "h7a99-x", "label": "healthy", "split": "holdout7"}]  # fmt: skip
     assert draw(DRAWN + extra) == draw(DRAWN)
 
 
