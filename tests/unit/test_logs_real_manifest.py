@@ -90,6 +90,17 @@ def test_no_source_thread_in_two_splits() -> None:
     assert not shared
 
 
+def _one_log_per_thread_and_neutral_ids(held: list[dict[str, Any]], id_pattern: str) -> None:
+    """Every thread once, every id of the form ``id_pattern`` (its group 2 the project slug),
+    and no slug holding a word of its own label (a collector's id must not give the answer)."""
+    assert len({e["source_url"] for e in held}) == len(held)
+    for entry in held:
+        match = re.fullmatch(id_pattern, entry["id"])
+        assert match, entry["id"]
+        words = {w for w in re.split(r"[_-]", entry["label"]) if len(w) > 3}
+        assert not any(w in match.group(2) for w in words), entry["id"]
+
+
 def test_holdout_size_classes_and_neutral_ids() -> None:
     labels = Counter(e["label"] for e in HOLDOUT)
     assert len(HOLDOUT) >= 40
@@ -123,12 +134,7 @@ def test_later_holdouts_are_a_quarter_of_the_corpus_with_neutral_ids(
     labels = Counter(e["label"] for e in held)
     assert 4 * len(held) >= len([e for e in MANIFEST if e["split"] not in later])
     assert labels["healthy"] >= 6 and len(labels) >= 22
-    assert len({e["source_url"] for e in held}) == len(held)
-    for entry in held:
-        match = re.fullmatch(rf"h{n}[a-g](\d{{2}})-([a-z0-9]+)", entry["id"])
-        assert match, entry["id"]
-        words = {w for w in re.split(r"[_-]", entry["label"]) if len(w) > 3}
-        assert not any(w in match.group(2) for w in words), entry["id"]
+    _one_log_per_thread_and_neutral_ids(held, rf"h{n}[a-g](\d{{2}})-([a-z0-9]+)")
 
 
 def test_the_sixth_holdout_has_neutral_ids_and_one_log_per_thread() -> None:
@@ -136,12 +142,7 @@ def test_the_sixth_holdout_has_neutral_ids_and_one_log_per_thread() -> None:
     out while it was collected (176 logs, 23.8 % of 738; docs/doctor.md says so)."""
     labels = Counter(e["label"] for e in HOLDOUT6)
     assert len(HOLDOUT6) >= 150 and labels["healthy"] >= 6 and len(labels) >= 22
-    assert len({e["source_url"] for e in HOLDOUT6}) == len(HOLDOUT6)
-    for entry in HOLDOUT6:
-        match = re.fullmatch(r"h6[a-h](\d{2})-([a-z0-9-]+)", entry["id"])
-        assert match, entry["id"]
-        words = {w for w in re.split(r"[_-]", entry["label"]) if len(w) > 3}
-        assert not any(w in match.group(2) for w in words), entry["id"]
+    _one_log_per_thread_and_neutral_ids(HOLDOUT6, r"h6[a-h](\d{2})-([a-z0-9-]+)")
 
 
 def test_the_seventh_holdout_is_a_quarter_with_neutral_ids_and_one_log_per_thread() -> None:
@@ -150,12 +151,7 @@ def test_the_seventh_holdout_is_a_quarter_with_neutral_ids_and_one_log_per_threa
     labels = Counter(e["label"] for e in HOLDOUT7)
     assert 4 * len(HOLDOUT7) >= len(MANIFEST)
     assert labels["healthy"] >= 6 and len(labels) == 24
-    assert len({e["source_url"] for e in HOLDOUT7}) == len(HOLDOUT7)
-    for entry in HOLDOUT7:
-        match = re.fullmatch(r"h7[a-k](\d{2})-([a-z0-9]+)", entry["id"])
-        assert match, entry["id"]
-        words = {w for w in re.split(r"[_-]", entry["label"]) if len(w) > 3}
-        assert not any(w in match.group(2) for w in words), entry["id"]
+    _one_log_per_thread_and_neutral_ids(HOLDOUT7, r"h7[a-k](\d{2})-([a-z0-9]+)")
 
 
 def test_split_script_check_passes() -> None:
