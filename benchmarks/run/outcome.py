@@ -74,6 +74,12 @@ def _answer_fields(raw: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _reason(raw: Mapping[str, Any], scrub: Scrub) -> str | None:
+    """The answer's reason, scrubbed of private paths, or None when it gives none."""
+    reason = raw.get("reason")
+    return scrub(str(reason)) if reason else None
+
+
 def _answer_warnings(raw: Mapping[str, Any]) -> list[dict[str, str]]:
     """The warnings a worker's answer raises by itself (its timings' noise guards aside)."""
     warnings: list[dict[str, str]] = []
@@ -96,27 +102,26 @@ def _answer_warnings(raw: Mapping[str, Any]) -> list[dict[str, str]]:
 def from_worker(case: Case, raw: Mapping[str, Any], scrub: Scrub = _identity) -> CaseResult:
     """Turn the worker's answer for ``case`` into a result with statistics and warnings."""
     status = str(raw.get("status", "failed"))
-    reason = raw.get("reason")
     warnings: list[dict[str, str]] = []
     fields = _answer_fields(raw)
     samples = [float(s) for s in raw.get("samples_s") or []]
     if samples:
         s = summarize(samples)
         warnings += [{"code": c, "detail": d} for c, d in stability_warnings(s)]
-    if samples and status == "ok":  # a failed cell's partial timings are not results
-        fields.update(
-            samples_s=samples,
-            median_s=s.median,
-            ci_low_s=s.ci_low,
-            ci_high_s=s.ci_high,
-            iqr_s=s.iqr,
-            min_s=s.min,
-            max_s=s.max,
-            mean_s=s.mean,
-            cov=s.cov,
-        )
+        if status == "ok":  # a failed cell's partial timings are not results
+            fields.update(
+                samples_s=samples,
+                median_s=s.median,
+                ci_low_s=s.ci_low,
+                ci_high_s=s.ci_high,
+                iqr_s=s.iqr,
+                min_s=s.min,
+                max_s=s.max,
+                mean_s=s.mean,
+                cov=s.cov,
+            )
     warnings += _answer_warnings(raw)
-    return base(case, status, scrub(str(reason)) if reason else None, warnings=warnings, **fields)
+    return base(case, status, _reason(raw, scrub), warnings=warnings, **fields)
 
 
 def from_death(
@@ -191,11 +196,10 @@ def from_processes(
     groups = [[float(v) for v in raw.get("samples_s") or []] for raw in raws]
     if not all(groups):
         return from_worker(case, raws[0], scrub)
-    reason = raws[0].get("reason")
     first = base(
         case,
         str(raws[0].get("status", "failed")),
-        scrub(str(reason)) if reason else None,
+        _reason(raws[0], scrub),
         **_answer_fields(raws[0]),
     )
     everything = pooled(groups)
