@@ -181,3 +181,11 @@ def test_target_ci_reaches_the_plan_as_a_fraction() -> None:
     plan, _models = plan_of(RunOptions(profile="smoke", target_ci=5.0))
     assert plan.timing.target_ci == 0.05 and plan.timing.processes == 2
     assert plan_of(RunOptions(profile="default"))[0].timing.target_ci is None
+
+
+def test_a_process_without_samples_falls_back_to_its_own_answer_scrubbed() -> None:
+    """No pooling without samples in every process: the first answer stands, its reason scrubbed
+    of the user's paths like any other."""
+    runs = [ProcessRun(0, 11, raw([], reason="no rounds at /home/alice/run"))]
+    r = from_processes(EAGER, runs, planned=1, scrub=lambda s: s.replace("/home/alice", "~"))
+    assert (r.status, r.reason, r.samples_s, r.median_s) == ("ok", "no rounds at ~/run", [], None)
