@@ -44,6 +44,15 @@ _CPU_BUILD = (
     r"\bnot (compiled|built) with (GPU|CUDA)( offload)? support",
     r"\btorch[=\s-]+\d+\.\d+(\.\d+)?\+cpu\b",
     r"\b_tflow_select\s+\S+\s+(mkl|eigen)",
+    # onnxruntime (the CPU package, or it shadowing onnxruntime-gpu) has no CUDA provider
+    r"Specified provider 'CUDAExecutionProvider' is not in available provider",
+    r"\b(GPU|CUDA) Tree Learner was not enabled in this build",  # LightGBM
+    r"recompile with CMake option -DUSE_(GPU|CUDA)=1",
+    r"(using|installed) (the )?paddlepaddle[- ]cpu version",
+    r"installed CPU version (of )?PaddlePaddle",
+    # faiss-cpu has no GPU classes at all
+    r"has no attribute '(StandardGpuResources|GpuIndex\w*|index_cpu_to_gpu\w*|get_num_gpus)'",
+    r"DNN module was not built with CUDA backend",  # OpenCV
 )
 _PIP_NVIDIA = (
     r"\bnvidia-(cudnn|cublas|cuda-runtime|cuda-nvrtc|cufft|cusolver|cusparse|nccl)-cu1\d",

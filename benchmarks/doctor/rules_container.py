@@ -27,6 +27,8 @@ def docker_messages(log: ScannedLog) -> tuple[list[LogLine], list[LogLine]]:
         engine_errors.NO_DRIVER_DETECTED,
         r"unknown flag: --gpus",  # a Docker older than 19.03
         r"nvidia-container-runtime(-hook)?\S*: executable file not found",
+        # Singularity/Apptainer --nv found nothing of the host's driver to bind in
+        r"Could not find any (NVIDIA|nv) (binaries|libraries|files) on this host",
     )
     other_cli = [
         ln
@@ -47,8 +49,9 @@ def container_not_exposed(log: ScannedLog, facts: FingerprintView) -> list[Candi
     hint = container_hostname_hint(log)
     if stub:
         score, ev = max(score, Level.PROBABLE), ev + list(quote(stub, 2))
-    if hint:
-        score, ev = max(score, Level.POSSIBLE), [*ev, hint.text]
+    if hint:  # a container's host name is a failure's context, not a failure
+        level = Level.POSSIBLE if (score or log.problems()) else Level.HINT
+        score, ev = max(score, level), [*ev, hint.text]
     in_c, nodes = facts.in_container(), facts.has_gpu_nodes()
     libcuda_missing = log.find(
         r"libcuda\.so\.1: cannot open shared object file",
@@ -136,7 +139,9 @@ def no_gpu_resource_on_nodes(log: ScannedLog, facts: FingerprintView) -> list[Ca
 @rule(Code.CONTAINER_LOST_GPU_ACCESS)
 def container_lost_access(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """A running container lost its GPU (NVML 'Unknown Error')."""
-    lines = log.find(r"Failed to initialize NVML: Unknown Error")
+    lines = log.find(
+        r"(Failed to initiali[sz]e NVML|NVML initiali[sz](e|ation) failed)\W+Unknown? Error"
+    )
     score = Level.LIKELY if lines else 0
     ev = list(quote(lines))
     err = facts.nvidia_error() or ""

@@ -76,6 +76,10 @@ def capability_below_minimum(log: ScannedLog, facts: FingerprintView) -> list[Ca
         r"\brequires \d\.\d capability\b",  # "the 't' kernel requires 5.0 capability!"
         r"\bdevices with SM \d\.\d and (higher|above|newer) are supported",
         r"\bDetected NVIDIA .+ GPU, which is not supported by this container",  # NGC images
+        r"\(Compute Capability \d+\.\d\) or newer architecture is required",  # RAPIDS
+        r"too old to be supported by the triton GPU compiler",  # torch.compile (Inductor)
+        r"Triton only supports devices of CUDA Capability >= \d+\.\d",
+        r"\bCUDA GPU is too old\b",  # Ollama's discovery
     )
     lines += [ln for ln in _pytorch_arch(log) if not _pytorch_too_new(log, ln)]
     lines += [ln for ln in _unsupported_capability(log) if _capability(ln) < _NEWEST_OLD]
@@ -245,6 +249,7 @@ def xla_toolchain(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"JIT compilation failed",
         r"ptxas exited with non-zero error code",
         r"Couldn't find a suitable version of ptxas",
+        r"ptxas\b.*fatal\s*:\s*Unsupported \.version \d+\.\d+; current version is",  # too old
     )
     return [Candidate(Code.XLA_TOOLCHAIN_MISSING, Level.STRONG, quote(lines))] if lines else []
 

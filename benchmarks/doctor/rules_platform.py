@@ -74,8 +74,12 @@ def visible_devices_hidden(log: ScannedLog, facts: FingerprintView) -> list[Cand
         r"Could not satisfy explicit device specification "
         r"'/(job:localhost/replica:0/task:0/)?device:GPU",
     )
-    if ordinal:  # below MIG's reading of an ordinal beyond the visible ones (rules_others)
+    if ordinal:  # below MIG's reading (rules_others), above it on a user's own workstation
         score, ev = max(score, Level.PROBABLE.step_down(1)), ev + list(quote(ordinal, 2))
+    fewer = log.find(r"\bBut your machine only has: \[[\d, ]*\]")  # Lightning's device check
+    if fewer:  # an empty list is also a machine without a working driver
+        level = Level.PROBABLE if not re.search(r"\[\s*\]", fewer[0].text) else Level.POSSIBLE
+        score, ev = max(score, level), ev + list(quote(fewer, 2))
     cvd, nvd = facts.env("CUDA_VISIBLE_DEVICES"), facts.env("NVIDIA_VISIBLE_DEVICES")
     gpus = facts.gpus()
     if cvd is not None and cvd.strip().lower() in HIDING_VALUES:
@@ -197,6 +201,8 @@ def driver_library_mismatch(log: ScannedLog, facts: FingerprintView) -> list[Can
         r"Driver/library version mismatch",
         r"NVRM: API mismatch",
         r"nvml error: driver/library version mismatch",
+        r"NVML_ERROR_LIB_RM_VERSION_MISMATCH",
+        r"\bnvml(Init\w*| vram init)\W.{0,20}\b(err|failure)\b:? 18\b",  # the same by number
     )
     s803 = code_lines(log, 803)
     s804 = code_lines(log, 804)
@@ -294,6 +300,8 @@ def driver_too_old(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"\(35 vs\. 0\)",
         r"cudaErrorInsufficientDriver",
         r"unsupported CUDA version: (driver )?[\d.]+ < (image )?[\d.]+",  # nvidia-docker 1.0
+        r"\bcudaErrorUnsupportedPtxVersion\b",
+        r"This container was built for NVIDIA Driver Release [\d.]+ or later",  # NGC banner
     )
     s803 = code_lines(log, 803)
     score = Level.STRONG if strong else (Level.POSSIBLE if s803 else 0)
@@ -333,6 +341,8 @@ def cuda_libs(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"\bThe (cu[A-Z]\w+|CUDA|NCCL|NVRTC|nvJitLink) library (was|is) not found",  # JAX
         rf"Could not find '{_CUDA_LIBS.removeprefix('lib')}64_\d+\.dll'",
         rf"Could not load dynamic library '{_CUDA_LIBS.removeprefix('lib')}64_\d+\.dll'",
+        r"nvrtc: error: failed to open (lib)?nvrtc-builtins\S*\.(so|dll)",  # NVRTC's own part
+        r"CUDA SDK Toolkit (installation NOT detected|not installed or incorrectly installed)",
     )
     summary = log.find(r"Cannot dlopen some GPU libraries", r"Skipping registering GPU devices")
     stub = log.find(r"Could not find cuda drivers on your machine, GPU will not be used")
@@ -362,6 +372,7 @@ def cudnn_mismatch(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"cuDNN version (mismatch|incompatib)",
         r"Found cuDNN version \d+, but .* built against version \d+",  # JAX
         r"Outdated cuDNN installation found",  # JAX's version check
+        r"CUDNN_STATUS_(SUBLIBRARY_)?VERSION_MISMATCH",  # cuDNN 9's sub-libraries disagree
     )
     if not lines:
         return []

@@ -51,6 +51,7 @@ def code_patterns(code: int) -> list[str]:
     pats.append(rf"-> {code} ")
     pats.append(rf"CUDA failure {code}\b")  # onnxruntime
     pats.append(rf"\(code {code}, ERROR_")  # Julia's CUDA.jl
+    pats.append(rf"\bcuInit\(\d*\) returned {code}\b")  # NGC banners, Geekbench, C programs
     name = CURESULT_NAMES.get(code)
     if name:
         pats.append(rf"\b{name}\b")
@@ -77,6 +78,7 @@ _UVM_MODULE = (
     r"|FATAL: Module)"
     r"\s*'?nvidia[-_](\d+[-_](updates[-_])?)?uvm",
     r"Module nvidia[-_](\d+[-_](updates[-_])?)?uvm not found",
+    r"Could not load UVM kernel module",  # nvidia-docker 1.x's plugin
 )
 # A process asked for a device index beyond those it sees, in CUDA's, Dorado's and PyTorch's
 # words (read MIG first, hidden devices second: a process sees one MIG device however many
@@ -86,6 +88,12 @@ ORDINAL_BEYOND = (
     r"Invalid CUDA device index .* there (are|is) \d+ visible CUDA devices?",
     r"device >= 0 && device < num_gpus INTERNAL ASSERT FAILED",
     r"what\(\):\s+Invalid device ids\b",  # Dorado: more ids than the GPUs it sees
+)
+# A traceback from a user's own Python environment (a home directory, a conda env): a
+# workstation, where MIG (a data-centre feature) is the unlikely reading of an ordinal error.
+WORKSTATION_ENV = (
+    r"(^|[\s\"'(])(/home/\w[^/\s]*/|/Users/\w|[A-Z]:\\Users\\)"
+    r"|(ana|mini)conda3[/\\]|/\.conda/envs/"
 )
 # A program that asked the driver for its version got 0: there is no driver (libcuda) at all,
 # although the error beside it (35) reads "driver version is insufficient".
@@ -153,5 +161,9 @@ def probe_gpu_failed_lines(log: ScannedLog) -> list[LogLine]:
 
 def container_hostname_hint(log: ScannedLog) -> LogLine | None:
     """TF names the host in cuda_diagnostics lines, and a shell prompt names it too; a 12-hex
-    host name is a docker container id."""
-    return log.first(r"running on this host \([0-9a-f]{12}\)", r"^\w+@[0-9a-f]{12}:\S*[#$] ")
+    host name is a docker container id. docker-compose names the container it starts."""
+    return log.first(
+        r"running on this host \([0-9a-f]{12}\)",
+        r"^\w+@[0-9a-f]{12}:\S*[#$] ",
+        r"^(Creating|Starting|Recreating) [\w.-]+ \.\.\. done$",  # docker-compose v1
+    )

@@ -52,16 +52,32 @@ _OTHER_PROGRAMS = (
     r"\bXLA backend type: gpu\b",  # JAX's default_backend() printed
     r"\bCUDA Compute Capability detected: \d",  # Ollama
     r"\bdetected GPUs\W+count=[1-9]",  # Ollama's debug discovery
-    r"# GPU blocks: [1-9]\d*",  # vLLM sized its KV cache on the GPU
+    r"# (GPU|cuda) blocks: [1-9]\d*",  # vLLM sized its KV cache on the GPU
     r"\bNCCL INFO .*\bcudaDev \d+\b",  # NCCL ranks on CUDA devices
     r"^[1-9]\d* device\(s\):$",  # CUDA.jl's versioninfo()
     r"^\* Device #\d+: (NVIDIA|GeForce|Tesla|Quadro|TITAN)\b.*\b\d+/\d+ MB\b",  # hashcat
     r"\b[Rr]unning on (device )?(cuda(:\d+)?|GPU)\b(?! ?\d* ?(failed|error))",
+    # vLLM's memory profile and weight loading: printed once the weights are on the GPU
+    r"\btotal_gpu_memory[ =]\(?[\d.]+ ?GiB\b",
+    r"\bLoading model weights took [\d.]+ ?GB\b",
+    r"\bmodel weights take [\d.]+ ?GiB\b",
+    r"Cannot use FlashAttention-2 backend for Volta and Turing GPUs",  # vLLM read the device
+    # nccl-tests' per-rank device row, PaddlePaddle's run_check()
+    r"^#\s+Rank\s+\d+ (Group\s+\d+ )?Pid\s+\d+ on\s+\S+ device\s+\d+ \[0x[0-9a-f]+\] \S",
+    r"\b(PaddlePaddle|Paddle Fluid) works well on ([1-9]\d*|SINGLE|MU\w*PLE) GPUs?\b",
+    r"^\s*\d+: .+ \(sm_\d+, [\d.]+ [GM]iB / [\d.]+ [GM]iB available\)",  # CUDA.jl's device list
+    r"^\s*Name\.{3,}:\s*(NVIDIA|GeForce|Tesla|Quadro|TITAN)\b",  # hashcat -I's backend devices
+    r"^Set vram state to: (NORMAL|HIGH|LOW|NO)_VRAM\b",  # ComfyUI chose a GPU memory mode
+    r"^\[\s*('[^']*',\s*)*'(/job:[^']*)?/device:GPU:\d+'",  # a printed list of TF device names
 )
+# llama.cpp says it offloaded layers even when CUDA failed (the buffers are then on the CPU).
+_GGML_CUDA_FAILED = r"^ggml_cuda_init: failed to initialize CUDA"
+_OFFLOADED = r"offloaded [1-9]\d*/\d+ layers to GPU"
 _FOUND = (
     r"Found device \d+ with properties",
     r"Adding visible gpu devices: \d",
-    r"device: \d+, GPU Compute Capability: \d",  # PaddlePaddle enumerated the device
+    r"device: \d+, (GPU Compute|CUDA) Capability: \d",  # PaddlePaddle enumerated the device
+    r"^NVIDIA driver \d+\.\d+(\.\d+)?, for CUDA \d+\.\d+$",  # CUDA.jl's versioninfo()
 )
 # Printed only once the driver enumerated a device: the executor reads that device's PCI NUMA
 # node (the lines are benign noise, so no rule quotes them as a cause), and nvidia-smi's table
@@ -83,6 +99,8 @@ def success_lines(log: ScannedLog) -> tuple[int, list[LogLine]]:
     others = gpu_answers_of_others(log)  # the driver works; the failing program has no GPU
     said = [ln for ln in answers_of(log, "gpu") if ln not in others]
     said += log.find(*_USED, *_OTHER_PROGRAMS)
+    if log.first(_GGML_CUDA_FAILED):
+        said = [ln for ln in said if not re.search(_OFFLOADED, ln.text, re.IGNORECASE)]
     if said:
         return Level.CLEAR, sorted(said, key=lambda ln: ln.number)
     found = log.find_wrapped(*_FOUND)
