@@ -26,6 +26,7 @@ from benchmarks.doctor.signals import (
     container_hostname_hint,
     created_device_lines,
     driver_down_lines,
+    driver_version_zero,
     uvm_module_lines,
 )
 from benchmarks.environment.view import FingerprintView
@@ -104,7 +105,7 @@ def driver_absent_said_by_others(log: ScannedLog, facts: FingerprintView) -> lis
     if not lines:
         return []
     in_container = bool(container_hostname_hint(log) or docker_messages(log)[0])
-    zero = log.find(DRIVER_VERSION_ZERO)  # settles it over the "insufficient driver" beside it
+    zero = driver_version_zero(log)  # settles it over the "insufficient driver" beside it
     score = Level.HINT if in_container else (Level.STRONG if zero else Level.LIKELY)
     return [Candidate(Code.DRIVER_MISSING_OR_NOT_LOADED, score, quote(lines))]
 
@@ -119,7 +120,7 @@ def driver_too_old_said_by_others(log: ScannedLog, facts: FingerprintView) -> li
     )
     if not lines:
         return []
-    score = Level.WEAK if log.find(DRIVER_VERSION_ZERO) else Level.STRONG  # no driver at all
+    score = Level.WEAK if driver_version_zero(log) else Level.STRONG  # no driver at all
     return [Candidate(Code.DRIVER_TOO_OLD_FOR_CUDA, score, quote(lines))]
 
 

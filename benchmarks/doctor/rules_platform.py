@@ -16,12 +16,12 @@ from benchmarks.doctor.registry import rule
 from benchmarks.doctor.rules_container import docker_messages
 from benchmarks.doctor.signals import (
     DRIVER_NOT_RUNNING,
-    DRIVER_VERSION_ZERO,
     ORDINAL_BEYOND,
     PROBE_PREFIX,
     code_lines,
     container_hostname_hint,
     created_device_lines,
+    driver_version_zero,
 )
 from benchmarks.environment.view import FingerprintView
 
@@ -305,7 +305,7 @@ def driver_too_old(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     )
     s803 = code_lines(log, 803)
     score = Level.STRONG if strong else (Level.POSSIBLE if s803 else 0)
-    if strong and log.find(DRIVER_VERSION_ZERO):
+    if strong and driver_version_zero(log):
         score = Level.WEAK  # a driver version of 0 is no driver, not an old one
     ev = list(quote(strong + s803))
     drv, build = facts.cuda_driver_version(), facts.build_cuda_version()

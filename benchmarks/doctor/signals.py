@@ -115,6 +115,12 @@ _DRIVER_DOWN = (
 )
 
 
+def driver_version_zero(log: ScannedLog) -> list[LogLine]:
+    """Lines where a program read a driver version of 0: no driver at all, whatever the error
+    beside it says (35 "insufficient" reads as too old, but there is nothing to update)."""
+    return log.find(DRIVER_VERSION_ZERO)
+
+
 def driver_down_lines(log: ScannedLog) -> list[LogLine]:
     """Lines saying the NVIDIA kernel driver itself is not loaded or not reachable."""
     return log.find(*_DRIVER_DOWN)
