@@ -53,6 +53,9 @@ _CPU_BUILD = (
     # faiss-cpu has no GPU classes at all
     r"has no attribute '(StandardGpuResources|GpuIndex\w*|index_cpu_to_gpu\w*|get_num_gpus)'",
     r"DNN module was not built with CUDA backend",  # OpenCV
+    # conda's CPU builds of PyTorch (`conda list`)
+    r"^\s*(pytorch|torchvision|torchaudio)\s+\d+\.\d+(\.\d+)?\s+py[\d.]+_cpu\w*",
+    r"^\s*cpuonly\s+\d",
 )
 _PIP_NVIDIA = (
     r"\bnvidia-(cudnn|cublas|cuda-runtime|cuda-nvrtc|cufft|cusolver|cusparse|nccl)-cu1\d",

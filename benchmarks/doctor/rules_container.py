@@ -29,6 +29,11 @@ def docker_messages(log: ScannedLog) -> tuple[list[LogLine], list[LogLine]]:
         r"nvidia-container-runtime(-hook)?\S*: executable file not found",
         # Singularity/Apptainer --nv found nothing of the host's driver to bind in
         r"Could not find any (NVIDIA|nv) (binaries|libraries|files) on this host",
+        r"exec: \"?nvidia-smi\"?: executable file not found in \$PATH",  # nothing injected
+        # the Kubernetes device plugin without the NVIDIA runtime as the default
+        r"could not load NVML library|did you set the docker default runtime to '?nvidia'?",
+        r"invoking the NVIDIA Container Runtime Hook directly .{0,80}is not supported",
+        r"No supported GPU\(s\) detected to run this container",  # NGC's banner
     )
     other_cli = [
         ln
@@ -49,14 +54,15 @@ def container_not_exposed(log: ScannedLog, facts: FingerprintView) -> list[Candi
     hint = container_hostname_hint(log)
     if stub:
         score, ev = max(score, Level.PROBABLE), ev + list(quote(stub, 2))
-    if hint:  # a container's host name is a failure's context, not a failure
-        level = Level.POSSIBLE if (score or log.problems()) else Level.HINT
-        score, ev = max(score, level), [*ev, hint.text]
-    in_c, nodes = facts.in_container(), facts.has_gpu_nodes()
     libcuda_missing = log.find(
         r"libcuda\.so\.1: cannot open shared object file",
         r"Could not load dynamic library 'libcuda",
+        r"Couldn't open CUDA library libcuda\.so",  # TF 1.x, at INFO level
     )
+    if hint:  # a container's host name is a failure's context, not a failure
+        failed = score or log.problems() or libcuda_missing
+        score, ev = max(score, Level.POSSIBLE if failed else Level.HINT), [*ev, hint.text]
+    in_c, nodes = facts.in_container(), facts.has_gpu_nodes()
     failing = bool(score) or bool(
         code_lines(log, 303)
         or code_lines(log, 100)

@@ -80,6 +80,9 @@ def capability_below_minimum(log: ScannedLog, facts: FingerprintView) -> list[Ca
         r"too old to be supported by the triton GPU compiler",  # torch.compile (Inductor)
         r"Triton only supports devices of CUDA Capability >= \d+\.\d",
         r"\bCUDA GPU is too old\b",  # Ollama's discovery
+        r"FlashAttention only supports Ampere GPUs or newer",
+        r"This hardware has outdated CUDA compute capability \(\d+\.\d\)",  # hashcat
+        r"minimum required (cuda |compute )+capability is:? \d+\.\d",
     )
     lines += [ln for ln in _pytorch_arch(log) if not _pytorch_too_new(log, ln)]
     lines += [ln for ln in _unsupported_capability(log) if _capability(ln) < _NEWEST_OLD]
@@ -139,6 +142,12 @@ def kernel_image(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"CUDA_ERROR_NO_BINARY_FOR_GPU",
         r"CUDA_ERROR_INVALID_IMAGE",
         r"invalid device function",  # cudaErrorInvalidDeviceFunction: no kernel for this sm_
+        r"\bNo_?Binary_?For_?Gpu\b",  # the same code as Rust's cust names it
+        # NVRTC asked to compile for an architecture it does not know (hashcat, CuPy)
+        r"invalid value for --gpu-architecture|NVRTC_ERROR_INVALID_OPTION",
+        r"PTX version [\d.]+ does not support target '?sm_\d+",  # LLVM's NVPTX back end
+        r"skipping CUDA device\W+compute capability not in compiled architectures",  # Ollama
+        r"Mismatched GPU Architecture: The installed PaddlePaddle package was compiled for",
     )
     errors += [ln for ln in _pytorch_arch(log) if _pytorch_too_new(log, ln)]
     errors += [ln for ln in _unsupported_capability(log) if _capability(ln) >= (8, 0)]
@@ -219,6 +228,8 @@ def fork_after_init(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"Cannot re-initialize CUDA in forked subprocess",
         r"\bcu\w+ failed: initialization error",  # PyCUDA: "<call> failed: <result string>"
         r"CUDA initialized before forking",  # Numba
+        r"can.t create new processes if CUDA is already initiali[sz]ed",  # Lightning
+        r"cuda env is set before the forked (thread|process) starts",  # MegEngine
     )
     if not lines:
         return []

@@ -93,7 +93,10 @@ def driver_absent_said_by_others(log: ScannedLog, facts: FingerprintView) -> lis
         r"Could not find 'nvcuda\.dll'",
         r"CUDA driver initialization failed, you might not have a CUDA gpu",
         r"NVRM: The NVIDIA probe routine was not called",
-        r"NVRM: No NVIDIA (GPU|devices)",
+        r"NVRM: No NVIDIA (GPU|devices|graphics adapter)",
+        r"Couldn't open CUDA library libcuda\.so(\.1)?\b",  # TF 1.x
+        r"failed to find libcuda\.so on this system",
+        r"NVMLError_DriverNotLoaded|\bnvml\b.{0,30}\bDriver ?Not ?Loaded\b",
         r"NVIDIA: no NVIDIA devices found",  # libcuda's own line (old PyTorch logs)
         r"\bNVIDIA driver is not loaded\b",  # nvidia-settings
         r"modprobe: (FATAL|ERROR): could not insert 'nvidia",
@@ -196,6 +199,14 @@ def ordinal_beyond_visible(log: ScannedLog, facts: FingerprintView) -> list[Cand
             "and up do not exist.",
         )
     ]
+
+
+@rule(Code.EXCLUSIVE_COMPUTE_MODE)
+def no_free_gpu_to_take(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """Kaldi waits for a GPU that no other process holds: its GPUs are in exclusive mode and
+    taken (Kaldi expects Exclusive_Process and retries until one is free)."""
+    lines = log.find(r"Will try again to get a GPU after \d+ seconds", r"no more unused GPUs\?")
+    return [Candidate(Code.EXCLUSIVE_COMPUTE_MODE, Level.LIKELY, quote(lines, 2))] if lines else []
 
 
 @rule(Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS, Code.MIG_MISCONFIGURED, Code.EXCLUSIVE_COMPUTE_MODE)

@@ -203,6 +203,7 @@ def driver_library_mismatch(log: ScannedLog, facts: FingerprintView) -> list[Can
         r"nvml error: driver/library version mismatch",
         r"NVML_ERROR_LIB_RM_VERSION_MISMATCH",
         r"\bnvml(Init\w*| vram init)\W.{0,20}\b(err|failure)\b:? 18\b",  # the same by number
+        r"\bCUDA Version: ERR!",  # nvidia-smi's header when libcuda and the module disagree
     )
     s803 = code_lines(log, 803)
     s804 = code_lines(log, 804)
@@ -302,6 +303,9 @@ def driver_too_old(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"unsupported CUDA version: (driver )?[\d.]+ < (image )?[\d.]+",  # nvidia-docker 1.0
         r"\bcudaErrorUnsupportedPtxVersion\b",
         r"This container was built for NVIDIA Driver Release [\d.]+ or later",  # NGC banner
+        r"CUDA driver \d+(\.\d+)* is not compatible with any supported CUDA toolkit",  # CUDA.jl
+        r"\bCUDA [\d.]+ is not supported by your driver \(which supports up to",
+        r"libcuda\.so[\d.]*: undefined symbol: cu\w+_v\d\b",  # a driver without the newer API
     )
     s803 = code_lines(log, 803)
     score = Level.STRONG if strong else (Level.POSSIBLE if s803 else 0)
@@ -343,6 +347,13 @@ def cuda_libs(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         rf"Could not load dynamic library '{_CUDA_LIBS.removeprefix('lib')}64_\d+\.dll'",
         r"nvrtc: error: failed to open (lib)?nvrtc-builtins\S*\.(so|dll)",  # NVRTC's own part
         r"CUDA SDK Toolkit (installation NOT detected|not installed or incorrectly installed)",
+        r"Outdated NVIDIA CUDA Toolkit version '?\d+'? detected",  # hashcat's NVRTC check
+        r"NVRTC_ERROR_BUILTIN_OPERATION_FAILURE|NVRTC_ERROR unknown \(7\)",
+        r"\bfailed to load builtins\b",
+        # JAX's version check of every CUDA library beside cuDNN
+        r"Found (cuBLAS|cuSPARSE|cuFFT|cuSOLVER|cuPTI|CUDA|NCCL|NVRTC|nvJitLink) version \d+, "
+        r"but (JAX|jaxlib) was built against version \d+",
+        r"CUDA backend failed to initiali[sz]e: Unable to load (CUDA|cu[A-Z]\w+|NCCL|NVRTC)\.",
     )
     summary = log.find(r"Cannot dlopen some GPU libraries", r"Skipping registering GPU devices")
     stub = log.find(r"Could not find cuda drivers on your machine, GPU will not be used")

@@ -52,6 +52,7 @@ def code_patterns(code: int) -> list[str]:
     pats.append(rf"CUDA failure {code}\b")  # onnxruntime
     pats.append(rf"\(code {code}, ERROR_")  # Julia's CUDA.jl
     pats.append(rf"\bcuInit\(\d*\) returned {code}\b")  # NGC banners, Geekbench, C programs
+    pats.append(rf"\bReturn value {code} from '")  # Charm++/NAMD: "Return value 46 from 'cu...'"
     name = CURESULT_NAMES.get(code)
     if name:
         pats.append(rf"\b{name}\b")
@@ -170,6 +171,7 @@ def container_hostname_hint(log: ScannedLog) -> LogLine | None:
     host name is a docker container id. docker-compose names the container it starts."""
     return log.first(
         r"running on this host \([0-9a-f]{12}\)",
+        r"cuda_diagnostics\.cc:\d+\] hostname: [0-9a-f]{12}$",  # TF 1.x names the host alone
         r"^\w+@[0-9a-f]{12}:\S*[#$] ",
         r"^(Creating|Starting|Recreating) [\w.-]+ \.\.\. done$",  # docker-compose v1
     )

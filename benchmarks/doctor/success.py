@@ -24,6 +24,7 @@ from benchmarks.doctor.logfacts import (
 from benchmarks.doctor.logscan import LogLine, ScannedLog
 from benchmarks.doctor.signals import CREATED_DEVICE, probe_gpu_ok_lines
 
+_BRAND = r"(NVIDIA|GeForce|Tesla|Quadro|TITAN|RTX)"
 _TF1_CREATING = r"Creat(ed|ing) TensorFlow device \(/(job:\S+/)?(device:)?gpu:\d+"
 _USED = (
     r"StreamExecutor device \(\d+\): .*Compute Capability \d",  # XLA
@@ -36,7 +37,7 @@ _USED = (
 _OTHER_PROGRAMS = (
     r"Setting ds_accelerator to cuda",  # DeepSpeed picks cuda only when torch sees a GPU
     r"Using (CUDA|GPU) device",
-    r"\bUsing device:? cuda\b",
+    r"\bUsing device\W{0,3}\s*(device\(type=')?cuda\b",  # also a printed torch.device
     r"Metal device set to: ",  # tensorflow-metal on macOS registered its GPU device
     r"\bfound [1-9]\d* CUDA devices?\b",  # ggml (llama.cpp, whisper.cpp) after cuInit
     r"Detected [1-9]\d* CUDA Capable device",  # the CUDA samples' deviceQuery
@@ -69,15 +70,43 @@ _OTHER_PROGRAMS = (
     r"^\s*Name\.{3,}:\s*(NVIDIA|GeForce|Tesla|Quadro|TITAN)\b",  # hashcat -I's backend devices
     r"^Set vram state to: (NORMAL|HIGH|LOW|NO)_VRAM\b",  # ComfyUI chose a GPU memory mode
     r"^\[\s*('[^']*',\s*)*'(/job:[^']*)?/device:GPU:\d+'",  # a printed list of TF device names
+    # a program naming the GPU it selected (InvokeAI, TensorRT's trtexec, scripts, Caffe)
+    rf"\bUsing torch device: ({_BRAND}|cuda)\b",
+    rf"\[I\] Selected Device: {_BRAND}\b",
+    rf"\busing GPU: {_BRAND}\b",
+    r"\bUse GPU with device ID \d+",
+    r"Found suitable (OpenCL|CUDA) device \[[^\]]+\] with \d+ bytes of GPU memory",  # ethminer
+    # tools' own results on the GPU
+    r"^\s*\d+\s+(CUDA|OpenCL) - Successfully computed forces\b",  # OpenMM's testInstallation
+    r"^\s*CudaDeviceName: \S",  # OpenMM
+    r"^\|\s*CUDA Main Library\s*\|\s*Pass\b",  # DCGM's diagnostic
+    r"^SUM \w+_(ce|sm) [\d.]+\s*$",  # nvbandwidth's measured sum
+    r"^CUDA Device Initiali[sz]ed\s*:\s*True\b",  # numba -s
+    r"TensorFloat-32 will be used for the matrix multiplication",  # TF ran a matmul on Ampere
+    r"^\s*\*?\s*CUDA GPU\s+#\d+\s+.*\bmem:\d+/\d+ ?MB",  # XMRig's device row
+    r"\bnvidia\s+READY threads [1-9]\d*/\d+",  # XMRig
+    r"\bCUDA(: NVIDIA GPU \d+| devices?): \S.*\(driver( version)?\b",  # BOINC's client
+    r"^GPU: GPU #\d+ .+\(\d+x\d+ cores\) Grid\(\d+x\d+\)",  # VanitySearch
+    r"^Auto Selected (CUDA|CuBLAS) Backend\b",  # KoboldCpp
+    r"\bassigned to device CUDA\d+\b|\bCUDA\d+ (model|KV|compute) buffer size\s*=",  # llama.cpp
+    r"\b(gpu_)?model_runner\.py:\d+\] Starting to load model",  # vLLM
+    r"\bGPU KV cache size: [1-9][\d,]* tokens|\bAvailable KV cache memory: [\d.]+ ?GiB",
+    r"\b(Load weight end|Memory pool end)\b.*\bavail mem=[\d.]+ ?GB",  # SGLang
+    r"\btorch[- ]\S+ CUDA:\d+ \([^,()]+, [\d.]+ ?Mi?B\)",  # Ultralytics' banner
 )
-# llama.cpp says it offloaded layers even when CUDA failed (the buffers are then on the CPU).
-_GGML_CUDA_FAILED = r"^ggml_cuda_init: failed to initialize CUDA"
-_OFFLOADED = r"offloaded [1-9]\d*/\d+ layers to GPU"
+# A success line that a later line of the same program takes back: llama.cpp says it offloaded
+# layers even when CUDA failed (the buffers are then on the CPU); OpenMM's testInstallation
+# lists each platform it computed forces on and then says which one failed.
+_TAKEN_BACK = (
+    (r"offloaded [1-9]\d*/\d+ layers to GPU", r"^ggml_cuda_init: failed to initialize CUDA"),
+    (r"Successfully computed forces", r"Error computing forces with (CUDA|OpenCL) platform"),
+)
 _FOUND = (
     r"Found device \d+ with properties",
     r"Adding visible gpu devices: \d",
     r"device: \d+, (GPU Compute|CUDA) Capability: \d",  # PaddlePaddle enumerated the device
     r"^NVIDIA driver \d+\.\d+(\.\d+)?, for CUDA \d+\.\d+$",  # CUDA.jl's versioninfo()
+    rf"^\s*Device \d+: \"?{_BRAND}\b",  # deviceQuery, ggml, nvbandwidth list a device
 )
 # Printed only once the driver enumerated a device: the executor reads that device's PCI NUMA
 # node (the lines are benign noise, so no rule quotes them as a cause), and nvidia-smi's table
@@ -99,8 +128,9 @@ def success_lines(log: ScannedLog) -> tuple[int, list[LogLine]]:
     others = gpu_answers_of_others(log)  # the driver works; the failing program has no GPU
     said = [ln for ln in answers_of(log, "gpu") if ln not in others]
     said += log.find(*_USED, *_OTHER_PROGRAMS)
-    if log.first(_GGML_CUDA_FAILED):
-        said = [ln for ln in said if not re.search(_OFFLOADED, ln.text, re.IGNORECASE)]
+    for claim, denial in _TAKEN_BACK:
+        if log.first(denial):
+            said = [ln for ln in said if not re.search(claim, ln.text, re.IGNORECASE)]
     if said:
         return Level.CLEAR, sorted(said, key=lambda ln: ln.number)
     found = log.find_wrapped(*_FOUND)
