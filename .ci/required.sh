@@ -1,6 +1,6 @@
 # Sourced by .ci/run before the tests: every real part the tests use must be here, and a test
 # that would skip for want of one fails instead (tests/conftest.py: require_or_skip).
-# Then the mutation budget and the named-mutant proof (docs/mutation.md): ~6 min end to end (named mutants ~1.5 min, mutmut ~4 min).
+# Then the mutation budget and the named-mutant proof (docs/mutation.md): ~8 min end to end (named mutants ~1.5 min, mutmut ~6 min).
 # Sourced after .ci/slurm.sh started the cluster and the Docker engine came up (.ci/run).
 # Needs: log() from .ci/run; python3 with nox on PATH.
 
