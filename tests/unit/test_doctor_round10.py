@@ -7,15 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.doctor.rulebook import MAX_FINDINGS, ranked_by_rules
-
-
-def _first(log: str) -> str:
-    return ranked_by_rules(log)[0].code.value
-
-
-def _codes(log: str) -> list[str]:
-    return [c.code.value for c in ranked_by_rules(log)[:MAX_FINDINGS]]
+from tests.unit.doctor_lines import assert_no_class_of, assert_success_line, codes, first
 
 
 @pytest.mark.parametrize(
@@ -45,8 +37,7 @@ def _codes(log: str) -> list[str]:
     ],
 )
 def test_other_programs_saying_the_gpu_came_up(line: str) -> None:
-    assert _first(f"{line}\n") == "healthy"
-    assert _first(f"{line}\nRuntimeError: CUDA error: no kernel image is available\n") != "healthy"
+    assert_success_line(line)
 
 
 @pytest.mark.parametrize(
@@ -63,16 +54,16 @@ def test_other_programs_saying_the_gpu_came_up(line: str) -> None:
     ],
 )
 def test_their_no_gpu_counterparts_are_no_success(line: str) -> None:
-    assert _first(f"{line}\n") != "healthy"
+    assert first(f"{line}\n") != "healthy"
 
 
 def test_a_success_line_taken_back_by_the_same_program_is_no_success() -> None:
     forces = "  2 CUDA - Successfully computed forces\n"
-    assert _first(forces) == "healthy"
+    assert first(forces) == "healthy"
     failed = (
         'There is no registered Platform called "CUDA"\nError computing forces with CUDA platform\n'
     )
-    assert "healthy" not in _codes(forces + failed)
+    assert "healthy" not in codes(forces + failed)
 
 
 @pytest.mark.parametrize(
@@ -111,7 +102,7 @@ def test_a_success_line_taken_back_by_the_same_program_is_no_success() -> None:
     ],
 )  # fmt: skip
 def test_failure_wordings_name_their_class(line: str, code: str) -> None:
-    assert _first(f"{line}\n").startswith(code)
+    assert first(f"{line}\n").startswith(code)
 
 
 @pytest.mark.parametrize(
@@ -126,11 +117,11 @@ def test_failure_wordings_name_their_class(line: str, code: str) -> None:
     ],
 )
 def test_near_misses_are_not_those_classes(line: str) -> None:
-    first = _first(f"{line}\n")
-    assert not first.startswith(
+    assert_no_class_of(
+        line,
         ("compute_capability", "cuda_libs", "cpu_only", "driver_library_version_mismatch",
-         "exclusive")
-    ), first  # fmt: skip
+         "exclusive"),
+    )  # fmt: skip
 
 
 def test_tf1_hostname_of_a_container_keeps_the_container_reading() -> None:
@@ -139,4 +130,4 @@ def test_tf1_hostname_of_a_container_keeps_the_container_reading() -> None:
         " LD_LIBRARY_PATH:\n"
         "I tensorflow/stream_executor/cuda/cuda_diagnostics.cc:121] hostname: 63d81712eb52\n"
     )
-    assert "container_gpu_not_exposed" in _codes(log)[:2]
+    assert "container_gpu_not_exposed" in codes(log)[:2]

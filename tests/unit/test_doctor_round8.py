@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.doctor.rulebook import MAX_FINDINGS, ranked_by_rules
+from tests.unit.doctor_lines import assert_success_line, codes, first
 
 TF = "2018-08-29 13:36:29.582988: I tensorflow/core/common_runtime/gpu/gpu_device.cc:1484] "
 CREATED = (
@@ -15,14 +15,6 @@ CREATED = (
     "Created TensorFlow device (/job:localhost/replica:0/task:0/device:GPU:0 with 9492 MB "
     "memory) -> physical GPU (device: 0, name: GeForce GTX 1080 Ti)\n"
 )
-
-
-def _first(log: str) -> str:
-    return ranked_by_rules(log)[0].code.value
-
-
-def _codes(log: str) -> list[str]:
-    return [c.code.value for c in ranked_by_rules(log)[:MAX_FINDINGS]]
 
 
 @pytest.mark.parametrize(
@@ -41,8 +33,7 @@ def _codes(log: str) -> list[str]:
     ],
 )
 def test_other_programs_saying_the_gpu_came_up(line: str) -> None:
-    assert _first(f"{line}\n") == "healthy"
-    assert _first(f"{line}\nRuntimeError: CUDA error: out of memory\n") != "healthy"
+    assert_success_line(line)
 
 
 @pytest.mark.parametrize(
@@ -56,7 +47,7 @@ def test_other_programs_saying_the_gpu_came_up(line: str) -> None:
     ],
 )
 def test_their_no_gpu_counterparts_are_no_success(line: str) -> None:
-    assert _first(f"{line}\n") != "healthy"
+    assert first(f"{line}\n") != "healthy"
 
 
 @pytest.mark.parametrize(
@@ -79,7 +70,7 @@ def test_their_no_gpu_counterparts_are_no_success(line: str) -> None:
     ],
 )  # fmt: skip
 def test_wordings_of_other_programs(line: str, code: str) -> None:
-    assert _first(f"{line}\n").startswith(code)
+    assert first(f"{line}\n").startswith(code)
 
 
 def test_a_second_device_setup_after_a_pause_is_a_new_session_not_a_slow_start() -> None:
@@ -87,15 +78,15 @@ def test_a_second_device_setup_after_a_pause_is_a_new_session_not_a_slow_start()
     again = (
         f"{TF}Adding visible gpu devices: 0\n{CREATED}{later}1484] Adding visible gpu devices: 0\n"
     )
-    assert _codes(again) == ["healthy"]
+    assert codes(again) == ["healthy"]
     work = f"{TF}Adding visible gpu devices: 0\n{CREATED}{later}640] cuDNN kernels launched\n"
-    assert _first(work) == "no_kernel_image_for_arch"  # the first op came minutes later
+    assert first(work) == "no_kernel_image_for_arch"  # the first op came minutes later
 
 
 def test_a_cuda_error_on_macos_is_a_mac_from_the_cuda_era_not_a_cpu_build() -> None:
     mac = "MacOS v10.11.6\nGraphics: NVIDIA GeForce GT 750M 2048MB\n"
     error = "Cannot get number of CUDA devices!: CUDA driver version is insufficient for CUDA "
-    assert _first(f"{mac}{error}runtime version.\n") == "driver_too_old_for_cuda"
-    assert _first(f"{mac}Traceback (most recent call last):\nValueError: no GPU\n") == (
+    assert first(f"{mac}{error}runtime version.\n") == "driver_too_old_for_cuda"
+    assert first(f"{mac}Traceback (most recent call last):\nValueError: no GPU\n") == (
         "cpu_only_build_or_platform"
     )

@@ -7,15 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.doctor.rulebook import MAX_FINDINGS, ranked_by_rules
-
-
-def _first(log: str) -> str:
-    return ranked_by_rules(log)[0].code.value
-
-
-def _codes(log: str) -> list[str]:
-    return [c.code.value for c in ranked_by_rules(log)[:MAX_FINDINGS]]
+from tests.unit.doctor_lines import assert_no_class_of, assert_success_line, codes, first
 
 
 @pytest.mark.parametrize(
@@ -35,8 +27,7 @@ def _codes(log: str) -> list[str]:
     ],
 )
 def test_other_programs_saying_the_gpu_came_up(line: str) -> None:
-    assert _first(f"{line}\n") == "healthy"
-    assert _first(f"{line}\nRuntimeError: CUDA error: no kernel image is available\n") != "healthy"
+    assert_success_line(line)
 
 
 @pytest.mark.parametrize(
@@ -50,7 +41,7 @@ def test_other_programs_saying_the_gpu_came_up(line: str) -> None:
     ],
 )
 def test_their_no_gpu_counterparts_are_no_success(line: str) -> None:
-    assert _first(f"{line}\n") != "healthy"
+    assert first(f"{line}\n") != "healthy"
 
 
 @pytest.mark.parametrize(
@@ -88,7 +79,7 @@ def test_their_no_gpu_counterparts_are_no_success(line: str) -> None:
     ],
 )  # fmt: skip
 def test_failure_wordings_name_their_class(line: str, code: str) -> None:
-    assert _first(f"{line}\n").startswith(code)
+    assert first(f"{line}\n").startswith(code)
 
 
 @pytest.mark.parametrize(
@@ -106,18 +97,18 @@ def test_failure_wordings_name_their_class(line: str, code: str) -> None:
     ],
 )
 def test_near_misses_are_not_those_classes(line: str) -> None:
-    first = _first(f"{line}\n")
-    assert not first.startswith(
+    assert_no_class_of(
+        line,
         ("compute_capability", "uvm", "cuda_forward_compat", "cpu_only", "gpu_memory_held",
-         "driver_library_version_mismatch", "driver_too_old", "cuda_libs")
-    ), first  # fmt: skip
+         "driver_library_version_mismatch", "driver_too_old", "cuda_libs"),
+    )  # fmt: skip
 
 
 def test_llama_cpp_offload_is_no_success_when_cuda_failed() -> None:
     offload = "llm_load_tensors: offloaded 29/29 layers to GPU\n"
-    assert _first(offload) == "healthy"
+    assert first(offload) == "healthy"
     failed = "ggml_cuda_init: failed to initialize CUDA: no CUDA-capable device is detected\n"
-    assert "healthy" not in _codes(failed + offload)
+    assert "healthy" not in codes(failed + offload)
 
 
 ORDINAL = (
@@ -128,7 +119,7 @@ ORDINAL = (
 
 
 @pytest.mark.parametrize(
-    ("path", "first"),
+    ("path", "expected"),
     [
         ("/home/ioannis/anaconda3/lib/python3.7/site-packages", "cuda_visible_devices_hidden"),
         ("/home/qfy/.conda/envs/torch1.1/lib/python3.6/site-packages", "cuda_visible_devices_hidden"),
@@ -138,11 +129,11 @@ ORDINAL = (
     ],
 )  # fmt: skip
 def test_an_ordinal_error_reads_hidden_devices_first_on_a_workstation(
-    path: str, first: str
+    path: str, expected: str
 ) -> None:
-    codes = _codes(ORDINAL.format(path=path))
-    assert codes[0] == first
-    assert {"cuda_visible_devices_hidden", "mig_misconfigured"} <= set(codes[:2])
+    got = codes(ORDINAL.format(path=path))
+    assert got[0] == expected
+    assert {"cuda_visible_devices_hidden", "mig_misconfigured"} <= set(got[:2])
 
 
 def test_a_container_host_name_alone_is_only_a_hint() -> None:
@@ -151,6 +142,6 @@ def test_a_container_host_name_alone_is_only_a_hint() -> None:
         "cuda_gpu_executor.cc:982] successful NUMA node read from SysFS had negative value (-1)\n"
     )
     prompt = "root@3f2a9c1b7d4e:/workspace# python train.py\n"
-    assert _first(prompt + numa) == "healthy"
+    assert first(prompt + numa) == "healthy"
     failed = "RuntimeError: Found no NVIDIA driver on your system.\n"
-    assert "container_gpu_not_exposed" in _codes(prompt + failed)
+    assert "container_gpu_not_exposed" in codes(prompt + failed)
