@@ -184,8 +184,10 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
     return sorted(out, key=lambda a: a.line.number)
 
 
+# NVIDIA's product-line words that start a GPU's name (the one home; success.py reads them too)
+GPU_BRAND = "NVIDIA|GeForce|Tesla|Quadro|TITAN"
 # A GPU's marketing name, as get_device_name() prints it.
-_GPU_NAME = r"\b(NVIDIA|GeForce|Tesla|Quadro|TITAN|RTX|GTX)\b|^'?[AHLTV]\d{1,3}\b"
+_GPU_NAME = rf"\b({GPU_BRAND}|RTX|GTX)\b|^'?[AHLTV]\d{{1,3}}\b"
 _BUILT_WITH_CUDA = r"is_buil[td]_with_cuda|Built with CUDA"  # "is_build_" is a common typo
 # A call with its answer written as a comment: ``tf.test.is_built_with_cuda()  # False``,
 # ``tf.config.list_physical_devices('GPU') # [] is returned``.

@@ -15,6 +15,7 @@ import re
 from benchmarks.containers import engine_errors
 from benchmarks.doctor.codes import Level
 from benchmarks.doctor.logfacts import (
+    GPU_BRAND,
     answers_of,
     device_answers,
     docker_runs,
@@ -24,7 +25,7 @@ from benchmarks.doctor.logfacts import (
 from benchmarks.doctor.logscan import LogLine, ScannedLog
 from benchmarks.doctor.signals import CREATED_DEVICE, probe_gpu_ok_lines
 
-_BRAND = r"(NVIDIA|GeForce|Tesla|Quadro|TITAN|RTX)"
+_BRAND = rf"({GPU_BRAND}|RTX)"
 _TF1_CREATING = r"Creat(ed|ing) TensorFlow device \(/(job:\S+/)?(device:)?gpu:\d+"
 _USED = (
     r"StreamExecutor device \(\d+\): .*Compute Capability \d",  # XLA
@@ -56,7 +57,7 @@ _OTHER_PROGRAMS = (
     r"# (GPU|cuda) blocks: [1-9]\d*",  # vLLM sized its KV cache on the GPU
     r"\bNCCL INFO .*\bcudaDev \d+\b",  # NCCL ranks on CUDA devices
     r"^[1-9]\d* device\(s\):$",  # CUDA.jl's versioninfo()
-    r"^\* Device #\d+: (NVIDIA|GeForce|Tesla|Quadro|TITAN)\b.*\b\d+/\d+ MB\b",  # hashcat
+    rf"^\* Device #\d+: ({GPU_BRAND})\b.*\b\d+/\d+ MB\b",  # hashcat
     r"\b[Rr]unning on (device )?(cuda(:\d+)?|GPU)\b(?! ?\d* ?(failed|error))",
     # vLLM's memory profile and weight loading: printed once the weights are on the GPU
     r"\btotal_gpu_memory[ =]\(?[\d.]+ ?GiB\b",
@@ -67,7 +68,7 @@ _OTHER_PROGRAMS = (
     r"^#\s+Rank\s+\d+ (Group\s+\d+ )?Pid\s+\d+ on\s+\S+ device\s+\d+ \[0x[0-9a-f]+\] \S",
     r"\b(PaddlePaddle|Paddle Fluid) works well on ([1-9]\d*|SINGLE|MU\w*PLE) GPUs?\b",
     r"^\s*\d+: .+ \(sm_\d+, [\d.]+ [GM]iB / [\d.]+ [GM]iB available\)",  # CUDA.jl's device list
-    r"^\s*Name\.{3,}:\s*(NVIDIA|GeForce|Tesla|Quadro|TITAN)\b",  # hashcat -I's backend devices
+    rf"^\s*Name\.{{3,}}:\s*({GPU_BRAND})\b",  # hashcat -I's backend devices
     r"^Set vram state to: (NORMAL|HIGH|LOW|NO)_VRAM\b",  # ComfyUI chose a GPU memory mode
     r"^\[\s*('[^']*',\s*)*'(/job:[^']*)?/device:GPU:\d+'",  # a printed list of TF device names
     # a program naming the GPU it selected (InvokeAI, TensorRT's trtexec, scripts, Caffe)
