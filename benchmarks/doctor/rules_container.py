@@ -145,9 +145,7 @@ def no_gpu_resource_on_nodes(log: ScannedLog, facts: FingerprintView) -> list[Ca
 @rule(Code.CONTAINER_LOST_GPU_ACCESS)
 def container_lost_access(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """A running container lost its GPU (NVML 'Unknown Error')."""
-    lines = log.find(
-        r"(Failed to initiali[sz]e NVML|NVML initiali[sz](e|ation) failed)\W+Unknown? Error"
-    )
+    lines = log.find(r"Failed to initialize NVML: Unknown Error")
     score = Level.LIKELY if lines else 0
     ev = list(quote(lines))
     err = facts.nvidia_error() or ""
