@@ -92,7 +92,6 @@ _OTHER_PROGRAMS = (
     r"\bassigned to device CUDA\d+\b|\bCUDA\d+ (model|KV|compute) buffer size\s*=",  # llama.cpp
     r"\b(gpu_)?model_runner\.py:\d+\] Starting to load model",  # vLLM
     r"\bGPU KV cache size: [1-9][\d,]* tokens|\bAvailable KV cache memory: [\d.]+ ?GiB",
-    r"\b(Load weight end|Memory pool end)\b.*\bavail mem=[\d.]+ ?GB",  # SGLang
     r"\btorch[- ]\S+ CUDA:\d+ \([^,()]+, [\d.]+ ?Mi?B\)",  # Ultralytics' banner
 )
 # A success line that a later line of the same program takes back: llama.cpp says it offloaded
