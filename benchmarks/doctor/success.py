@@ -2,10 +2,11 @@
 
 TensorFlow's own success lines (TF2 ``Created device``, TF1 ``Created/Creating TensorFlow
 device``), XLA's ``StreamExecutor device (0)``, the graphbench probe, a user's print of the
-device list or count, and other CUDA programs saying they use the GPU. "Found device ... with
-properties" only says the driver enumerated the GPU, so it counts less. Kept apart from the
-failure rules because ``healthy`` is decided against all of them (see rulebook): success counts
-at full strength only when no failure reaches ``Level.POSSIBLE``.
+device list or count, and other CUDA programs saying they use the GPU (in their own words, or,
+for a program no reader knows, by naming the GPU model in a log with no complaint). "Found
+device ... with properties" only says the driver enumerated the GPU, so it counts less. Kept
+apart from the failure rules because ``healthy`` is decided against all of them (see
+rulebook): success counts at full strength only when no failure reaches ``Level.POSSIBLE``.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def success_lines(log: ScannedLog) -> tuple[int, list[LogLine]]:
     enumerated = _enumerated(log)
     if enumerated and not found and not _complaints(log.lines, log):
         return Level.PROBABLE, enumerated  # only in a log with no complaint anywhere
-    quiet = [] if (found or others) else quiet_gpu_stack(log)
+    quiet = [] if (found or others) else (quiet_gpu_stack(log) or gpu_named_quietly(log))
     if quiet:
         return Level.POSSIBLE, quiet
     return 0, []
@@ -188,6 +189,52 @@ def quiet_gpu_stack(log: ScannedLog) -> list[LogLine]:
             return []
     went_on = [ln for ln in log.lines if ln.text and not ln.harmless and ln not in stack]
     return stack if stack and went_on and went_on[-1].number > stack[0].number else []
+
+
+# A line that names an NVIDIA GPU model or says a program uses CUDA/the GPU, in any program's
+# words: the generic form of _OTHER_PROGRAMS, for the programs no reader knows yet.
+_GPU_MODEL = (
+    r"\b(GeForce|Quadro|TITAN|Tesla [A-Z]?\d|RTX ?[A-Z]?\d{3,4}|GTX ?\d{3,4}|GRID [A-Z]\d)"
+    r"|\bNVIDIA [ABHL]\d{1,3}\b"
+)
+_GPU_IN_USE = (
+    r"\bcuda:\d\b|\bCUDA\d\b|\busing (the )?(gpu|cuda)\b|\bon (the )?gpu\b"
+    r"|\b(gpu|cuda) (device|backend)\b"
+)
+# ... but not where a tool lists the hardware (nvidia-smi's table and -L, TensorFlow's "Found
+# device" block) or a program turns the GPU down: those say the GPU exists, not that it was used.
+_NAMED_NOT_USED = re.compile(
+    r"^\s*\||\|\s*\d+\s+\S.*\||\(UUID: GPU-|^name: |Found device \d|\bignoring\b"
+    r"|which is of cuda capability|\bskipping\b|no longer support|too old|\bminimum\b",
+    re.IGNORECASE,
+)
+# Words that turn a GPU down or away, in addition to _COMPLAINT's; a printed False or a count
+# of none answers "is there a GPU" with no.
+_TURNED_DOWN = re.compile(
+    r"\bignoring\b|\bskipping\b|no longer supports?|too old|\bFalse\b"
+    r"|\b0 (cuda |gpu )?(devices?|gpus?)\b",
+    re.IGNORECASE,
+)
+
+
+def gpu_named_quietly(log: ScannedLog) -> list[LogLine]:
+    """A program names the NVIDIA GPU it uses (or says it uses CUDA) and nothing in the whole
+    log complains: the generic success of a program that no success reader knows.
+
+    As weak as ``quiet_gpu_stack`` (``Level.POSSIBLE``): any warning, error, complaint word,
+    printed "no GPU" answer, or a rule's failure at POSSIBLE or above outweighs it. Returns the
+    naming lines, or []."""
+    named = [ln for ln in log.find(_GPU_MODEL, _GPU_IN_USE) if not _NAMED_NOT_USED.search(ln.text)]
+    if not named or any(a.kind in ("no_gpu", "no_cuda_build") for a in device_answers(log)):
+        return []
+    for line in log.lines:
+        if line.harmless:
+            continue
+        if line.severity in ("W", "E", "F") or _COMPLAINT.search(line.message):
+            return []
+        if _TURNED_DOWN.search(line.message):
+            return []
+    return named
 
 
 def _enumerated(log: ScannedLog) -> list[LogLine]:
