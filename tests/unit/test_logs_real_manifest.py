@@ -47,6 +47,8 @@ HOLDOUT5 = [e for e in MANIFEST if e.get("split") == "holdout5"]
 HOLDOUT6 = [e for e in MANIFEST if e.get("split") == "holdout6"]
 HOLDOUT7 = [e for e in MANIFEST if e.get("split") == "holdout7"]
 HOLDOUT8 = [e for e in MANIFEST if e.get("split") == "holdout8"]
+HOLDOUT9 = [e for e in MANIFEST if e.get("split") == "holdout9"]
+LATER_THAN_7 = ("holdout8", "holdout9")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 
 
@@ -120,10 +122,10 @@ def test_holdout_size_classes_and_neutral_ids() -> None:
 @pytest.mark.parametrize(
     ("n", "later"),
     [
-        (2, ("holdout3", "holdout4", "holdout5", "holdout6", "holdout7", "holdout8")),
-        (3, ("holdout4", "holdout5", "holdout6", "holdout7", "holdout8")),
-        (4, ("holdout5", "holdout6", "holdout7", "holdout8")),
-        (5, ("holdout6", "holdout7", "holdout8")),
+        (2, ("holdout3", "holdout4", "holdout5", "holdout6", "holdout7", "holdout8", "holdout9")),
+        (3, ("holdout4", "holdout5", "holdout6", "holdout7", "holdout8", "holdout9")),
+        (4, ("holdout5", "holdout6", "holdout7", "holdout8", "holdout9")),
+        (5, ("holdout6", "holdout7", "holdout8", "holdout9")),
     ],
 )
 def test_later_holdouts_are_a_quarter_of_the_corpus_with_neutral_ids(
@@ -150,7 +152,7 @@ def test_the_seventh_holdout_is_a_quarter_with_neutral_ids_and_one_log_per_threa
     """holdout7 (collected after round 8 by eleven helpers, in two rounds): >= 25 % of the real
     logs, every class."""
     labels = Counter(e["label"] for e in HOLDOUT7)
-    assert 4 * len(HOLDOUT7) >= len([e for e in MANIFEST if e["split"] != "holdout8"])
+    assert 4 * len(HOLDOUT7) >= len([e for e in MANIFEST if e["split"] not in LATER_THAN_7])
     assert labels["healthy"] >= 6 and len(labels) == 24
     _one_log_per_thread_and_neutral_ids(HOLDOUT7, r"h7[a-k](\d{2})-([a-z0-9]+)")
 
@@ -161,6 +163,14 @@ def test_the_eighth_holdout_has_neutral_ids_and_one_log_per_thread() -> None:
     labels = Counter(e["label"] for e in HOLDOUT8)
     assert len(HOLDOUT8) >= 250 and labels["healthy"] >= 6 and len(labels) >= 18
     _one_log_per_thread_and_neutral_ids(HOLDOUT8, r"h8[a-h](\d{2})-([a-z0-9]+)")
+
+
+def test_the_ninth_holdout_has_neutral_ids_and_one_log_per_thread() -> None:
+    """holdout9 (collected after round 10 by nine helpers): its size against the quarter, its
+    classes and the neutral ids (tests/data/logs_real/README.md gives the counts)."""
+    labels = Counter(e["label"] for e in HOLDOUT9)
+    assert len(HOLDOUT9) >= 300 and labels["healthy"] >= 6 and len(labels) >= 18
+    _one_log_per_thread_and_neutral_ids(HOLDOUT9, r"h9[a-i](\d{2})-([a-z0-9]+)")
 
 
 def test_split_script_check_passes() -> None:
@@ -198,7 +208,8 @@ def test_holdout_entries_do_not_move_the_draw() -> None:
              {"id": "h5a99-x", "label": "healthy", "split": "holdout5"},
              {"id": "h6a99-x", "label": "healthy", "split": "holdout6"},
              {"id": "h7a99-x", "label": "healthy", "split": "holdout7"},
-             {"id": "h8a99-x", "label": "healthy", "split": "holdout8"}]  # fmt: skip
+             {"id": "h8a99-x", "label": "healthy", "split": "holdout8"},
+             {"id": "h9a99-x", "label": "healthy", "split": "holdout9"}]  # fmt: skip
     assert draw(DRAWN + extra) == draw(DRAWN)
 
 
