@@ -10,9 +10,8 @@ collected after round 2, ``holdout3``, after round 3, by helpers who never read 
 ``holdout4`` ... ``holdout9``, after rounds 4, 5, 6, 8, 9 and 10, by helpers who never read the
 rules or the text model) are not part of the draw: the script never moves them, leaves them out
 of the per-label shuffle (so the tune/test assignment is exactly what it was before they were
-added),
-and ``--check`` only verifies that their ``file`` is ``<set>/<id>.log`` and that no source URL
-is shared between the sets.
+added), and ``--check`` only verifies that their ``file`` is ``<set>/<id>.log`` and that no
+source URL is shared between the sets.
 
 The draw, per label (the manifest's ``label``): sort the ids, shuffle them with
 ``random.Random(f"{SEED}:{label}")`` and send the first ``ceil(TEST_FRACTION * n)`` to ``test``
@@ -53,8 +52,9 @@ SCORED = (
     "holdout6",
     "holdout7",
     "holdout8",
+    "holdout9",
 )
-PENDING: tuple[str, ...] = ("holdout9",)
+PENDING: tuple[str, ...] = ()
 HOLDOUTS = (*SCORED, *PENDING)
 SPLITS = ("tune", "test", *HOLDOUTS)
 
