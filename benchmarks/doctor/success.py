@@ -174,8 +174,8 @@ def quiet_gpu_stack(log: ScannedLog) -> list[LogLine]:
     that is neither stack nor noise follows the first stack line): a paste of the
     import-time lines alone says nothing yet. Returns the lines that show the GPU stack at
     work, or []."""
-    if any(a.kind in ("no_gpu", "no_cuda_build") for a in device_answers(log)):
-        return []  # a printed "no GPU" answer is a complaint too
+    if _says_no_gpu(log):
+        return []
     runs, with_gpu = docker_runs(log)
     banner_ok = bool(runs) and len(with_gpu) == len(runs)
     stack: list[LogLine] = []
@@ -183,9 +183,7 @@ def quiet_gpu_stack(log: ScannedLog) -> list[LogLine]:
         banner = banner_ok and re.search(engine_errors.NO_DRIVER_DETECTED, line.text)
         if _GPU_STACK.search(line.text) or line in with_gpu:
             stack.append(line)
-        if line.harmless or banner or line in runs:
-            continue
-        if line.severity in ("W", "E", "F") or _COMPLAINT.search(line.message):
+        if not (line.harmless or banner or line in runs) and _complains(line):
             return []
     went_on = [ln for ln in log.lines if ln.text and not ln.harmless and ln not in stack]
     return stack if stack and went_on and went_on[-1].number > stack[0].number else []
@@ -203,9 +201,10 @@ _GPU_IN_USE = (
 )
 # ... but not where a tool lists the hardware (nvidia-smi's table and -L, TensorFlow's "Found
 # device" block) or a program turns the GPU down: those say the GPU exists, not that it was used.
+# (The turning-down words are _TURNED_DOWN's: any line with one vetoes the whole log.)
 _NAMED_NOT_USED = re.compile(
-    r"^\s*\||\|\s*\d+\s+\S.*\||\(UUID: GPU-|^name: |Found device \d|\bignoring\b"
-    r"|which is of cuda capability|\bskipping\b|no longer support|too old|\bminimum\b",
+    r"^\s*\||\|\s*\d+\s+\S.*\||\(UUID: GPU-|^name: |Found device \d"
+    r"|which is of cuda capability|\bminimum\b",
     re.IGNORECASE,
 )
 # Words that turn a GPU down or away, in addition to _COMPLAINT's; a printed False or a count
@@ -225,16 +224,22 @@ def gpu_named_quietly(log: ScannedLog) -> list[LogLine]:
     printed "no GPU" answer, or a rule's failure at POSSIBLE or above outweighs it. Returns the
     naming lines, or []."""
     named = [ln for ln in log.find(_GPU_MODEL, _GPU_IN_USE) if not _NAMED_NOT_USED.search(ln.text)]
-    if not named or any(a.kind in ("no_gpu", "no_cuda_build") for a in device_answers(log)):
+    if not named or _says_no_gpu(log):
         return []
-    for line in log.lines:
-        if line.harmless:
-            continue
-        if line.severity in ("W", "E", "F") or _COMPLAINT.search(line.message):
-            return []
-        if _TURNED_DOWN.search(line.message):
-            return []
+    loud = [ln for ln in log.lines if not ln.harmless]
+    if any(_complains(ln) or _TURNED_DOWN.search(ln.message) for ln in loud):
+        return []
     return named
+
+
+def _says_no_gpu(log: ScannedLog) -> bool:
+    """A printed "no GPU" (or "no CUDA build") answer: a complaint too."""
+    return any(a.kind in ("no_gpu", "no_cuda_build") for a in device_answers(log))
+
+
+def _complains(line: LogLine) -> bool:
+    """A warning or error line, or one whose words complain (the quiet readers' veto)."""
+    return line.severity in ("W", "E", "F") or bool(_COMPLAINT.search(line.message))
 
 
 def _enumerated(log: ScannedLog) -> list[LogLine]:
