@@ -18,6 +18,8 @@ _TSL = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?: ([IWEF]) (\S+?):\
 _ABSL = re.compile(r"^([IWEF])\d{4} \d\d:\d\d:[\d.]+\s+\d+ (\S+?):\d+\] ?(.*)$")
 _LEGACY = re.compile(r"^([IWEF]) (\S+?\.cc):\d+\] ?(.*)$")
 _QUOTE_MARK = re.compile(r"^(?:>\s?)+")
+# docker compose prefixes each container's line with its name: "web-1  | ", "web_1  | "
+_COMPOSE_PREFIX = re.compile(r"^[a-z0-9][\w.-]*[-_]\d+\s+\| ?")
 
 HARMLESS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p, re.IGNORECASE)
@@ -40,6 +42,7 @@ HARMLESS: tuple[re.Pattern[str], ...] = tuple(
         r"libcupti",  # the profiler's library, not needed to compute
         r"Registers are spilled to local memory",
         r"exceeds 10% of free system memory",
+        r"Unable to initialize backend '(rocm|tpu|METAL)'",  # JAX tries every platform it has
         r"^GRAPHBENCH_PROBE_(RESULT|DRIVER) ",  # the probe's JSON payloads, not log messages
     )
 )
@@ -59,8 +62,9 @@ def parse_line(number: int, raw: str) -> LogLine:
     text = raw.rstrip("\r\n")
     stripped = text.strip()
     severity = source = ""
-    # a "> " markdown quote is not part of the line, nor the indentation after it
-    message = _QUOTE_MARK.sub("", stripped).lstrip()
+    # a "> " markdown quote is not part of the line, nor the indentation after it, nor the
+    # container name docker compose writes before it
+    message = _COMPOSE_PREFIX.sub("", _QUOTE_MARK.sub("", stripped).lstrip())
     for pattern in (_TSL, _ABSL, _LEGACY):
         m = pattern.match(message)
         if m:
@@ -130,7 +134,7 @@ class ScannedLog:
             for ln in self.lines
             if not ln.severity
             and not ln.harmless
-            and re.match(r"^(\w+\.)*\w*(Error|Exception): ", ln.text)
+            and re.match(r"^(\w+\.)*\w*(Error|Exception): ", ln.message)
         ]
         return sorted(out, key=lambda ln: ln.number)
 

@@ -174,4 +174,5 @@ def container_hostname_hint(log: ScannedLog) -> LogLine | None:
         r"cuda_diagnostics\.cc:\d+\] hostname: [0-9a-f]{12}$",  # TF 1.x names the host alone
         r"^\w+@[0-9a-f]{12}:\S*[#$] ",
         r"^(Creating|Starting|Recreating) [\w.-]+ \.\.\. done$",  # docker-compose v1
+        r"^[a-z0-9][\w.-]*[-_]\d+\s+\| \S",  # docker compose's per-container log prefix
     )

@@ -27,6 +27,7 @@ from benchmarks.doctor.logscan import LogLine, ScannedLog
 from benchmarks.doctor.signals import CREATED_DEVICE, probe_gpu_ok_lines
 
 _BRAND = rf"({GPU_BRAND}|RTX)"
+_JETSON = r"Orin|Xavier|Jetson"  # the Jetson boards' integrated GPUs, named without a brand
 _TF1_CREATING = r"Creat(ed|ing) TensorFlow device \(/(job:\S+/)?(device:)?gpu:\d+"
 _USED = (
     r"StreamExecutor device \(\d+\): .*Compute Capability \d",  # XLA
@@ -74,7 +75,6 @@ _OTHER_PROGRAMS = (
     r"^\[\s*('[^']*',\s*)*'(/job:[^']*)?/device:GPU:\d+'",  # a printed list of TF device names
     # a program naming the GPU it selected (InvokeAI, TensorRT's trtexec, scripts, Caffe)
     rf"\bUsing torch device: ({_BRAND}|cuda)\b",
-    rf"\[I\] Selected Device: {_BRAND}\b",
     rf"\busing GPU: {_BRAND}\b",
     r"\bUse GPU with device ID \d+",
     r"Found suitable (OpenCL|CUDA) device \[[^\]]+\] with \d+ bytes of GPU memory",  # ethminer
@@ -94,13 +94,23 @@ _OTHER_PROGRAMS = (
     r"\b(gpu_)?model_runner\.py:\d+\] Starting to load model",  # vLLM
     r"\bGPU KV cache size: [1-9][\d,]* tokens|\bAvailable KV cache memory: [\d.]+ ?GiB",
     r"\btorch[- ]\S+ CUDA:\d+ \([^,()]+, [\d.]+ ?Mi?B\)",  # Ultralytics' banner
+    # round 11: onnxruntime's session runs on the CUDA (or TensorRT) provider first
+    r"\bApplied providers: \['(Tensorrt|CUDA)ExecutionProvider'",
+    r"\bGPU KV cache usage: [\d.]+%",  # vLLM's running metrics
+    r"\[gpu_model_runner\.py:\d+\] ",  # vLLM's GPU worker got as far as logging
+    r"\bdevice: \d+, cuDNN Version: \d",  # PaddlePaddle opened cuDNN on the device
+    r"^\s*\d+/\d+\s+(?!0(\.0+)?G\b)\d+(\.\d+)?G\s+\d",  # Ultralytics' epoch row, GPU_mem > 0
+    r"\[TRT\] \[MemUsageChange\] Init CUDA: CPU \+\d+, GPU \+\d+",  # TensorRT's CUDA context
+    rf"\[I\] Selected Device: ({_BRAND}|{_JETSON})\b",
 )
 # A success line that a later line of the same program takes back: llama.cpp says it offloaded
 # layers even when CUDA failed (the buffers are then on the CPU); OpenMM's testInstallation
-# lists each platform it computed forces on and then says which one failed.
+# lists each platform it computed forces on and then says which one failed; PaddlePaddle opens
+# cuDNN on a GPU its build has no kernels for, after saying so.
 _TAKEN_BACK = (
     (r"offloaded [1-9]\d*/\d+ layers to GPU", r"^ggml_cuda_init: failed to initialize CUDA"),
     (r"Successfully computed forces", r"Error computing forces with (CUDA|OpenCL) platform"),
+    (r"cuDNN Version: \d", r"which is not (supported by|compatible with) Paddle\b"),
 )
 _FOUND = (
     r"Found device \d+ with properties",
@@ -118,6 +128,7 @@ _ENUMERATED = (
     r"successful NUMA node read from SysFS",
     r"could not open file to read NUMA node: /sys/bus/pci/devices/",
     r"^GPU \d+: .+\(UUID: GPU-[0-9a-fA-F-]+\)",  # nvidia-smi -L
+    r"Could not identify NUMA node of \S*gpu:\d",  # TF 1.x names the GPU device it creates
 )
 
 
@@ -155,12 +166,12 @@ _GPU_STACK = re.compile(
 )
 # Words of a complaint in a line without a severity prefix (a program's own print, a shell).
 _COMPLAINT = re.compile(
-    r"error|fail|fatal|cannot|can't|could not|couldn't|unable|not found|segmentation|abort"
+    r"error|fail|fatal|cannot|can't|could not|couldn't|unable|not found|segmentation fault|abort"
     r"|denied|\bno\b[\w\s/-]{0,30}\b(found|detected|available|present)\b|unavailable|busy"
     r"|warning|mismatch|insufficient|panic|exception|traceback|killed|core dumped"
     r"|not (be )?(available|supported|compatible)|does not|doesn't|didn't|won't|not work"
     r"|not (using|use|detect)|fall(ing)? back|\bon (the )?CPU\b|\bCPU[- ]only\b"
-    r"|out of memory|\bOOM\b|non-zero (exit )?status|exited with",
+    r"|out of memory|\bOOM\b(?![\"']?\s*[:=]\s*0\b)|non-zero (exit )?status|exited with",
     re.IGNORECASE,
 )
 
@@ -207,10 +218,13 @@ _NAMED_NOT_USED = re.compile(
     r"|which is of cuda capability|\bminimum\b",
     re.IGNORECASE,
 )
-# Words that turn a GPU down or away, in addition to _COMPLAINT's; a printed False or a count
-# of none answers "is there a GPU" with no.
+# Words that turn a GPU down or away, in addition to _COMPLAINT's; a printed False (alone, or
+# after a word of CUDA, GPU or availability: not a setting such as "useFP16 = false") or a
+# count of none answers "is there a GPU" with no.
 _TURNED_DOWN = re.compile(
-    r"\bignoring\b|\bskipping\b|no longer supports?|too old|\bFalse\b"
+    r"\bignoring\b|\bskipping\b|no longer supports?|too old|^\W*False\W*$"
+    r"|(cuda|gpus?|available|built|initiali[sz]ed|detected|found|enabled|supported|present)\w*"
+    r"(\(\))?['\"]?\s*(:|=|->|is)?\s*False\b"
     r"|\b0 (cuda |gpu )?(devices?|gpus?)\b",
     re.IGNORECASE,
 )
