@@ -434,6 +434,7 @@ def slow_start(log: ScannedLog, after: LogLine, min_gap_s: float) -> tuple[LogLi
 # A program that crashed: a traceback, an exception's last line, a fatal or a signal.
 _CRASH = (
     r"^Traceback \(most recent call last\)",
+    r"^(\w+\.)*\w*(Error|Exception)\s+Traceback \(most recent call last\)",  # IPython's
     r"^(\w+\.)*\w*(Error|Exception)\b: ",
     r"\bINTERNAL ASSERT FAILED\b",
     r"Segmentation fault|core dumped|\bAborted\b",

@@ -14,7 +14,12 @@ from benchmarks.doctor.findings import Candidate, fact
 from benchmarks.doctor.logfacts import answers_of, docker_runs
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
-from benchmarks.doctor.signals import code_lines, container_hostname_hint, cuinit_lines
+from benchmarks.doctor.signals import (
+    DRIVER_BUT_NO_NODE,
+    code_lines,
+    container_hostname_hint,
+    cuinit_lines,
+)
 from benchmarks.environment.view import FingerprintView
 
 
@@ -54,6 +59,10 @@ def container_not_exposed(log: ScannedLog, facts: FingerprintView) -> list[Candi
     hint = container_hostname_hint(log)
     if stub:
         score, ev = max(score, Level.PROBABLE), ev + list(quote(stub, 2))
+    runs, with_gpu = docker_runs(log)  # under a run given the GPU, the node is another matter
+    no_node = [ln for ln in log.find(DRIVER_BUT_NO_NODE) if _run_above(runs, ln) not in with_gpu]
+    if no_node:
+        score, ev = max(score, Level.LIKELY), ev + list(quote(no_node, 1))
     libcuda_missing = log.find(
         r"libcuda\.so\.1: cannot open shared object file",
         r"Could not load dynamic library 'libcuda",
@@ -178,7 +187,7 @@ def run_without_gpu_flag(log: ScannedLog, facts: FingerprintView) -> list[Candid
             r"libcuda\.so\.1: cannot open",
             r"kernel driver does not appear to be running",
             r"Could not find cuda drivers on your machine",
-            r"/dev/nvidia0 does not exist",
+            DRIVER_BUT_NO_NODE,
             engine_errors.NO_DRIVER_DETECTED,
         )
         + answers_of(log, "no_gpu")

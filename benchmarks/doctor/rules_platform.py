@@ -15,6 +15,7 @@ from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.rules_container import docker_messages
 from benchmarks.doctor.signals import (
+    DRIVER_BUT_NO_NODE,
     DRIVER_NOT_RUNNING,
     ORDINAL_BEYOND,
     PROBE_PREFIX,
@@ -109,13 +110,15 @@ def driver_missing(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"libcuda\.so: cannot open shared object file",  # the unversioned name, same library
         r"Could not load (dynamic )?library '?libcuda\.so\b",
         r"kernel driver does not appear to be running on this host",
-        r"no NVIDIA GPU device is present: /dev/nvidia0 does not exist",
         r"couldn't communicate with the NVIDIA driver",
         r"nvidia-container-cli: initialization error: nvml error: driver not loaded",
         r"NVIDIA kernel module missing",
         r"Module nvidia not found",  # modprobe: the driver's own module, not nvidia-uvm
     )
-    weak = code_lines(log, 303)
+    # TF prints this only once /proc/driver/nvidia/version exists: the driver is loaded, the
+    # device node is missing (a container not given the GPU, rules_container; on a host, the
+    # nodes were never created)
+    weak = code_lines(log, 303) + log.find(DRIVER_BUT_NO_NODE)
     score = Level.PROBABLE if strong else (Level.POSSIBLE if weak else 0)
     note = ""
     ev = list(quote(strong + weak))

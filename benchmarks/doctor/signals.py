@@ -166,6 +166,12 @@ def probe_gpu_failed_lines(log: ScannedLog) -> list[LogLine]:
     )
 
 
+# TensorFlow's cuda_diagnostics prints this only after finding /proc/driver/nvidia/version: the
+# kernel driver is loaded (a container sees its host's /proc), but no device node was made or
+# passed in, which is what a container started without the GPU looks like.
+DRIVER_BUT_NO_NODE = r"no NVIDIA GPU device is present: /dev/nvidia0 does not exist"
+
+
 def container_hostname_hint(log: ScannedLog) -> LogLine | None:
     """TF names the host in cuda_diagnostics lines, and a shell prompt names it too; a 12-hex
     host name is a docker container id. docker-compose names the container it starts."""

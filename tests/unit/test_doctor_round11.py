@@ -91,3 +91,29 @@ def test_a_docker_compose_prefix_is_a_container_and_its_lines_are_read() -> None
     assert first(bare) == "driver_missing_or_not_loaded"
     assert first(composed) == "container_gpu_not_exposed"
     assert first(composed.replace("_1  |", "-1  |")) == "container_gpu_not_exposed"
+
+
+def test_a_driver_without_a_device_node_reads_as_a_container_not_given_the_gpu() -> None:
+    # TensorFlow checks /proc/driver/nvidia/version first: past it, the driver is loaded
+    diag = "tensorflow/stream_executor/cuda/cuda_diagnostics.cc:163] "
+    no_node = f"I {diag}no NVIDIA GPU device is present: /dev/nvidia0 does not exist\n"
+    no_proc = (
+        f"I {diag}kernel driver does not appear to be running on this host (x): "
+        "/proc/driver/nvidia/version does not exist\n"
+    )
+    cuinit = "E tensorflow/stream_executor/cuda/cuda_driver.cc:313] failed call to cuInit: UNKNOWN ERROR (-1)\n"
+    assert codes(cuinit + no_node)[:2] == [
+        "container_gpu_not_exposed",
+        "driver_missing_or_not_loaded",
+    ]
+    assert first(cuinit + no_proc) == "driver_missing_or_not_loaded"
+
+
+def test_an_ipython_traceback_after_a_device_print_is_no_healthy_start() -> None:
+    props = "_CudaDeviceProperties(name='GeForce GT 740', major=3, minor=0, total_memory=1991MB)\n"
+    crash = (
+        "RuntimeError                              Traceback (most recent call last)\n"
+        "----> 7 print(torch.tensor([1.0, 2.0]).cuda())\n"
+    )
+    assert first(props) == "healthy"
+    assert first(props + crash) != "healthy"
