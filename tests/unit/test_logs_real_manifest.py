@@ -48,7 +48,8 @@ HOLDOUT6 = [e for e in MANIFEST if e.get("split") == "holdout6"]
 HOLDOUT7 = [e for e in MANIFEST if e.get("split") == "holdout7"]
 HOLDOUT8 = [e for e in MANIFEST if e.get("split") == "holdout8"]
 HOLDOUT9 = [e for e in MANIFEST if e.get("split") == "holdout9"]
-LATER_THAN_7 = ("holdout8", "holdout9")
+HOLDOUT10 = [e for e in MANIFEST if e.get("split") == "holdout10"]
+LATER_THAN_7 = ("holdout8", "holdout9", "holdout10")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 
 
@@ -122,10 +123,10 @@ def test_holdout_size_classes_and_neutral_ids() -> None:
 @pytest.mark.parametrize(
     ("n", "later"),
     [
-        (2, ("holdout3", "holdout4", "holdout5", "holdout6", "holdout7", "holdout8", "holdout9")),
-        (3, ("holdout4", "holdout5", "holdout6", "holdout7", "holdout8", "holdout9")),
-        (4, ("holdout5", "holdout6", "holdout7", "holdout8", "holdout9")),
-        (5, ("holdout6", "holdout7", "holdout8", "holdout9")),
+        (2, ("holdout3", "holdout4", "holdout5", "holdout6", "holdout7", *LATER_THAN_7)),
+        (3, ("holdout4", "holdout5", "holdout6", "holdout7", *LATER_THAN_7)),
+        (4, ("holdout5", "holdout6", "holdout7", *LATER_THAN_7)),
+        (5, ("holdout6", "holdout7", *LATER_THAN_7)),
     ],
 )
 def test_later_holdouts_are_a_quarter_of_the_corpus_with_neutral_ids(
@@ -173,6 +174,14 @@ def test_the_ninth_holdout_has_neutral_ids_and_one_log_per_thread() -> None:
     _one_log_per_thread_and_neutral_ids(HOLDOUT9, r"h9[a-i](\d{2})-([a-z0-9]+)")
 
 
+def test_the_tenth_holdout_has_neutral_ids_and_one_log_per_thread() -> None:
+    """holdout10 (collected after round 11 by eight helpers): its size against the quarter, its
+    classes and the neutral ids (tests/data/logs_real/README.md gives the counts)."""
+    labels = Counter(e["label"] for e in HOLDOUT10)
+    assert len(HOLDOUT10) >= 375 and labels["healthy"] >= 6 and len(labels) >= 18
+    _one_log_per_thread_and_neutral_ids(HOLDOUT10, r"h10[a-h](\d{2})-([a-z0-9]+)")
+
+
 def test_split_script_check_passes() -> None:
     assert _split_script().mismatches(MANIFEST) == []
 
@@ -209,7 +218,8 @@ def test_holdout_entries_do_not_move_the_draw() -> None:
              {"id": "h6a99-x", "label": "healthy", "split": "holdout6"},
              {"id": "h7a99-x", "label": "healthy", "split": "holdout7"},
              {"id": "h8a99-x", "label": "healthy", "split": "holdout8"},
-             {"id": "h9a99-x", "label": "healthy", "split": "holdout9"}]  # fmt: skip
+             {"id": "h9a99-x", "label": "healthy", "split": "holdout9"},
+             {"id": "h10a99-x", "label": "healthy", "split": "holdout10"}]  # fmt: skip
     assert draw(DRAWN + extra) == draw(DRAWN)
 
 
