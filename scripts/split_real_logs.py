@@ -53,8 +53,9 @@ SCORED = (
     "holdout7",
     "holdout8",
     "holdout9",
+    "holdout10",
 )
-PENDING: tuple[str, ...] = ("holdout10",)
+PENDING: tuple[str, ...] = ()
 HOLDOUTS = (*SCORED, *PENDING)
 SPLITS = ("tune", "test", *HOLDOUTS)
 
