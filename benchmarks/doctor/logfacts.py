@@ -132,6 +132,8 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
             out.append(Answer("no_gpu", line))
         elif m := re.search(r"(?:Num(?:ber of)? GPUs?(?: Available)?|GPUs? count)\W*(\d+)", text):
             out.append(Answer("gpu" if int(m.group(1)) else "no_gpu", line))
+        elif re.match(r"Is CUDA available\s*:\s*(True|Yes)\b", bare) and log.first(*COLLECT_ENV):
+            pass  # collect_env's report, wherever the error is: success.py's enumerated level
         elif m := re.search(r"(?:GPU|CUDA) (?:is )?available:?\s*(True|False)", text, re.I):
             out.append(Answer("gpu" if m.group(1).lower() == "true" else "no_gpu", line))
         elif m := re.search(rf"(?:{_BUILT_WITH_CUDA})\W*(True|False)$", bare, re.I):
@@ -148,6 +150,7 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
             r"GPU is NOT AVAILABLE|No GPU/TPU found|Device mapping: no known devices"
             r"|inference compute\b.*\blibrary=cpu\b"  # Ollama fell back to the CPU
             r"|but CUDA is not available"  # torch.autocast / amp falling back
+            r"|^Is CUDA available\s*:\s*(False|No)\b"  # PyTorch's collect_env
             r"|\bno (compatible |supported |usable )?(NVIDIA |CUDA )?GPUs? (were |was )?"
             r"(found|discovered|detected)",
             text,
@@ -184,6 +187,13 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
     return sorted(out, key=lambda a: a.line.number)
 
 
+# The other fields of PyTorch's collect_env report (pasted by vLLM's and SGLang's issue
+# templates): its "Is CUDA available" is an environment's, not the failing run's answer.
+COLLECT_ENV = (
+    r"^GPU models and configuration\s*:",
+    r"^Is debug build\s*:",
+    r"^PyTorch version\s*:",
+)
 # NVIDIA's product-line words that start a GPU's name (the one home; success.py reads them too)
 GPU_BRAND = "NVIDIA|GeForce|Tesla|Quadro|TITAN"
 # A GPU's marketing name, as get_device_name() prints it.

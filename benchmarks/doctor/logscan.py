@@ -43,6 +43,9 @@ HARMLESS: tuple[re.Pattern[str], ...] = tuple(
         r"Registers are spilled to local memory",
         r"exceeds 10% of free system memory",
         r"Unable to initialize backend '(rocm|tpu|METAL)'",  # JAX tries every platform it has
+        r":\s*Could not collect\s*$",  # PyTorch's collect_env: a field it could not read
+        r"no version information available \(required by",  # the loader's benign notice
+        r"Error in PredictCost\(\) for the op",  # grappler's cost model, not the computation
         r"^GRAPHBENCH_PROBE_(RESULT|DRIVER) ",  # the probe's JSON payloads, not log messages
     )
 )

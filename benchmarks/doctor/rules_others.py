@@ -21,7 +21,6 @@ from benchmarks.doctor.rules_container import docker_messages
 from benchmarks.doctor.signals import (
     DRIVER_VERSION_ZERO,
     ORDINAL_BEYOND,
-    WORKSTATION_ENV,
     code_lines,
     container_hostname_hint,
     created_device_lines,
@@ -178,27 +177,35 @@ def mig_capable_gpu_without_device(log: ScannedLog, facts: FingerprintView) -> l
 
 @rule(Code.MIG_MISCONFIGURED)
 def ordinal_beyond_visible(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
-    """'invalid device ordinal': a process asked for a device index it does not see. MIG is the
-    first reading (a process sees a single MIG device however many the launcher counts; the
-    in-sample MIG logs run from a container's system Python or show no path), narrowed
-    visibility (CUDA_VISIBLE_DEVICES, rules_platform) the second, except where the traceback
-    runs from a user's own Python environment (a home directory, a conda env): MIG is a
-    data-centre feature, and six of the seven fresh ordinal logs without MIG (holdout6,
-    holdout7) were hidden devices."""
+    """'invalid device ordinal': a process asked for a device index it does not see. MIG (a
+    process sees a single MIG device however many the launcher counts) is the first reading
+    where the log shows a data-centre setting: a system Python's site-packages (a container
+    image's) or Kubernetes; elsewhere narrowed visibility (CUDA_VISIBLE_DEVICES, or an index
+    past the GPUs there are: rules_platform) is first and MIG second. Until round 12 MIG came
+    first in a log with no path at all; the three fresh ordinal misses of holdout9 and
+    holdout10 were such logs, and all three were hidden devices."""
     lines = log.find(*ORDINAL_BEYOND)
     if not lines or facts.present or mig_context(log):
         return []  # with MIG shown in the log, mig_in_log decides
-    workstation = log.first(WORKSTATION_ENV) is not None
+    first = log.first(*DATA_CENTRE_SETTING) is not None
     return [
         Candidate(
             Code.MIG_MISCONFIGURED,
-            Level.PROBABLE.step_down(2) if workstation else Level.PROBABLE,
+            Level.PROBABLE if first else Level.PROBABLE.step_down(2),
             quote(lines, 2),
-            f"Check {'second' if workstation else 'first'}: on a MIG-enabled GPU each process "
-            "sees only the one MIG device named in CUDA_VISIBLE_DEVICES, so device index 1 "
-            "and up do not exist.",
+            f"Check {'first' if first else 'second'}: on a MIG-enabled GPU each process sees "
+            "only the one MIG device named in CUDA_VISIBLE_DEVICES, so device index 1 and up "
+            "do not exist.",
         )
     ]
+
+
+# Where a log shows a data-centre setting: a system Python's site-packages (what container
+# images run), Kubernetes' kubelet or device plugin.
+DATA_CENTRE_SETTING = (
+    r"/usr/(local/)?lib(64)?/python3\.\d+/(site|dist)-packages/",
+    r"\bkubelet\b|nvidia-device-plugin",
+)
 
 
 @rule(Code.EXCLUSIVE_COMPUTE_MODE)

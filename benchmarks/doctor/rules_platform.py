@@ -385,6 +385,7 @@ def cudnn_mismatch(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"Found cuDNN version \d+, but .* built against version \d+",  # JAX
         r"Outdated cuDNN installation found",  # JAX's version check
         r"CUDNN_STATUS_(SUBLIBRARY_)?VERSION_MISMATCH",  # cuDNN 9's sub-libraries disagree
+        r"compiled with CUDNN [\d.]+, but CUDNN version in your machine is [\d.]+",  # Paddle
     )
     if not lines:
         return []

@@ -90,12 +90,6 @@ ORDINAL_BEYOND = (
     r"device >= 0 && device < num_gpus INTERNAL ASSERT FAILED",
     r"what\(\):\s+Invalid device ids\b",  # Dorado: more ids than the GPUs it sees
 )
-# A traceback from a user's own Python environment (a home directory, a conda env): a
-# workstation, where MIG (a data-centre feature) is the unlikely reading of an ordinal error.
-WORKSTATION_ENV = (
-    r"(^|[\s\"'(])(/home/\w[^/\s]*/|/Users/\w|[A-Z]:\\Users\\)"
-    r"|(ana|mini)conda3[/\\]|/\.conda/envs/"
-)
 # A program that asked the driver for its version got 0: there is no driver (libcuda) at all,
 # although the error beside it (35) reads "driver version is insufficient".
 DRIVER_VERSION_ZERO = r"\b(CUDA )?driver version:? 0(?![.\d])"

@@ -36,6 +36,7 @@ _USED = (
     r"Executing op \w+ in device /job:\S+/device:GPU:\d+",
     r"\): /job:\S+/device:GPU:\d+$",  # TF1 placement: "MatMul: (MatMul): /job:.../GPU:0"
     r"Loaded cuDNN version \d+",  # the first convolution ran on the GPU
+    r"gpu/pool_allocator\.cc:\d+\] PoolAllocator: After \d+ get requests",  # TF 1.x, training
 )
 _OTHER_PROGRAMS = (
     r"Setting ds_accelerator to cuda",  # DeepSpeed picks cuda only when torch sees a GPU
@@ -67,7 +68,7 @@ _OTHER_PROGRAMS = (
     r"\bmodel weights take [\d.]+ ?GiB\b",
     r"Cannot use FlashAttention-2 backend for Volta and Turing GPUs",  # vLLM read the device
     # nccl-tests' per-rank device row, PaddlePaddle's run_check()
-    r"^#\s+Rank\s+\d+ (Group\s+\d+ )?Pid\s+\d+ on\s+\S+ device\s+\d+ \[0x[0-9a-f]+\] \S",
+    r"^#?\s*Rank\s+\d+ (Group\s+\d+ )?Pid\s+\d+ on\s+\S+ device\s+\d+ \[0x[0-9a-f]+\] \S",
     r"\b(PaddlePaddle|Paddle Fluid) works well on ([1-9]\d*|SINGLE|MU\w*PLE) GPUs?\b",
     r"^\s*\d+: .+ \(sm_\d+, [\d.]+ [GM]iB / [\d.]+ [GM]iB available\)",  # CUDA.jl's device list
     rf"^\s*Name\.{{3,}}:\s*({GPU_BRAND})\b",  # hashcat -I's backend devices
@@ -102,6 +103,13 @@ _OTHER_PROGRAMS = (
     r"^\s*\d+/\d+\s+(?!0(\.0+)?G\b)\d+(\.\d+)?G\s+\d",  # Ultralytics' epoch row, GPU_mem > 0
     r"\[TRT\] \[MemUsageChange\] Init CUDA: CPU \+\d+, GPU \+\d+",  # TensorRT's CUDA context
     rf"\[I\] Selected Device: ({_BRAND}|{_JETSON})\b",
+    # round 12
+    r"^\s*-?\s*CUDA\d+\s*:\s*.+\(\d+ MiB, \d+ MiB free\)",  # llama.cpp --list-devices
+    r"\bKV Cache is allocated\. #tokens: [1-9]",  # SGLang's memory pool on the GPU
+    r"\bCapture cuda graph (begin|end)\b",  # SGLang
+    r"\[TRT-LLM\] \[I\] Compute capability: \(\d+, \d+\)",  # TensorRT-LLM read the device
+    r"\bAuto batch ?size: GPU memory available: [\d.]+ ?GB",  # dorado
+    r"^#?\s*Avg bus bandwidth\s*:\s*\d",  # nccl-tests' result
 )
 # A success line that a later line of the same program takes back: llama.cpp says it offloaded
 # layers even when CUDA failed (the buffers are then on the CPU); OpenMM's testInstallation
@@ -118,6 +126,11 @@ _FOUND = (
     r"device: \d+, (GPU Compute|CUDA) Capability: \d",  # PaddlePaddle enumerated the device
     r"^NVIDIA driver \d+\.\d+(\.\d+)?, for CUDA \d+\.\d+$",  # CUDA.jl's versioninfo()
     rf"^\s*Device \d+: \"?{_BRAND}\b",  # deviceQuery, ggml, nvbandwidth list a device
+    r"gpu_device\.cc:\d+\] DMA: \d",  # TF 1.x's peer matrix, printed before it creates devices
+    # environment reports pasted into an issue, wherever the error is: PyTorch's collect_env
+    # (vLLM's, SGLang's), detectron2's
+    r"^Is CUDA available\s*:\s*(True|Yes)\b",
+    rf"^GPU \d+\s+({_BRAND}|{_JETSON})?.*\(arch=\d+\.\d+\)",
 )
 # Printed only once the driver enumerated a device: the executor reads that device's PCI NUMA
 # node (the lines are benign noise, so no rule quotes them as a cause), and nvidia-smi's table

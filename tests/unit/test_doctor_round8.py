@@ -66,7 +66,7 @@ def test_their_no_gpu_counterparts_are_no_success(line: str) -> None:
         ("Unable to load any of {libcudnn_cnn.so.9.1.0, libcudnn_cnn.so.9.1, libcudnn_cnn.so}",
          "cuda_libs"),
         ("terminate called after throwing an instance of 'std::runtime_error'\n"
-         "  what():  Invalid device ids", "mig"),  # an index beyond the visible ones
+         "  what():  Invalid device ids", "cuda_visible"),  # beyond the visible ones; MIG 2nd
     ],
 )  # fmt: skip
 def test_wordings_of_other_programs(line: str, code: str) -> None:
