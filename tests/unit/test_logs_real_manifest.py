@@ -49,7 +49,8 @@ HOLDOUT7 = [e for e in MANIFEST if e.get("split") == "holdout7"]
 HOLDOUT8 = [e for e in MANIFEST if e.get("split") == "holdout8"]
 HOLDOUT9 = [e for e in MANIFEST if e.get("split") == "holdout9"]
 HOLDOUT10 = [e for e in MANIFEST if e.get("split") == "holdout10"]
-LATER_THAN_7 = ("holdout8", "holdout9", "holdout10")
+HOLDOUT11 = [e for e in MANIFEST if e.get("split") == "holdout11"]
+LATER_THAN_7 = ("holdout8", "holdout9", "holdout10", "holdout11")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 
 
@@ -182,6 +183,14 @@ def test_the_tenth_holdout_has_neutral_ids_and_one_log_per_thread() -> None:
     _one_log_per_thread_and_neutral_ids(HOLDOUT10, r"h10[a-h](\d{2})-([a-z0-9]+)")
 
 
+def test_the_eleventh_holdout_has_neutral_ids_and_one_log_per_thread() -> None:
+    """holdout11 (collected after round 12 by twelve helpers in two waves): its size against the
+    quarter, its classes and the neutral ids (tests/data/logs_real/README.md gives the counts)."""
+    labels = Counter(e["label"] for e in HOLDOUT11)
+    assert len(HOLDOUT11) >= 325 and labels["healthy"] >= 6 and len(labels) >= 18
+    _one_log_per_thread_and_neutral_ids(HOLDOUT11, r"h11[a-l](\d{2})-([a-z0-9]+)")
+
+
 def test_split_script_check_passes() -> None:
     assert _split_script().mismatches(MANIFEST) == []
 
@@ -219,7 +228,8 @@ def test_holdout_entries_do_not_move_the_draw() -> None:
              {"id": "h7a99-x", "label": "healthy", "split": "holdout7"},
              {"id": "h8a99-x", "label": "healthy", "split": "holdout8"},
              {"id": "h9a99-x", "label": "healthy", "split": "holdout9"},
-             {"id": "h10a99-x", "label": "healthy", "split": "holdout10"}]  # fmt: skip
+             {"id": "h10a99-x", "label": "healthy", "split": "holdout10"},
+             {"id": "h11a99-x", "label": "healthy", "split": "holdout11"}]  # fmt: skip
     assert draw(DRAWN + extra) == draw(DRAWN)
 
 
