@@ -34,8 +34,8 @@ collected the same way after round 9, was scored once on the round-9 doctor and 
 development data since round 10; ``holdout9``, collected the same way after round 10, was scored
 once on the round-10 doctor with the generic success reader and is development data since;
 ``holdout10``, collected the same way after round 11, was scored once on the round-11 doctor and
-is development data since round 12; ``holdout11``, collected the same way after round 12, is
-scored once on the round-12 doctor (tests/data/logs_real/README.md).
+is development data since round 12; ``holdout11``, collected the same way after round 12, was
+scored once on the round-12 doctor and is development data since (tests/data/logs_real/README.md).
 ``scripts/doctor_cv.py`` gives the cross-validated figures.
 """
 
