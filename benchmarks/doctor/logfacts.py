@@ -151,6 +151,7 @@ def _device_answers(log: ScannedLog) -> list[Answer]:
             r"|inference compute\b.*\blibrary=cpu\b"  # Ollama fell back to the CPU
             r"|but CUDA is not available"  # torch.autocast / amp falling back
             r"|^Is CUDA available\s*:\s*(False|No)\b"  # PyTorch's collect_env
+            r"|CUDA device is not set properly\. CPU device will be used"  # PaddlePaddle
             r"|\bno (compatible |supported |usable )?(NVIDIA |CUDA )?GPUs? (were |was )?"
             r"(found|discovered|detected)",
             text,
@@ -357,6 +358,17 @@ def mig_context(log: ScannedLog) -> list[LogLine]:
         r"MIG mode is enabled",
         r"(CUDA|NVIDIA)_VISIBLE_DEVICES=\d+:\d+",
     )
+
+
+# MIG mode shown on (nvidia-smi's table cell, -q, a program's own words) and a MIG instance
+# listed (a MIG UUID or a profile): with the mode on and no instance, CUDA sees no device.
+MIG_MODE_ON = (
+    r"MIG M\.: Enabled",
+    r"^[>\s]*\|\s*\|\s*\|\s*Enabled\s*\|$",
+    r"MIG Mode\s*:?\s*(Current\s*:?\s*)?Enabled",
+    r"MIG mode is enabled",
+)
+MIG_INSTANCE = (r"\bMIG-[0-9a-f]{8}-", r"\bMIG-GPU-", r"\bMIG \d+g\.\d+gb\b", r"\b\d+g\.\d+gb\b")
 
 
 # GPU models that have MIG: with MIG mode on and no instance created, CUDA sees no device.

@@ -46,6 +46,8 @@ HARMLESS: tuple[re.Pattern[str], ...] = tuple(
         r":\s*Could not collect\s*$",  # PyTorch's collect_env: a field it could not read
         r"no version information available \(required by",  # the loader's benign notice
         r"Error in PredictCost\(\) for the op",  # grappler's cost model, not the computation
+        # TF 1.x's warning when one process opens a context per GPU (multi-GPU starts): benign
+        r"cuda_driver\.cc:\d+\] creating context when one is currently active",
         r"^GRAPHBENCH_PROBE_(RESULT|DRIVER) ",  # the probe's JSON payloads, not log messages
     )
 )

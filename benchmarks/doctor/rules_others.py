@@ -14,7 +14,14 @@ import re
 
 from benchmarks.doctor.codes import Code, Level
 from benchmarks.doctor.findings import Candidate, checklist
-from benchmarks.doctor.logfacts import MIG_CAPABLE, answers_of, crash_lines, mig_context
+from benchmarks.doctor.logfacts import (
+    MIG_CAPABLE,
+    MIG_INSTANCE,
+    MIG_MODE_ON,
+    answers_of,
+    crash_lines,
+    mig_context,
+)
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.rules_container import docker_messages
@@ -142,6 +149,10 @@ def mig_in_log(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     level = Level.STRONG
     if context and not failing:  # with MIG on, any CUDA crash reads as MIG first (its order)
         failing, level = crash_lines(log), Level.PROBABLE
+    if context and not failing and not log.find(*MIG_INSTANCE):
+        # MIG mode on and no instance listed: nvidia-smi shows the parent GPU, CUDA sees none
+        # (POSSIBLE, so an nvidia-smi table is no healthy start against it: rulebook._health)
+        failing, level = log.find(*MIG_MODE_ON), Level.POSSIBLE
     if not (context and failing):
         return []
     ev = quote(sorted(set(failing[:2] + context[:2]), key=lambda ln: ln.number))

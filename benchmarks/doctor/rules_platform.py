@@ -308,7 +308,12 @@ def driver_too_old(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"This container was built for NVIDIA Driver Release [\d.]+ or later",  # NGC banner
         r"CUDA driver \d+(\.\d+)* is not compatible with any supported CUDA toolkit",  # CUDA.jl
         r"libcuda\.so[\d.]*: undefined symbol: cu\w+_v\d\b",  # a driver without the newer API
+        r"\bcuda\w+(\(\))? returned 35\b",  # the runtime API: cudaErrorInsufficientDriver
+        # FFmpeg's NVENC (HandBrake, OBS, Jellyfin, Plex): the encoder API the driver lacks
+        r"Driver does not support the required nvenc API version",
     )
+    if not log.first(r"Cannot load libnvidia-encode"):  # then the library is missing, not old
+        strong += log.find(r"\bminimum required Nvidia driver (for nvenc )?is \d[\d.]* or newer")
     s803 = code_lines(log, 803)
     score = Level.STRONG if strong else (Level.POSSIBLE if s803 else 0)
     if strong and driver_version_zero(log):

@@ -82,8 +82,8 @@ _UVM_MODULE = (
     r"Could not load UVM kernel module",  # nvidia-docker 1.x's plugin
 )
 # A process asked for a device index beyond those it sees, in CUDA's, Dorado's and PyTorch's
-# words (read MIG first, hidden devices second: a process sees one MIG device however many
-# exist; rules_others.ordinal_beyond_visible and rules_platform.visible_devices_hidden).
+# words (a process sees one MIG device however many exist, or fewer devices than it was told:
+# rules_others.ordinal_beyond_visible orders the two readings by the setting).
 ORDINAL_BEYOND = (
     r"invalid device ordinal",
     r"Invalid CUDA device index .* there (are|is) \d+ visible CUDA devices?",

@@ -37,6 +37,7 @@ _USED = (
     r"\): /job:\S+/device:GPU:\d+$",  # TF1 placement: "MatMul: (MatMul): /job:.../GPU:0"
     r"Loaded cuDNN version \d+",  # the first convolution ran on the GPU
     r"gpu/pool_allocator\.cc:\d+\] PoolAllocator: After \d+ get requests",  # TF 1.x, training
+    r"gpu/pool_allocator\.cc:\d+\] Raising pool_size_limit_",  # the same allocator growing
 )
 _OTHER_PROGRAMS = (
     r"Setting ds_accelerator to cuda",  # DeepSpeed picks cuda only when torch sees a GPU
@@ -110,6 +111,10 @@ _OTHER_PROGRAMS = (
     r"\[TRT-LLM\] \[I\] Compute capability: \(\d+, \d+\)",  # TensorRT-LLM read the device
     r"\bAuto batch ?size: GPU memory available: [\d.]+ ?GB",  # dorado
     r"^#?\s*Avg bus bandwidth\s*:\s*\d",  # nccl-tests' result
+    # round 13
+    r"\bGPU available: building model with cudnn optimization",  # medaka
+    r"^\[[\d:]+ - Predict\] Found a GPU\.$",  # medaka
+    r"^GPU ?#\d+: .* (?!0(\.0+)? )\d+(\.\d+)? [kMGT]?H/s\b",  # miners' per-GPU rate, not 0
 )
 # A success line that a later line of the same program takes back: llama.cpp says it offloaded
 # layers even when CUDA failed (the buffers are then on the CPU); OpenMM's testInstallation
