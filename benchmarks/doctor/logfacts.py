@@ -343,25 +343,9 @@ def smi_compute_modes(log: ScannedLog) -> list[tuple[str, LogLine]]:
     return out
 
 
-def mig_context(log: ScannedLog) -> list[LogLine]:
-    """Lines that show MIG is in play (MIG UUIDs or profiles, MIG mode enabled)."""
-    return log.find(
-        r"\bMIG-[0-9a-f]{8}-",
-        r"\bMIG-GPU-",
-        r"\bMIG \d+g\.\d+gb\b",
-        r"\b\d+g\.\d+gb\b",
-        r"MIG M\.: Enabled",
-        r"^[>\s]*\|\s*\|\s*\|\s*Enabled\s*\|$",  # nvidia-smi's table: a GPU's 'MIG M.' cell
-        r"MIG Mode\s*:?\s*(Current\s*:?\s*)?Enabled",
-        r"No MIG devices (were )?found",
-        r"No MIG devices associated with",
-        r"MIG mode is enabled",
-        r"(CUDA|NVIDIA)_VISIBLE_DEVICES=\d+:\d+",
-    )
-
-
-# MIG mode shown on (nvidia-smi's table cell, -q, a program's own words) and a MIG instance
-# listed (a MIG UUID or a profile): with the mode on and no instance, CUDA sees no device.
+# MIG mode shown on (nvidia-smi -q, the 'MIG M.' cell of nvidia-smi's table, a program's own
+# words) and a MIG instance listed (a MIG UUID or a profile): with the mode on and no instance,
+# CUDA sees no device.
 MIG_MODE_ON = (
     r"MIG M\.: Enabled",
     r"^[>\s]*\|\s*\|\s*\|\s*Enabled\s*\|$",
@@ -369,6 +353,17 @@ MIG_MODE_ON = (
     r"MIG mode is enabled",
 )
 MIG_INSTANCE = (r"\bMIG-[0-9a-f]{8}-", r"\bMIG-GPU-", r"\bMIG \d+g\.\d+gb\b", r"\b\d+g\.\d+gb\b")
+
+
+def mig_context(log: ScannedLog) -> list[LogLine]:
+    """Lines that show MIG is in play (MIG UUIDs or profiles, MIG mode enabled)."""
+    return log.find(
+        *MIG_INSTANCE,
+        *MIG_MODE_ON,
+        r"No MIG devices (were )?found",
+        r"No MIG devices associated with",
+        r"(CUDA|NVIDIA)_VISIBLE_DEVICES=\d+:\d+",
+    )
 
 
 # GPU models that have MIG: with MIG mode on and no instance created, CUDA sees no device.

@@ -8,7 +8,13 @@ import re
 
 from benchmarks.doctor.codes import Code, Level, raised
 from benchmarks.doctor.findings import Candidate, checklist, fact
-from benchmarks.doctor.logfacts import answers_of, device_nodes_listed, slow_start
+from benchmarks.doctor.logfacts import (
+    MIG_INSTANCE,
+    MIG_MODE_ON,
+    answers_of,
+    device_nodes_listed,
+    slow_start,
+)
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.signals import (
@@ -306,6 +312,13 @@ def uvm_or_suspend(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     return [Candidate(Code.UVM_DEVICE_NODE_OR_SUSPEND, score, tuple(ev))]
 
 
+# What to do once MIG is in play (rules_others.mig_in_log says it too).
+ONE_MIG_DEVICE = (
+    "With MIG on, a process sees only MIG devices and can use one of them: name a single "
+    "MIG-<uuid> in CUDA_VISIBLE_DEVICES."
+)
+
+
 @rule(Code.MIG_MISCONFIGURED)
 def mig(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """MIG enabled without a usable MIG device."""
@@ -316,7 +329,14 @@ def mig(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"migEnabled=true was not configured correctly",
         r"device error: MIG-\S+: unknown device",  # nvidia-container-cli, old MIG-GPU- names
     )
-    score, ev = (Level.LIKELY if lines else 0), list(quote(lines))
+    score = Level.LIKELY if lines else 0
+    # MIG mode on and no instance listed: nvidia-smi shows the parent GPU, CUDA sees none
+    # (POSSIBLE, so an nvidia-smi table is no healthy start against it: rulebook._health)
+    mode_on = [] if log.find(*MIG_INSTANCE) else log.find(*MIG_MODE_ON)
+    if mode_on and not lines:
+        lines, score = mode_on, Level.POSSIBLE
+    note = ONE_MIG_DEVICE if mode_on else ""
+    ev = list(quote(lines))
     failing = bool(code_lines(log, 100)) or bool(
         log.find(r"no supported devices found for platform CUDA")
     )
@@ -334,4 +354,4 @@ def mig(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     if cvd.count("MIG-") > 1 and failing:
         score = max(score, Level.STRONG)
         ev.append(fact("env.CUDA_VISIBLE_DEVICES", cvd) + " (several MIG devices)")
-    return [Candidate(Code.MIG_MISCONFIGURED, score, tuple(ev))] if score else []
+    return [Candidate(Code.MIG_MISCONFIGURED, score, tuple(ev), note)] if score else []

@@ -14,18 +14,13 @@ import re
 
 from benchmarks.doctor.codes import Code, Level
 from benchmarks.doctor.findings import Candidate, checklist
-from benchmarks.doctor.logfacts import (
-    MIG_CAPABLE,
-    MIG_INSTANCE,
-    MIG_MODE_ON,
-    answers_of,
-    crash_lines,
-    mig_context,
-)
+from benchmarks.doctor.logfacts import MIG_CAPABLE, answers_of, crash_lines, mig_context
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
 from benchmarks.doctor.registry import rule
 from benchmarks.doctor.rules_container import docker_messages
+from benchmarks.doctor.rules_device import ONE_MIG_DEVICE
 from benchmarks.doctor.signals import (
+    DATA_CENTRE_SETTING,
     DRIVER_VERSION_ZERO,
     ORDINAL_BEYOND,
     code_lines,
@@ -149,10 +144,6 @@ def mig_in_log(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     level = Level.STRONG
     if context and not failing:  # with MIG on, any CUDA crash reads as MIG first (its order)
         failing, level = crash_lines(log), Level.PROBABLE
-    if context and not failing and not log.find(*MIG_INSTANCE):
-        # MIG mode on and no instance listed: nvidia-smi shows the parent GPU, CUDA sees none
-        # (POSSIBLE, so an nvidia-smi table is no healthy start against it: rulebook._health)
-        failing, level = log.find(*MIG_MODE_ON), Level.POSSIBLE
     if not (context and failing):
         return []
     ev = quote(sorted(set(failing[:2] + context[:2]), key=lambda ln: ln.number))
@@ -161,8 +152,7 @@ def mig_in_log(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
             Code.MIG_MISCONFIGURED,
             level,
             ev,
-            "With MIG on, a process sees only MIG devices and can use one of them: name a "
-            "single MIG-<uuid> in CUDA_VISIBLE_DEVICES.",
+            ONE_MIG_DEVICE,
         )
     ]
 
@@ -209,14 +199,6 @@ def ordinal_beyond_visible(log: ScannedLog, facts: FingerprintView) -> list[Cand
             "do not exist.",
         )
     ]
-
-
-# Where a log shows a data-centre setting: a system Python's site-packages (what container
-# images run), Kubernetes' kubelet or device plugin.
-DATA_CENTRE_SETTING = (
-    r"/usr/(local/)?lib(64)?/python3\.\d+/(site|dist)-packages/",
-    r"\bkubelet\b|nvidia-device-plugin",
-)
 
 
 @rule(Code.EXCLUSIVE_COMPUTE_MODE)

@@ -90,6 +90,13 @@ ORDINAL_BEYOND = (
     r"device >= 0 && device < num_gpus INTERNAL ASSERT FAILED",
     r"what\(\):\s+Invalid device ids\b",  # Dorado: more ids than the GPUs it sees
 )
+# Where a log shows a data-centre setting, where MIG is the likelier reading of an ordinal
+# error: a system Python's site-packages (what container images run), Kubernetes' kubelet or
+# device plugin.
+DATA_CENTRE_SETTING = (
+    r"/usr/(local/)?lib(64)?/python3\.\d+/(site|dist)-packages/",
+    r"\bkubelet\b|nvidia-device-plugin",
+)
 # A program that asked the driver for its version got 0: there is no driver (libcuda) at all,
 # although the error beside it (35) reads "driver version is insufficient".
 DRIVER_VERSION_ZERO = r"\b(CUDA )?driver version:? 0(?![.\d])"

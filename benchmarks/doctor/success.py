@@ -104,14 +104,12 @@ _OTHER_PROGRAMS = (
     r"^\s*\d+/\d+\s+(?!0(\.0+)?G\b)\d+(\.\d+)?G\s+\d",  # Ultralytics' epoch row, GPU_mem > 0
     r"\[TRT\] \[MemUsageChange\] Init CUDA: CPU \+\d+, GPU \+\d+",  # TensorRT's CUDA context
     rf"\[I\] Selected Device: ({_BRAND}|{_JETSON})\b",
-    # round 12
     r"^\s*-?\s*CUDA\d+\s*:\s*.+\(\d+ MiB, \d+ MiB free\)",  # llama.cpp --list-devices
     r"\bKV Cache is allocated\. #tokens: [1-9]",  # SGLang's memory pool on the GPU
     r"\bCapture cuda graph (begin|end)\b",  # SGLang
     r"\[TRT-LLM\] \[I\] Compute capability: \(\d+, \d+\)",  # TensorRT-LLM read the device
     r"\bAuto batch ?size: GPU memory available: [\d.]+ ?GB",  # dorado
     r"^#?\s*Avg bus bandwidth\s*:\s*\d",  # nccl-tests' result
-    # round 13
     r"\bGPU available: building model with cudnn optimization",  # medaka
     r"^\[[\d:]+ - Predict\] Found a GPU\.$",  # medaka
     r"^GPU ?#\d+: .* (?!0(\.0+)? )\d+(\.\d+)? [kMGT]?H/s\b",  # miners' per-GPU rate, not 0
