@@ -46,10 +46,6 @@ HOLDOUT4 = [e for e in MANIFEST if e.get("split") == "holdout4"]
 HOLDOUT5 = [e for e in MANIFEST if e.get("split") == "holdout5"]
 HOLDOUT6 = [e for e in MANIFEST if e.get("split") == "holdout6"]
 HOLDOUT7 = [e for e in MANIFEST if e.get("split") == "holdout7"]
-HOLDOUT8 = [e for e in MANIFEST if e.get("split") == "holdout8"]
-HOLDOUT9 = [e for e in MANIFEST if e.get("split") == "holdout9"]
-HOLDOUT10 = [e for e in MANIFEST if e.get("split") == "holdout10"]
-HOLDOUT11 = [e for e in MANIFEST if e.get("split") == "holdout11"]
 LATER_THAN_7 = ("holdout8", "holdout9", "holdout10", "holdout11")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 
@@ -159,36 +155,26 @@ def test_the_seventh_holdout_is_a_quarter_with_neutral_ids_and_one_log_per_threa
     _one_log_per_thread_and_neutral_ids(HOLDOUT7, r"h7[a-k](\d{2})-([a-z0-9]+)")
 
 
-def test_the_eighth_holdout_has_neutral_ids_and_one_log_per_thread() -> None:
-    """holdout8 (collected after round 9 by eight helpers): its size against the quarter, its
-    classes and the neutral ids (tests/data/logs_real/README.md gives the counts)."""
-    labels = Counter(e["label"] for e in HOLDOUT8)
-    assert len(HOLDOUT8) >= 250 and labels["healthy"] >= 6 and len(labels) >= 18
-    _one_log_per_thread_and_neutral_ids(HOLDOUT8, r"h8[a-h](\d{2})-([a-z0-9]+)")
-
-
-def test_the_ninth_holdout_has_neutral_ids_and_one_log_per_thread() -> None:
-    """holdout9 (collected after round 10 by nine helpers): its size against the quarter, its
-    classes and the neutral ids (tests/data/logs_real/README.md gives the counts)."""
-    labels = Counter(e["label"] for e in HOLDOUT9)
-    assert len(HOLDOUT9) >= 300 and labels["healthy"] >= 6 and len(labels) >= 18
-    _one_log_per_thread_and_neutral_ids(HOLDOUT9, r"h9[a-i](\d{2})-([a-z0-9]+)")
-
-
-def test_the_tenth_holdout_has_neutral_ids_and_one_log_per_thread() -> None:
-    """holdout10 (collected after round 11 by eight helpers): its size against the quarter, its
-    classes and the neutral ids (tests/data/logs_real/README.md gives the counts)."""
-    labels = Counter(e["label"] for e in HOLDOUT10)
-    assert len(HOLDOUT10) >= 375 and labels["healthy"] >= 6 and len(labels) >= 18
-    _one_log_per_thread_and_neutral_ids(HOLDOUT10, r"h10[a-h](\d{2})-([a-z0-9]+)")
-
-
-def test_the_eleventh_holdout_has_neutral_ids_and_one_log_per_thread() -> None:
-    """holdout11 (collected after round 12 by twelve helpers in two waves): its size against the
-    quarter, its classes and the neutral ids (tests/data/logs_real/README.md gives the counts)."""
-    labels = Counter(e["label"] for e in HOLDOUT11)
-    assert len(HOLDOUT11) >= 325 and labels["healthy"] >= 6 and len(labels) >= 18
-    _one_log_per_thread_and_neutral_ids(HOLDOUT11, r"h11[a-l](\d{2})-([a-z0-9]+)")
+@pytest.mark.parametrize(
+    ("split", "at_least", "collectors"),
+    [
+        ("holdout8", 250, "a-h"),  # after round 9, eight helpers
+        ("holdout9", 300, "a-i"),  # after round 10, nine helpers
+        ("holdout10", 375, "a-h"),  # after round 11, eight helpers
+        ("holdout11", 325, "a-l"),  # after round 12, twelve helpers in two waves
+    ],
+)
+def test_a_later_holdout_has_its_size_classes_neutral_ids_and_one_log_per_thread(
+    split: str, at_least: int, collectors: str
+) -> None:
+    """holdout8 ... holdout11, each short of the quarter (tests/data/logs_real/README.md gives
+    the counts): at least its collected size, healthy starts and most classes, every thread
+    once and each id ``h<n><collector><nn>-<slug>`` with a slug that does not give the label."""
+    held = [e for e in MANIFEST if e["split"] == split]
+    labels = Counter(e["label"] for e in held)
+    assert len(held) >= at_least and labels["healthy"] >= 6 and len(labels) >= 18
+    n = split.removeprefix("holdout")
+    _one_log_per_thread_and_neutral_ids(held, rf"h{n}[{collectors}](\d{{2}})-([a-z0-9]+)")
 
 
 def test_split_script_check_passes() -> None:
