@@ -30,6 +30,12 @@ _PAIRS: tuple[tuple[Code, Code, str], ...] = (
         "/proc/driver/nvidia/version exists when the module is loaded but differs from libcuda",
     ),
     (
+        Code.DRIVER_MISSING_OR_NOT_LOADED,
+        Code.DRIVER_TOO_OLD_FOR_CUDA,
+        "the runtime's 'driver version is insufficient' (35) also answers a machine with no "
+        "NVIDIA driver or GPU at all: nvidia-smi failing or missing means the driver is missing",
+    ),
+    (
         Code.DRIVER_LIBRARY_VERSION_MISMATCH,
         Code.CUDA_FORWARD_COMPAT_UNSUPPORTED,
         "kernel module and libcuda versions differ after an upgrade without reboot; cuda-compat "

@@ -42,7 +42,7 @@ HARMLESS: tuple[re.Pattern[str], ...] = tuple(
         r"libcupti",  # the profiler's library, not needed to compute
         r"Registers are spilled to local memory",
         r"exceeds 10% of free system memory",
-        r"Unable to initialize backend '(rocm|tpu|METAL)'",  # JAX tries every platform it has
+        r"Unable to initialize backend '(rocm|tpu|tpu_driver|plugin|METAL)'",  # JAX tries all
         r":\s*Could not collect\s*$",  # PyTorch's collect_env: a field it could not read
         r"no version information available \(required by",  # the loader's benign notice
         r"Error in PredictCost\(\) for the op",  # grappler's cost model, not the computation

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from benchmarks.doctor import archfacts
 from benchmarks.doctor.codes import Code, Level, raised
 from benchmarks.doctor.findings import Candidate, checklist, fact
 from benchmarks.doctor.logfacts import (
@@ -92,6 +93,8 @@ def capability_below_minimum(log: ScannedLog, facts: FingerprintView) -> list[Ca
     )
     lines += [ln for ln in _pytorch_arch(log) if not _pytorch_too_new(log, ln)]
     lines += [ln for ln in _unsupported_capability(log) if _capability(ln) < _NEWEST_OLD]
+    if archfacts.is_rocm(log):  # PyTorch's warning about an AMD GPU's stand-in capability
+        lines = [ln for ln in lines if "PyTorch no longer supports" not in ln.text]
     return (
         [Candidate(Code.COMPUTE_CAPABILITY_BELOW_MINIMUM, Level.CERTAIN, quote(lines))]
         if lines
@@ -355,3 +358,18 @@ def mig(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         score = max(score, Level.STRONG)
         ev.append(fact("env.CUDA_VISIBLE_DEVICES", cvd) + " (several MIG devices)")
     return [Candidate(Code.MIG_MISCONFIGURED, score, tuple(ev), note)] if score else []
+
+
+@rule(Code.NO_KERNEL_IMAGE_FOR_ARCH, Code.COMPUTE_CAPABILITY_BELOW_MINIMUM)
+def architecture_outside_build(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
+    """The GPU the log names is outside what the log's build supports (archfacts), even where
+    no error says so yet: a newer architecture than the build's CUDA has kernels for, or one
+    below the build's minimum."""
+    out: list[Candidate] = []
+    for gap in archfacts.gaps(log):
+        code = (
+            Code.NO_KERNEL_IMAGE_FOR_ARCH if gap.too_new else Code.COMPUTE_CAPABILITY_BELOW_MINIMUM
+        )
+        ev = [gap.gpu_line.text] + ([gap.build.line.text] if gap.build else []) + [gap.reason]
+        out.append(Candidate(code, Level.PROBABLE, tuple(dict.fromkeys(ev))))
+    return out

@@ -200,6 +200,9 @@ def _mib(m: re.Match[str]) -> float:
     return float(m.group(1)) * (1024 if m.group(2) == "G" else 1)
 
 
+_MIB = 2**20
+
+
 @rule(Code.GPU_MEMORY_HELD_BY_OTHER_PROCESS)
 def memory_held(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """Context creation or the allocator ran out of memory held by others."""
@@ -224,14 +227,16 @@ def memory_held(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     gpus = facts.gpus()
     for line, mb in created_memory_mb(log):
         total = max((g.get("memory_total_bytes") or 0 for g in gpus), default=0)
-        if (total and mb * 2**Level.DOUBTFUL < 0.25 * total) or (not total and mb < 1024):
+        if (total and mb * _MIB < 0.25 * total) or (not total and mb < 1024):
             score = max(score, Level.LIKELY)
             ev.append(line.text)
-            if total:
-                ev.append(
-                    f"device created with {mb} MB; nvidia.gpus memory_total = "
-                    f"{int(total) // 2**20} MiB"
-                )
+            # a device that came up with almost no memory is no healthy start, even when a
+            # later device of the same run came up whole: said as a fact, so it stands
+            ev.append(
+                f"device created with {mb} MB; nvidia.gpus memory_total = {int(total) // _MIB} MiB"
+                if total
+                else f"a GPU device created with only {mb} MB: the rest was already taken"
+            )
     if not score:
         return []
     for gpu in gpus:

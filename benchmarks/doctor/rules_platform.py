@@ -309,6 +309,7 @@ def driver_too_old(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         r"CUDA driver \d+(\.\d+)* is not compatible with any supported CUDA toolkit",  # CUDA.jl
         r"libcuda\.so[\d.]*: undefined symbol: cu\w+_v\d\b",  # a driver without the newer API
         r"\bcuda\w+(\(\))? returned 35\b",  # the runtime API: cudaErrorInsufficientDriver
+        r"\bCUDA initialization failure with error:? 35\b",  # TensorRT, the runtime's number
         # FFmpeg's NVENC (HandBrake, OBS, Jellyfin, Plex): the encoder API the driver lacks
         r"Driver does not support the required nvenc API version",
     )
@@ -346,6 +347,9 @@ def cuda_libs(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         rf"{_CUDA_LIBS}\S*\.so\S*: cannot open shared object file",
         rf"Could not load library {_CUDA_LIBS}\S*\.so",
         r"Could not locate (cudnn|cublas|cudart)\w*64_\d+\.dll",
+        rf"Could not load library {_CUDA_LIBS.removeprefix('lib')}\w*64_\d+\.dll",  # Windows
+        r"could not find cudnn\w+ in cudnn DSO",  # TF 1.x: the cuDNN it found is not one it can use
+        rf"^\s*{_CUDA_LIBS}\S*\.so[\d.]* => not found",  # ldd of a CUDA program
         rf"Unable to load any of \{{{_CUDA_LIBS}\.so",  # CTranslate2
         r"Unable to load (CUDA|cuSPARSE|cuDNN|cuBLAS|cuFFT|cuSOLVER|cuPTI|cuRAND|NCCL|NVRTC)\. "
         r"Is it installed\?",  # JAX's CUDA plugin: "CUDA" is the runtime (libcudart)

@@ -40,6 +40,9 @@ _RUNTIME_ALIASES: dict[int, tuple[str, ...]] = {
 
 # Result strings specific enough to name their code without a prefix.
 _DISTINCT_STRINGS = (46, 100, 200, 209, 214, 216, 222, 802, 803, 804)
+# Result numbers that no other common code shares, so a program's own "error 804", "init
+# failure: 802" or "cuInit failed : 804" (Ollama, DeepStream, LAMMPS) names them.
+_DISTINCT_NUMBERS = (802, 803, 804)
 
 
 def code_patterns(code: int) -> list[str]:
@@ -53,6 +56,8 @@ def code_patterns(code: int) -> list[str]:
     pats.append(rf"\(code {code}, ERROR_")  # Julia's CUDA.jl
     pats.append(rf"\bcuInit\(\d*\) returned {code}\b")  # NGC banners, Geekbench, C programs
     pats.append(rf"\bReturn value {code} from '")  # Charm++/NAMD: "Return value 46 from 'cu...'"
+    if code in _DISTINCT_NUMBERS:
+        pats.append(rf"\b(error|failure|failed|code|status)\s*[ :=(]+\s*{code}\b")
     name = CURESULT_NAMES.get(code)
     if name:
         pats.append(rf"\b{name}\b")

@@ -161,7 +161,7 @@ def success_lines(log: ScannedLog) -> tuple[int, list[LogLine]]:
             said = [ln for ln in said if not re.search(claim, ln.text, re.IGNORECASE)]
     if said:
         return Level.CLEAR, sorted(said, key=lambda ln: ln.number)
-    found = log.find_wrapped(*_FOUND)
+    found = sorted(log.find_wrapped(*_FOUND) + _jax_cuda_platform(log), key=lambda ln: ln.number)
     if found and not _complaints_after(log, found[0]):
         return Level.LIKELY, found
     enumerated = _enumerated(log)
@@ -260,6 +260,18 @@ def gpu_named_quietly(log: ScannedLog) -> list[LogLine]:
     if any(_complains(ln) or _TURNED_DOWN.search(ln.message) for ln in loud):
         return []
     return named
+
+
+# JAX names the platforms it registered when it probes one it lacks (a benign line, so read
+# past ``find``): CUDA among them, and no complaint about the CUDA backend itself, means the
+# CUDA client came up (JAX says "Unable to initialize backend 'cuda'" when it does not).
+_JAX_PLATFORMS = re.compile(r"Available platform names are:.*\bCUDA\b", re.IGNORECASE)
+
+
+def _jax_cuda_platform(log: ScannedLog) -> list[LogLine]:
+    if log.first(r"Unable to initialize backend '(cuda|gpu)'"):
+        return []
+    return [ln for ln in log.lines if _JAX_PLATFORMS.search(ln.text)][:1]
 
 
 def _says_no_gpu(log: ScannedLog) -> bool:

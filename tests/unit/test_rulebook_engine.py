@@ -221,6 +221,7 @@ def test_the_top_failures_siblings_are_listed_below_every_rules_candidate(
         "uvm_device_node_or_suspend",  # a rule's own candidate keeps its place and its score
         "container_gpu_not_exposed",  # siblings follow, in the catalog's order
         "driver_library_version_mismatch",
+        "driver_too_old_for_cuda",
     ]
     sibling = found[2]
     assert sibling.confidence == "low" and sibling.evidence == ("line",)
