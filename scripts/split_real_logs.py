@@ -55,8 +55,9 @@ SCORED = (
     "holdout9",
     "holdout10",
     "holdout11",
+    "holdout12",
 )
-PENDING: tuple[str, ...] = ("holdout12",)
+PENDING: tuple[str, ...] = ()
 HOLDOUTS = (*SCORED, *PENDING)
 SPLITS = ("tune", "test", *HOLDOUTS)
 
