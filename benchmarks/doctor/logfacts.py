@@ -448,6 +448,31 @@ def slow_start(log: ScannedLog, after: LogLine, min_gap_s: float) -> tuple[LogLi
     return None
 
 
+# TF creates its GPU contexts right after "Adding visible gpu devices"; loading a build's
+# kernels there takes a second or two, and a minute or more only when the driver JIT-compiles
+# the build's PTX for an architecture it has no kernels for (or, rarely, a hung driver).
+SETUP_PAUSE_S = 45.0
+_ADDING_DEVICES = r"Adding visible gpu devices: \d"
+
+
+def device_setup_pause(log: ScannedLog) -> tuple[LogLine, LogLine, float] | None:
+    """TF's "Adding visible gpu devices" and the next line of the same clock when
+    ``SETUP_PAUSE_S`` or more (and less than a day) lies between them, with the gap."""
+    for adding in log.find(_ADDING_DEVICES):
+        t0 = stamp(adding)
+        if t0 is None:
+            continue
+        for line in log.lines[adding.number :]:
+            t = stamp(line)
+            if t is None or _clock(line) != _clock(adding):
+                continue
+            gap = t - t0
+            if SETUP_PAUSE_S <= gap < MAX_PAUSE_S:
+                return adding, line, gap
+            break
+    return None
+
+
 # A program that crashed: a traceback, an exception's last line, a fatal or a signal.
 _CRASH = (
     r"^Traceback \(most recent call last\)",

@@ -151,11 +151,13 @@ def _spans(pattern: re.Pattern[str], joined: str, cut: int) -> bool:
 
 
 def quote(lines: Iterable[LogLine], limit: int = 4) -> tuple[str, ...]:
-    """Evidence strings for lines: the exact text, de-duplicated, at most ``limit``."""
+    """Evidence strings for lines: the exact text, de-duplicated, at most ``limit``. When there
+    are more, the last of them takes the last place: where a failure recurs after a success
+    line is part of the evidence (rulebook's standing test reads where its lines are)."""
     seen: list[str] = []
     for line in lines:
         if line.text not in seen:
             seen.append(line.text)
-        if len(seen) >= limit:
-            break
-    return tuple(seen)
+    if len(seen) <= limit:
+        return tuple(seen)
+    return (*seen[: limit - 1], seen[-1]) if limit > 1 else (seen[0],)

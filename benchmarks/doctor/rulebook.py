@@ -20,7 +20,7 @@ from benchmarks.doctor.logfacts import gpu_crash_lines
 from benchmarks.doctor.logscan import ScannedLog, quote
 from benchmarks.doctor.registry import REGISTRY, Rule
 from benchmarks.doctor.signals import probe_gpu_failed_lines
-from benchmarks.doctor.success import success_lines
+from benchmarks.doctor.success import from_diagnostic_tool, success_lines
 from benchmarks.doctor.textmodel import TextModel
 from benchmarks.environment.view import FingerprintView
 
@@ -68,7 +68,8 @@ def _health(log: ScannedLog, failures: list[Candidate]) -> Candidate | None:
         # A device list or count printed before a crash of the GPU stack says the driver
         # enumerated the GPU, not that the start succeeded: listed, below what explains it.
         return Candidate(Code.HEALTHY, Level.HINT, quote(ok))
-    last_ok = ok[-1].number if level >= Level.CLEAR else 0
+    programs = [ln for ln in ok if not from_diagnostic_tool(ln)]
+    last_ok = programs[-1].number if level >= Level.CLEAR and programs else 0
     standing = [c for c in failures if c.score >= Level.POSSIBLE and _after(log, c, last_ok)]
     if standing and level < Level.LIKELY:
         return None  # a device enumerated is no answer to a failure that stands

@@ -14,6 +14,7 @@ from benchmarks.doctor.logfacts import (
     MIG_MODE_ON,
     answers_of,
     device_nodes_listed,
+    device_setup_pause,
     slow_start,
 )
 from benchmarks.doctor.logscan import LogLine, ScannedLog, quote
@@ -178,6 +179,17 @@ def kernel_image(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
             "The GPU came up, but its first GPU work came minutes later: typically PTX JIT "
             "compilation for an architecture the build has no kernels for (degraded, not "
             "healthy: every fresh process pays it again unless the JIT cache is kept)."
+        )
+    setup = device_setup_pause(log)
+    if setup:
+        adding, next_line, gap = setup
+        score = max(score, Level.PROBABLE)
+        ev += [adding.text, next_line.text, f"{gap:.0f} s between these two lines"]
+        note = (
+            "TensorFlow took minutes to create its GPU context: typically the driver "
+            "JIT-compiling the build's PTX for an architecture the build has no kernels for "
+            "(degraded, not healthy: every fresh process pays it again unless the JIT cache is "
+            "kept)."
         )
     slow = log.find(r"graphbench-probe: probe: (slow start|timed out after)")
     if slow:

@@ -34,6 +34,7 @@ _RUNTIME_ALIASES: dict[int, tuple[str, ...]] = {
         r"error code: 30\b",
         r"\bTHCudaCheck FAIL\b.*\berror=30 :",  # the runtime's own number for it
         r"\b(error|failure|code|status)[ :=(]+999\b",  # "init failure: 999", "error 999"
+        r"\(error: [^)]*\bunknown error\)",  # Theano: "device gpu is not available (error: ..."
     ),
 }
 
@@ -180,9 +181,14 @@ DRIVER_BUT_NO_NODE = r"no NVIDIA GPU device is present: /dev/nvidia0 does not ex
 
 def container_hostname_hint(log: ScannedLog) -> LogLine | None:
     """TF names the host in cuda_diagnostics lines, and a shell prompt names it too; a 12-hex
-    host name is a docker container id. docker-compose names the container it starts."""
+    host name is a docker container id. docker-compose names the container it starts. A loader
+    path that only a container has says so too: the CUDA images' LD_LIBRARY_PATH entry
+    /usr/local/nvidia/lib, where the NVIDIA runtime mounts the driver, and Singularity's
+    /.singularity.d/libs, where `--nv` binds it."""
     return log.first(
         r"running on this host \([0-9a-f]{12}\)",
+        r"LD_LIBRARY_PATH\W+\S*/usr/local/nvidia/lib",
+        r"LD_LIBRARY_PATH\W+\S*/\.singularity\.d/libs",
         r"cuda_diagnostics\.cc:\d+\] hostname: [0-9a-f]{12}$",  # TF 1.x names the host alone
         r"^\w+@[0-9a-f]{12}:\S*[#$] ",
         r"^(Creating|Starting|Recreating) [\w.-]+ \.\.\. done$",  # docker-compose v1

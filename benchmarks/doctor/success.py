@@ -113,7 +113,32 @@ _OTHER_PROGRAMS = (
     r"\bGPU available: building model with cudnn optimization",  # medaka
     r"^\[[\d:]+ - Predict\] Found a GPU\.$",  # medaka
     r"^GPU ?#\d+: .* (?!0(\.0+)? )\d+(\.\d+)? [kMGT]?H/s\b",  # miners' per-GPU rate, not 0
+    r"^\s*(using )?device\s*[:=]?\s*['\"]?cuda(:\d+)?['\"]?\s*$",  # a script's own print
+    r"^\s*DeviceSelected: 1\s*$",  # MATLAB's gpuDevice
+    r"\boffloading [kv] cache to GPU\b|\btotal VRAM used: [1-9]",  # llama.cpp
+    r"\bTORCH CUDA version installed and working\b",  # cellpose
+    r"\bInitialized CUDA\. Active GPU is #\d",  # instant-ngp / tiny-cuda-nn
+    r"^\+\+\+ Using GPU PhysX\b|^Physics Device: cuda:\d",  # Isaac Gym
+    r"\bInitializing Device \d+ on core \d+\.\.\.Done\.",  # LAMMPS' GPU package
+    r"\bFound (H\.264|HEVC|AV1) encoder: \w+_nvenc\b",  # Sunshine found a working NVENC
 )
+# Success lines of diagnostic tools a user runs by hand, often after the failure they ask about
+# (deviceQuery, bandwidthTest, DCGM, nvbandwidth, numba -s, CUDA.jl's versioninfo, hashcat -I,
+# llama.cpp --list-devices): they say the GPU works for that tool, not that the failing program
+# got past its error, so they never outlive a failure printed before them (rulebook._health).
+_DIAGNOSTIC = re.compile(
+    r"Detected [1-9]\d* CUDA Capable device|^Result = PASS$|^\|\s*CUDA Main Library\s*\|"
+    r"|^SUM \w+_(ce|sm) |^CUDA Device Initiali[sz]ed\s*:|^[1-9]\d* device\(s\):$"
+    r"|^\s*Name\.{3,}:|^\s*-?\s*CUDA\d+\s*:\s*.+\(\d+ MiB, \d+ MiB free\)",
+    re.IGNORECASE,
+)
+
+
+def from_diagnostic_tool(line: LogLine) -> bool:
+    """Whether a success line is a hand-run diagnostic tool's (see ``_DIAGNOSTIC``)."""
+    return bool(_DIAGNOSTIC.search(line.text))
+
+
 # A success line that a later line of the same program takes back: llama.cpp says it offloaded
 # layers even when CUDA failed (the buffers are then on the CPU); OpenMM's testInstallation
 # lists each platform it computed forces on and then says which one failed; PaddlePaddle opens
