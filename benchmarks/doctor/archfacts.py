@@ -12,13 +12,13 @@ architecture facts that join the two:
   JIT-compiles PTX for minutes: ``no_kernel_image_for_arch``). Kernels of an older minor of the
   same major run (binary compatibility), so only the major is compared;
 - the oldest architecture a toolkit or framework build still supports (Fermi, 2.x, is gone
-  since CUDA 9; CUDA 12 dropped Kepler, CUDA 13
-  Maxwell to Volta; PyTorch's CUDA 12.8/12.9 wheels dropped Maxwell and Pascal:
-  ``compute_capability_below_minimum``).
+  since CUDA 9; CUDA 12 dropped Kepler, CUDA 13 Maxwell to Volta; PyTorch's CUDA 12.8/12.9
+  wheels dropped Maxwell and Pascal: ``compute_capability_below_minimum``). A capability
+  below 3.5 under TensorFlow is not claimed: community and source builds still target 3.0.
 
 Sources: the CUDA Toolkit release notes ("deprecated architectures", the sm_ list of each
-toolkit), the CUDA C Programming Guide's binary-compatibility rule, TensorFlow's install page,
-PyTorch's RELEASE.md support matrix and its 2.8 release note. ROCm builds report an AMD GPU
+toolkit), the CUDA C Programming Guide's binary-compatibility rule, PyTorch's RELEASE.md
+support matrix and its 2.8 release note. ROCm builds report an AMD GPU
 under a made-up CUDA capability, so a log from one says nothing here.
 """
 
