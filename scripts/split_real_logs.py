@@ -7,11 +7,11 @@ Usage:
 
 Entries whose ``split`` is a hold-out set (``holdout``, collected after round 1; ``holdout2``,
 collected after round 2, ``holdout3``, after round 3, by helpers who never read the rules, and
-``holdout4`` ... ``holdout12``, after rounds 4, 5, 6, 8, 9, 10, 11, 12 and 14, by helpers who never
-read the rules or the text model) are not part of the draw: the script never moves them, leaves
-them out of the per-label shuffle (so the tune/test assignment is exactly what it was before they
-were added), and ``--check`` only verifies that their ``file`` is ``<set>/<id>.log`` and that no
-source URL is shared between the sets.
+``holdout4`` ... ``holdout13``, after rounds 4, 5, 6, 8, 9, 10, 11, 12, 14 and 15, by helpers
+who never read the rules or the text model) are not part of the draw: the script never moves
+them, leaves them out of the per-label shuffle (so the tune/test assignment is exactly what it
+was before they were added), and ``--check`` only verifies that their ``file`` is
+``<set>/<id>.log`` and that no source URL is shared between the sets.
 
 The draw, per label (the manifest's ``label``): sort the ids, shuffle them with
 ``random.Random(f"{SEED}:{label}")`` and send the first ``ceil(TEST_FRACTION * n)`` to ``test``
@@ -57,7 +57,7 @@ SCORED = (
     "holdout11",
     "holdout12",
 )
-PENDING: tuple[str, ...] = ()
+PENDING: tuple[str, ...] = ("holdout13",)
 HOLDOUTS = (*SCORED, *PENDING)
 SPLITS = ("tune", "test", *HOLDOUTS)
 

@@ -46,7 +46,7 @@ HOLDOUT4 = [e for e in MANIFEST if e.get("split") == "holdout4"]
 HOLDOUT5 = [e for e in MANIFEST if e.get("split") == "holdout5"]
 HOLDOUT6 = [e for e in MANIFEST if e.get("split") == "holdout6"]
 HOLDOUT7 = [e for e in MANIFEST if e.get("split") == "holdout7"]
-LATER_THAN_7 = ("holdout8", "holdout9", "holdout10", "holdout11", "holdout12")
+LATER_THAN_7 = ("holdout8", "holdout9", "holdout10", "holdout11", "holdout12", "holdout13")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 
 
@@ -163,12 +163,13 @@ def test_the_seventh_holdout_is_a_quarter_with_neutral_ids_and_one_log_per_threa
         ("holdout10", 375, "a-h"),  # after round 11, eight helpers
         ("holdout11", 325, "a-l"),  # after round 12, twelve helpers in two waves
         ("holdout12", 390, "a-l"),  # during round 14, twelve helpers in two waves
+        ("holdout13", 130, "v-z"),  # during round 15, five helpers
     ],
 )
 def test_a_later_holdout_has_its_size_classes_neutral_ids_and_one_log_per_thread(
     split: str, at_least: int, collectors: str
 ) -> None:
-    """holdout8 ... holdout12, each short of the quarter (tests/data/logs_real/README.md gives
+    """holdout8 ... holdout13, each short of the quarter (tests/data/logs_real/README.md gives
     the counts): at least its collected size, healthy starts and most classes, every thread
     once and each id ``h<n><collector><nn>-<slug>`` with a slug that does not give the label."""
     held = [e for e in MANIFEST if e["split"] == split]
@@ -217,7 +218,8 @@ def test_holdout_entries_do_not_move_the_draw() -> None:
              {"id": "h9a99-x", "label": "healthy", "split": "holdout9"},
              {"id": "h10a99-x", "label": "healthy", "split": "holdout10"},
              {"id": "h11a99-x", "label": "healthy", "split": "holdout11"},
-             {"id": "h12a99-x", "label": "healthy", "split": "holdout12"}]  # fmt: skip
+             {"id": "h12a99-x", "label": "healthy", "split": "holdout12"},
+             {"id": "h13v99-x", "label": "healthy", "split": "holdout13"}]  # fmt: skip
     assert draw(DRAWN + extra) == draw(DRAWN)
 
 
