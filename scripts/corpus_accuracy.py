@@ -37,8 +37,8 @@ once on the round-10 doctor with the generic success reader and is development d
 is development data since round 12; ``holdout11``, collected the same way after round 12, was
 scored once on the round-12 doctor and is development data since; ``holdout12``, collected the
 same way while round 14 was written, was scored once on the round-14 doctor and is development
-data since; ``holdout13``, collected the same way while round 15 was written, is scored once on
-the round-15 doctor (tests/data/logs_real/README.md).
+data since; ``holdout13``, collected the same way while round 15 was written, was scored once on
+the round-15 doctor and is development data since (tests/data/logs_real/README.md).
 ``scripts/doctor_cv.py`` gives the cross-validated figures.
 """
 

@@ -56,8 +56,9 @@ SCORED = (
     "holdout10",
     "holdout11",
     "holdout12",
+    "holdout13",
 )
-PENDING: tuple[str, ...] = ("holdout13",)
+PENDING: tuple[str, ...] = ()
 HOLDOUTS = (*SCORED, *PENDING)
 SPLITS = ("tune", "test", *HOLDOUTS)
 
