@@ -272,3 +272,18 @@ def test_diagnose_uses_the_model_it_is_given_over_the_packaged_one(
     assert [f.code for f in rulebook.diagnose("licence\n")] == ["unexplained"]  # packaged: empty
     got = [f.code for f in rulebook.diagnose("licence\n", model=given)]
     assert got == ["vgpu_unlicensed", "unexplained"]
+
+
+def test_a_class_a_rule_ruled_out_is_never_proposed_by_the_text_model(
+    rules: Callable[..., None],
+) -> None:
+    # a model sure of vgpu for this log's one word: it may add vgpu unless a rule ruled it out
+    classes = tuple(c for c in Code if c is not Code.UNEXPLAINED)
+    row = [0] * len(classes)
+    row[classes.index(VGPU)] = 474  # posterior 0.95 (see test_doctor_textmodel._toy)
+    sure = TextModel(classes, {"wobble": tuple(row)}, tuple(1000 for _ in classes), alpha=1.0)
+    log = "frobnicator: wobble\n"
+    rules()
+    assert VGPU.value in [f.code for f in rulebook.diagnose(log, model=sure)]
+    rules(Candidate(VGPU, Level.RULED_OUT))  # exactly at the floor is ruled out
+    assert VGPU.value not in [f.code for f in rulebook.diagnose(log, model=sure)]
