@@ -29,6 +29,11 @@ from benchmarks.doctor.signals import (
 from benchmarks.environment.view import FingerprintView, Gpu
 
 SLOW_START_S = 120.0  # a first op this much later than the device is not a normal start
+_PTX_JIT = (
+    "typically the driver JIT-compiling the build's PTX for an architecture the build has no "
+    "kernels for (degraded, not healthy: every fresh process pays it again unless the JIT cache "
+    "is kept)."
+)
 
 
 @rule(Code.GPU_FELL_OFF_BUS_HW_FAULT)
@@ -72,10 +77,12 @@ def ecc(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
 @rule(Code.COMPUTE_CAPABILITY_BELOW_MINIMUM)
 def capability_below_minimum(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
     """TensorFlow ignores a GPU below its minimum compute capability."""
+    # PyTorch's own words, except under ROCm, where they are about HIP's stand-in capability
+    pytorch = () if archfacts.is_rocm(log) else (_PYTORCH_TOO_OLD,)
     lines = log.find(
+        *pytorch,
         r"Ignoring (visible )?gpu device .* minimum required Cuda capability",
         r"Ignoring (visible )?gpu device .*with Cuda compute capability",
-        r"PyTorch no longer supports this GPU because it is too old",
         r"Ignoring gpu device .* minimum required",
         r"minimum (cuda|compute) capability (supported|required).* is \d",
         r"minimum required (cuda |compute )+capability:? \d\.\d",  # "... found with minimum ..."
@@ -94,8 +101,6 @@ def capability_below_minimum(log: ScannedLog, facts: FingerprintView) -> list[Ca
     )
     lines += [ln for ln in _pytorch_arch(log) if not _pytorch_too_new(log, ln)]
     lines += [ln for ln in _unsupported_capability(log) if _capability(ln) < _NEWEST_OLD]
-    if archfacts.is_rocm(log):  # PyTorch's warning about an AMD GPU's stand-in capability
-        lines = [ln for ln in lines if "PyTorch no longer supports" not in ln.text]
     return (
         [Candidate(Code.COMPUTE_CAPABILITY_BELOW_MINIMUM, Level.CERTAIN, quote(lines))]
         if lines
@@ -121,6 +126,7 @@ def _capability(line: LogLine) -> tuple[int, int]:
     return (int(m.group(1)), int(m.group(2))) if m else _NEWEST_OLD
 
 
+_PYTORCH_TOO_OLD = r"PyTorch no longer supports this GPU because it is too old"
 _PYTORCH_ARCH = r"with CUDA capability sm_(\d+) is not compatible with the current PyTorch"
 
 
@@ -171,26 +177,18 @@ def kernel_image(log: ScannedLog, facts: FingerprintView) -> list[Candidate]:
         ev.append(f"context.probe_elapsed_s = {elapsed:.0f} (minutes to a first matmul: PTX JIT)")
     created = created_device_lines(log)
     paused = slow_start(log, created[0], SLOW_START_S) if created else None
-    if paused:
-        line, gap = paused
-        score = max(score, Level.PROBABLE)
-        ev += [created[0].text, line.text, f"{gap:.0f} s between these two lines"]
-        note = (
-            "The GPU came up, but its first GPU work came minutes later: typically PTX JIT "
-            "compilation for an architecture the build has no kernels for (degraded, not "
-            "healthy: every fresh process pays it again unless the JIT cache is kept)."
-        )
     setup = device_setup_pause(log)
-    if setup:
-        adding, next_line, gap = setup
-        score = max(score, Level.PROBABLE)
-        ev += [adding.text, next_line.text, f"{gap:.0f} s between these two lines"]
-        note = (
-            "TensorFlow took minutes to create its GPU context: typically the driver "
-            "JIT-compiling the build's PTX for an architecture the build has no kernels for "
-            "(degraded, not healthy: every fresh process pays it again unless the JIT cache is "
-            "kept)."
+    pauses: list[tuple[LogLine, LogLine, float, str]] = []
+    if paused:
+        pauses.append(
+            (created[0], *paused, "The GPU came up, but its first GPU work came minutes later")
         )
+    if setup:
+        pauses.append((*setup, "TensorFlow took minutes to create its GPU context"))
+    for before, after, gap, what in pauses:
+        score = max(score, Level.PROBABLE)
+        ev += [before.text, after.text, f"{gap:.0f} s between these two lines"]
+        note = f"{what}: {_PTX_JIT}"
     slow = log.find(r"graphbench-probe: probe: (slow start|timed out after)")
     if slow:
         score = max(score, Level.POSSIBLE)

@@ -39,15 +39,26 @@ _USED = (
     r"gpu/pool_allocator\.cc:\d+\] PoolAllocator: After \d+ get requests",  # TF 1.x, training
     r"gpu/pool_allocator\.cc:\d+\] Raising pool_size_limit_",  # the same allocator growing
 )
+# Success lines of diagnostic tools a user runs by hand, often after the failure they ask about:
+# they say the GPU works for that tool, not that the failing program got past its error, so they
+# never outlive a failure printed before them (rulebook._health).
+_DIAGNOSTIC_TOOLS = (
+    r"Detected [1-9]\d* CUDA Capable device",  # the CUDA samples' deviceQuery
+    r"^Result = PASS$",
+    r"^[1-9]\d* device\(s\):$",  # CUDA.jl's versioninfo()
+    rf"^\s*Name\.{{3,}}:\s*({GPU_BRAND})\b",  # hashcat -I's backend devices
+    r"^\|\s*CUDA Main Library\s*\|\s*Pass\b",  # DCGM's diagnostic
+    r"^SUM \w+_(ce|sm) [\d.]+\s*$",  # nvbandwidth's measured sum
+    r"^CUDA Device Initiali[sz]ed\s*:\s*True\b",  # numba -s
+    r"^\s*-?\s*CUDA\d+\s*:\s*.+\(\d+ MiB, \d+ MiB free\)",  # llama.cpp --list-devices
+)
 _OTHER_PROGRAMS = (
     r"Setting ds_accelerator to cuda",  # DeepSpeed picks cuda only when torch sees a GPU
     r"Using (CUDA|GPU) device",
     r"\bUsing device\W{0,3}\s*(device\(type=')?cuda\b",  # also a printed torch.device
     r"Metal device set to: ",  # tensorflow-metal on macOS registered its GPU device
     r"\bfound [1-9]\d* CUDA devices?\b",  # ggml (llama.cpp, whisper.cpp) after cuInit
-    r"Detected [1-9]\d* CUDA Capable device",  # the CUDA samples' deviceQuery
     r"offloaded [1-9]\d*/\d+ layers to GPU",  # llama.cpp
-    r"^Result = PASS$",
     r"inference compute\b.*\blibrary=cuda",  # ollama's chosen GPU
     r"\boffload to cuda\b",  # ollama's layers placed on the GPU
     r"\bdevice='cuda:\d+'\)",  # a PyTorch tensor printed on a GPU
@@ -60,7 +71,6 @@ _OTHER_PROGRAMS = (
     r"\bdetected GPUs\W+count=[1-9]",  # Ollama's debug discovery
     r"# (GPU|cuda) blocks: [1-9]\d*",  # vLLM sized its KV cache on the GPU
     r"\bNCCL INFO .*\bcudaDev \d+\b",  # NCCL ranks on CUDA devices
-    r"^[1-9]\d* device\(s\):$",  # CUDA.jl's versioninfo()
     rf"^\* Device #\d+: ({GPU_BRAND})\b.*\b\d+/\d+ MB\b",  # hashcat
     r"\b[Rr]unning on (device )?(cuda(:\d+)?|GPU)\b(?! ?\d* ?(failed|error))",
     # vLLM's memory profile and weight loading: printed once the weights are on the GPU
@@ -72,7 +82,6 @@ _OTHER_PROGRAMS = (
     r"^#?\s*Rank\s+\d+ (Group\s+\d+ )?Pid\s+\d+ on\s+\S+ device\s+\d+ \[0x[0-9a-f]+\] \S",
     r"\b(PaddlePaddle|Paddle Fluid) works well on ([1-9]\d*|SINGLE|MU\w*PLE) GPUs?\b",
     r"^\s*\d+: .+ \(sm_\d+, [\d.]+ [GM]iB / [\d.]+ [GM]iB available\)",  # CUDA.jl's device list
-    rf"^\s*Name\.{{3,}}:\s*({GPU_BRAND})\b",  # hashcat -I's backend devices
     r"^Set vram state to: (NORMAL|HIGH|LOW|NO)_VRAM\b",  # ComfyUI chose a GPU memory mode
     r"^\[\s*('[^']*',\s*)*'(/job:[^']*)?/device:GPU:\d+'",  # a printed list of TF device names
     # a program naming the GPU it selected (InvokeAI, TensorRT's trtexec, scripts, Caffe)
@@ -83,9 +92,6 @@ _OTHER_PROGRAMS = (
     # tools' own results on the GPU
     r"^\s*\d+\s+(CUDA|OpenCL) - Successfully computed forces\b",  # OpenMM's testInstallation
     r"^\s*CudaDeviceName: \S",  # OpenMM
-    r"^\|\s*CUDA Main Library\s*\|\s*Pass\b",  # DCGM's diagnostic
-    r"^SUM \w+_(ce|sm) [\d.]+\s*$",  # nvbandwidth's measured sum
-    r"^CUDA Device Initiali[sz]ed\s*:\s*True\b",  # numba -s
     r"TensorFloat-32 will be used for the matrix multiplication",  # TF ran a matmul on Ampere
     r"^\s*\*?\s*CUDA GPU\s+#\d+\s+.*\bmem:\d+/\d+ ?MB",  # XMRig's device row
     r"\bnvidia\s+READY threads [1-9]\d*/\d+",  # XMRig
@@ -104,7 +110,6 @@ _OTHER_PROGRAMS = (
     r"^\s*\d+/\d+\s+(?!0(\.0+)?G\b)\d+(\.\d+)?G\s+\d",  # Ultralytics' epoch row, GPU_mem > 0
     r"\[TRT\] \[MemUsageChange\] Init CUDA: CPU \+\d+, GPU \+\d+",  # TensorRT's CUDA context
     rf"\[I\] Selected Device: ({_BRAND}|{_JETSON})\b",
-    r"^\s*-?\s*CUDA\d+\s*:\s*.+\(\d+ MiB, \d+ MiB free\)",  # llama.cpp --list-devices
     r"\bKV Cache is allocated\. #tokens: [1-9]",  # SGLang's memory pool on the GPU
     r"\bCapture cuda graph (begin|end)\b",  # SGLang
     r"\[TRT-LLM\] \[I\] Compute capability: \(\d+, \d+\)",  # TensorRT-LLM read the device
@@ -122,21 +127,11 @@ _OTHER_PROGRAMS = (
     r"\bInitializing Device \d+ on core \d+\.\.\.Done\.",  # LAMMPS' GPU package
     r"\bFound (H\.264|HEVC|AV1) encoder: \w+_nvenc\b",  # Sunshine found a working NVENC
 )
-# Success lines of diagnostic tools a user runs by hand, often after the failure they ask about
-# (deviceQuery, bandwidthTest, DCGM, nvbandwidth, numba -s, CUDA.jl's versioninfo, hashcat -I,
-# llama.cpp --list-devices): they say the GPU works for that tool, not that the failing program
-# got past its error, so they never outlive a failure printed before them (rulebook._health).
-_DIAGNOSTIC = re.compile(
-    r"Detected [1-9]\d* CUDA Capable device|^Result = PASS$|^\|\s*CUDA Main Library\s*\|"
-    r"|^SUM \w+_(ce|sm) |^CUDA Device Initiali[sz]ed\s*:|^[1-9]\d* device\(s\):$"
-    r"|^\s*Name\.{3,}:|^\s*-?\s*CUDA\d+\s*:\s*.+\(\d+ MiB, \d+ MiB free\)",
-    re.IGNORECASE,
-)
 
 
 def from_diagnostic_tool(line: LogLine) -> bool:
-    """Whether a success line is a hand-run diagnostic tool's (see ``_DIAGNOSTIC``)."""
-    return bool(_DIAGNOSTIC.search(line.text))
+    """Whether a success line is a hand-run diagnostic tool's (see ``_DIAGNOSTIC_TOOLS``)."""
+    return any(re.search(p, line.text, re.IGNORECASE) for p in _DIAGNOSTIC_TOOLS)
 
 
 # A success line that a later line of the same program takes back: llama.cpp says it offloaded
@@ -180,7 +175,7 @@ def success_lines(log: ScannedLog) -> tuple[int, list[LogLine]]:
         return Level.STRONG, sorted(created, key=lambda ln: ln.number)
     others = gpu_answers_of_others(log)  # the driver works; the failing program has no GPU
     said = [ln for ln in answers_of(log, "gpu") if ln not in others]
-    said += log.find(*_USED, *_OTHER_PROGRAMS)
+    said += log.find(*_USED, *_OTHER_PROGRAMS, *_DIAGNOSTIC_TOOLS)
     for claim, denial in _TAKEN_BACK:
         if log.first(denial):
             said = [ln for ln in said if not re.search(claim, ln.text, re.IGNORECASE)]
